@@ -1,0 +1,53 @@
+package dev.airlock.core.policy;
+
+/**
+ * Resource-id globs: {@code *} matches any run of characters (including none); every other character
+ * matches itself, case-sensitively. No {@code ?}, no classes: ids are opaque and the fewer surprises, the better.
+ */
+public final class Glob {
+    private Glob() {}
+
+    public static boolean matches(String pattern, String text) {
+        // Iterative wildcard matching with single backtrack point: O(n*m) worst case, no recursion.
+        int p = 0, t = 0, star = -1, mark = 0;
+        while (t < text.length()) {
+            if (p < pattern.length() && pattern.charAt(p) != '*' && pattern.charAt(p) == text.charAt(t)) {
+                p++;
+                t++;
+            } else if (p < pattern.length() && pattern.charAt(p) == '*') {
+                star = p++;
+                mark = t;
+            } else if (star >= 0) {
+                p = star + 1;
+                t = ++mark;
+            } else {
+                return false;
+            }
+        }
+        while (p < pattern.length() && pattern.charAt(p) == '*') p++;
+        return p == pattern.length();
+    }
+
+    /** True if some id matches both globs: then two environments would claim the same resource. */
+    public static boolean intersects(String a, String b) {
+        Boolean[][] memo = new Boolean[a.length() + 1][b.length() + 1];
+        return intersects(a, 0, b, 0, memo);
+    }
+
+    private static boolean intersects(String a, int i, String b, int j, Boolean[][] memo) {
+        if (memo[i][j] != null) return memo[i][j];
+        boolean r;
+        if (i == a.length() && j == b.length()) {
+            r = true;
+        } else if (i < a.length() && a.charAt(i) == '*') {
+            // a's star matches nothing more, or swallows b's next symbol (a character, or a run b's star matched).
+            r = intersects(a, i + 1, b, j, memo) || (j < b.length() && intersects(a, i, b, j + 1, memo));
+        } else if (j < b.length() && b.charAt(j) == '*') {
+            r = intersects(a, i, b, j + 1, memo) || (i < a.length() && intersects(a, i + 1, b, j, memo));
+        } else {
+            r = i < a.length() && j < b.length() && a.charAt(i) == b.charAt(j) && intersects(a, i + 1, b, j + 1, memo);
+        }
+        memo[i][j] = r;
+        return r;
+    }
+}

@@ -1,0 +1,71 @@
+package dev.airlock.core.policy;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The loaded, validated policy. Immutable. Built only by {@link PolicyLoader}, which refuses anything
+ * ambiguous (a resource owned by two environments, unknown references), so lookups here never guess.
+ */
+public final class Policy {
+    /** Hard cap on any access token's lifetime, whatever the policy says. */
+    public static final Duration MAX_TOKEN_LIFETIME = Duration.ofMinutes(15);
+    public static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofMinutes(10);
+
+    private final Map<String, Environment> environments;
+    private final Map<String, Environment> byAudience;
+    private final Map<String, Scope> scopes;
+    private final Map<String, Agent> agents;
+
+    public Policy(Collection<Environment> environments, Collection<Scope> scopes, Collection<Agent> agents) {
+        this.environments = new LinkedHashMap<>();
+        this.byAudience = new LinkedHashMap<>();
+        for (Environment e : environments) {
+            this.environments.put(e.name(), e);
+            this.byAudience.put(e.audience(), e);
+        }
+        this.scopes = new LinkedHashMap<>();
+        for (Scope s : scopes) this.scopes.put(s.name(), s);
+        this.agents = new LinkedHashMap<>();
+        for (Agent a : agents) this.agents.put(a.id(), a);
+    }
+
+    public Optional<Environment> environment(String name) {
+        return Optional.ofNullable(environments.get(name));
+    }
+
+    public Optional<Environment> environmentByAudience(String audience) {
+        return Optional.ofNullable(byAudience.get(audience));
+    }
+
+    public Optional<Scope> scope(String name) {
+        return Optional.ofNullable(scopes.get(name));
+    }
+
+    public Optional<Agent> agent(String id) {
+        return Optional.ofNullable(agents.get(id));
+    }
+
+    /** The environment that owns this resource id, if any. At most one does: the loader refuses overlaps. */
+    public Optional<Environment> ownerOf(String resourceId) {
+        for (Environment e : environments.values()) {
+            if (e.owns(resourceId)) return Optional.of(e);
+        }
+        return Optional.empty();
+    }
+
+    public Collection<Environment> environments() {
+        return environments.values();
+    }
+
+    public Collection<Scope> scopes() {
+        return scopes.values();
+    }
+
+    public Collection<Agent> agents() {
+        return agents.values();
+    }
+}
