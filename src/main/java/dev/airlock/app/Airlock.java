@@ -1,0 +1,96 @@
+package dev.airlock.app;
+
+import dev.airlock.core.audit.AuditLog;
+import dev.airlock.core.auth.ClientAuthenticator;
+import dev.airlock.core.auth.FailureThrottle;
+import dev.airlock.core.check.CheckService;
+import dev.airlock.core.check.Introspection;
+import dev.airlock.core.check.TokenAdmin;
+import dev.airlock.core.crypto.MasterKey;
+import dev.airlock.core.crypto.SecretBox;
+import dev.airlock.core.oauth.ClientCredentialsGrant;
+import dev.airlock.core.policy.Policy;
+import dev.airlock.core.policy.PolicyException;
+import dev.airlock.core.policy.PolicyLoader;
+import dev.airlock.core.store.StateStore;
+import dev.airlock.core.token.KeyRing;
+import dev.airlock.core.token.TokenMinter;
+import dev.airlock.core.token.TokenVerifier;
+import dev.airlock.store.embedded.FileStateStore;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.List;
+
+/**
+ * The composition root: opens the policy, keys, store and audit log of one data directory and builds the domain
+ * services on them. No Vert.x here; the HTTP layer and the CLI both start from this.
+ */
+public final class Airlock implements AutoCloseable {
+    public final AirlockConfig config;
+    public final Policy policy;
+    public final StateStore store;
+    public final AuditLog audit;
+    public final KeyRing keys;
+    public final TokenMinter minter;
+    public final TokenVerifier verifier;
+    public final FailureThrottle throttle;
+    public final ClientAuthenticator authenticator;
+    public final ClientCredentialsGrant clientCredentials;
+    public final CheckService check;
+    public final Introspection introspection;
+    public final TokenAdmin admin;
+
+    private Airlock(AirlockConfig config, Policy policy, StateStore store, AuditLog audit, KeyRing keys,
+                    SecureRandom random) {
+        this.config = config;
+        this.policy = policy;
+        this.store = store;
+        this.audit = audit;
+        this.keys = keys;
+        this.minter = new TokenMinter(keys, config.issuer(), config.clock(), random);
+        this.verifier = new TokenVerifier(keys, config.issuer(), config.clock());
+        this.throttle = new FailureThrottle(FailureThrottle.Limits.DEFAULT, config.clock());
+        this.authenticator = new ClientAuthenticator(policy, store, audit, throttle, config.clock(),
+                List.of(config.issuer(), tokenEndpoint(config.issuer())));
+        this.clientCredentials = new ClientCredentialsGrant(policy, store, minter, audit);
+        this.check = new CheckService(policy, store, verifier, audit, config.issuer());
+        this.introspection = new Introspection(policy, store, verifier, audit, config.issuer());
+        this.admin = new TokenAdmin(policy, store, audit);
+    }
+
+    public static String tokenEndpoint(String issuer) {
+        return issuer + "/oauth2/token";
+    }
+
+    /**
+     * Opens everything. A bad policy stops here, before anything listens.
+     *
+     * @throws PolicyException if the policy cannot be read or is invalid
+     */
+    public static Airlock open(AirlockConfig config) throws IOException, PolicyException {
+        Policy policy = PolicyLoader.load(config.policyDir());
+        SecureRandom random = new SecureRandom();
+        Path data = config.dataDir();
+        SecretBox box = new SecretBox(MasterKey.load(data, config.masterKey(), random), random);
+        KeyRing keys = KeyRing.open(data, box, config.algorithm(), config.clock(), random);
+        StateStore store = FileStateStore.open(data, config.clock());
+        AuditLog audit;
+        try {
+            audit = AuditLog.open(data.resolve("audit.log"), config.clock());
+        } catch (IOException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        return new Airlock(config, policy, store, audit, keys, random);
+    }
+
+    @Override
+    public void close() {
+        try {
+            audit.close();
+        } finally {
+            store.close();
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package dev.airlock.cli;
+
+import dev.airlock.app.Airlock;
+import dev.airlock.app.AirlockConfig;
+import dev.airlock.core.crypto.MasterKey;
+import dev.airlock.core.policy.PolicyException;
+import dev.airlock.http.AirlockServer;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code airlock serve}: the broker. Refuses to start on a bad policy or on a data directory another server holds. */
+@Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the Airlock server.")
+public final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--port", defaultValue = "8080", description = "port (default: ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1",
+            description = "address to bind (default: ${DEFAULT-VALUE}; loopback only unless you say otherwise)")
+    String host;
+
+    @Option(names = "--issuer", description = "issuer URL (default: http://HOST:PORT); set it to the URL clients use")
+    String issuer;
+
+    @Option(names = "--alg", defaultValue = "EdDSA", description = "token signing algorithm: EdDSA or ES256")
+    String alg;
+
+    @Option(names = "--instances", description = "event loops serving HTTP (default: number of cores)")
+    Integer instances;
+
+    @Mixin
+    DataDirOptions dirs;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (port < 1 || port > 65535) {
+            err.println("--port must be between 1 and 65535");
+            return 2;
+        }
+        String iss = issuer != null ? issuer.replaceAll("/+$", "") : "http://" + hostForUrl(host) + ":" + port;
+        AirlockConfig config;
+        try {
+            config = new AirlockConfig(dirs.data, dirs.policy, iss, AirlockConfig.parseAlgorithm(alg),
+                    System.getenv(MasterKey.ENV), Clock.systemUTC());
+        } catch (IllegalArgumentException e) {
+            err.println(e.getMessage());
+            return 2;
+        }
+        FileLock lock;
+        try {
+            Files.createDirectories(dirs.data);
+            FileChannel ch = FileChannel.open(dirs.data.resolve("serve.lock"), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE);
+            lock = ch.tryLock();
+            if (lock == null) {
+                err.println("another Airlock is serving " + dirs.data + "; one server per data directory");
+                return 2;
+            }
+        } catch (IOException e) {
+            err.println("cannot use data directory " + dirs.data + ": " + e.getMessage());
+            return 2;
+        }
+        Airlock airlock;
+        try {
+            airlock = Airlock.open(config);
+        } catch (PolicyException e) {
+            err.println("refusing to start: policy " + dirs.policy + " is not valid:\n" + e.getMessage());
+            return 2;
+        } catch (IOException e) {
+            err.println("refusing to start: " + e.getMessage());
+            return 2;
+        }
+        Vertx vertx = Vertx.vertx();
+        int n = instances != null ? instances : Runtime.getRuntime().availableProcessors();
+        AirlockServer server;
+        try {
+            server = AirlockServer.start(vertx, airlock, host, port, n).toCompletionStage().toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            err.println("cannot listen on " + host + ":" + port + ": " + rootMessage(e));
+            vertx.close();
+            airlock.close();
+            return 2;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                server.stop().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+                vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            } catch (Exception ignored) {
+                // Shutting down anyway; what was acknowledged is already durable.
+            } finally {
+                airlock.close();
+            }
+        }, "airlock-shutdown"));
+        out.println("Airlock serving " + iss + " (policy " + dirs.policy + ", data " + dirs.data + ", "
+                + airlock.keys.active().algorithm() + " key " + airlock.keys.active().kid() + ")");
+        out.flush();
+        Thread.currentThread().join();
+        return 0;
+    }
+
+    private static String hostForUrl(String host) {
+        return host.contains(":") ? "[" + host + "]" : host;
+    }
+
+    private static String rootMessage(Throwable t) {
+        while (t.getCause() != null) t = t.getCause();
+        return t.getMessage();
+    }
+}

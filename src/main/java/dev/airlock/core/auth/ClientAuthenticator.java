@@ -1,0 +1,216 @@
+package dev.airlock.core.auth;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.OctetKeyPair;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import dev.airlock.core.audit.AuditEvent;
+import dev.airlock.core.audit.AuditSink;
+import dev.airlock.core.crypto.Ed25519BcVerifier;
+import dev.airlock.core.crypto.Hashes;
+import dev.airlock.core.policy.Agent;
+import dev.airlock.core.policy.AuthMethod;
+import dev.airlock.core.policy.Policy;
+import dev.airlock.core.store.StateStore;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Authenticates agents: {@code client_secret_basic} (RFC 6749 §2.3.1) against the SHA-256 of a 256-bit secret, or
+ * {@code private_key_jwt} (RFC 7523 §2.2, §3) against the public keys in the policy, with assertion replay refused.
+ * Every failure is throttled and audited; the caller only ever learns "invalid client", the audit log learns why.
+ */
+public final class ClientAuthenticator {
+    public static final String JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+    /** An assertion may not be valid for longer than this: it bounds the replay cache too. */
+    public static final Duration MAX_ASSERTION_LIFETIME = Duration.ofMinutes(10);
+    public static final int MAX_ASSERTION_LENGTH = 8192;
+    public static final int MAX_JTI_LENGTH = 256;
+    private static final Duration SKEW = Duration.ofSeconds(30);
+    /** Hashed when the client is unknown, so unknown and known clients cost the same. */
+    private static final String DUMMY_HASH = Hashes.sha256Hex("airlock-no-such-client");
+
+    private record KeyVerifier(JWK jwk, JWSAlgorithm alg, JWSVerifier verifier) {}
+
+    private final Policy policy;
+    private final StateStore store;
+    private final AuditSink audit;
+    private final FailureThrottle throttle;
+    private final Clock clock;
+    private final List<String> acceptedAudiences;
+    private final Map<String, List<KeyVerifier>> agentKeys = new HashMap<>();
+
+    /**
+     * @param acceptedAudiences values an assertion's {@code aud} may hold: the issuer and the token endpoint URL
+     *                          (RFC 7523 §3 item 3)
+     */
+    public ClientAuthenticator(Policy policy, StateStore store, AuditSink audit, FailureThrottle throttle, Clock clock,
+                               List<String> acceptedAudiences) {
+        this.policy = policy;
+        this.store = store;
+        this.audit = audit;
+        this.throttle = throttle;
+        this.clock = clock;
+        this.acceptedAudiences = List.copyOf(acceptedAudiences);
+        for (Agent a : policy.agents()) {
+            if (a.auth() == AuthMethod.PRIVATE_KEY_JWT && a.publicKeys() != null) {
+                agentKeys.put(a.id(), verifiers(a));
+            }
+        }
+    }
+
+    private record Check(Agent agent, String failure, String jti, Instant exp) {
+        static Check fail(String why) {
+            return new Check(null, why, null, null);
+        }
+    }
+
+    public CompletableFuture<AuthOutcome> authenticate(ClientCredentials credentials, String address) {
+        String claimed = credentials.claimedClientId();
+        if (claimed == null && credentials instanceof ClientCredentials.Assertion a) claimed = unverifiedIssuer(a);
+        String addrKey = "addr:" + address;
+        String clientKey = "client:" + claimed + "@" + address;
+        Optional<Duration> wait = throttle.retryAfter(addrKey, clientKey);
+        if (wait.isPresent()) {
+            return audited(claimed, address, "throttled", AuthOutcome.throttled(wait.get()));
+        }
+        Check check = credentials instanceof ClientCredentials.SecretBasic s ? secret(s) : assertion(
+                (ClientCredentials.Assertion) credentials);
+        if (check.failure != null) {
+            throttle.failure(addrKey, clientKey);
+            return audited(claimed, address, check.failure, AuthOutcome.refused("invalid client credentials"));
+        }
+        if (check.jti == null) {
+            throttle.success(clientKey);
+            return CompletableFuture.completedFuture(AuthOutcome.ok(check.agent));
+        }
+        String clientId = check.agent.id();
+        return store.recordAssertion(clientId, check.jti, check.exp).thenCompose(fresh -> {
+            if (fresh) {
+                throttle.success(clientKey);
+                return CompletableFuture.completedFuture(AuthOutcome.ok(check.agent));
+            }
+            throttle.failure(addrKey, clientKey);
+            return audited(clientId, address, "assertion jti already used (replay)",
+                    AuthOutcome.refused("invalid client credentials"));
+        });
+    }
+
+    private CompletableFuture<AuthOutcome> audited(String client, String address, String why, AuthOutcome outcome) {
+        return audit.append(AuditEvent.of("client.auth_failed").with("client_id", client).with("address", address)
+                .with("reason", why).build()).thenApply(v -> outcome);
+    }
+
+    private Check secret(ClientCredentials.SecretBasic s) {
+        Agent agent = policy.agent(s.clientId()).orElse(null);
+        Optional<String> stored = agent == null ? Optional.empty() : store.agentSecretHash(agent.id());
+        String presented = Hashes.sha256Hex(s.secret());
+        boolean match = Hashes.equalHex(presented, stored.orElse(DUMMY_HASH));
+        if (agent == null) return Check.fail("unknown client");
+        if (agent.auth() != AuthMethod.CLIENT_SECRET_BASIC) return Check.fail("client must use " + agent.auth().wireName());
+        if (stored.isEmpty()) return Check.fail("no secret issued for this client (airlock agent add)");
+        if (!match) return Check.fail("wrong client secret");
+        return new Check(agent, null, null, null);
+    }
+
+    private static String unverifiedIssuer(ClientCredentials.Assertion a) {
+        if (a.assertion() == null || a.assertion().length() > MAX_ASSERTION_LENGTH) return null;
+        try {
+            String iss = SignedJWT.parse(a.assertion()).getJWTClaimsSet().getIssuer();
+            return iss != null && iss.length() <= 128 ? iss : null;
+        } catch (ParseException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private Check assertion(ClientCredentials.Assertion a) {
+        if (!JWT_BEARER.equals(a.assertionType())) return Check.fail("client_assertion_type must be " + JWT_BEARER);
+        if (a.assertion() == null || a.assertion().length() > MAX_ASSERTION_LENGTH) return Check.fail("bad assertion size");
+        SignedJWT jwt;
+        JWTClaimsSet claims;
+        try {
+            jwt = SignedJWT.parse(a.assertion());
+            claims = jwt.getJWTClaimsSet();
+        } catch (ParseException e) {
+            return Check.fail("client_assertion is not a signed JWT");
+        }
+        String iss = claims.getIssuer();
+        if (iss == null || !iss.equals(claims.getSubject())) return Check.fail("assertion iss and sub must be the client id");
+        if (a.clientIdParam() != null && !a.clientIdParam().equals(iss)) return Check.fail("client_id differs from assertion iss");
+        Agent agent = policy.agent(iss).orElse(null);
+        if (agent == null) return Check.fail("unknown client");
+        if (agent.auth() != AuthMethod.PRIVATE_KEY_JWT) return Check.fail("client must use " + agent.auth().wireName());
+        JWSHeader h = jwt.getHeader();
+        if (h.getJWKURL() != null || h.getJWK() != null || h.getX509CertURL() != null || h.getX509CertChain() != null
+                || h.getCriticalParams() != null) {
+            return Check.fail("assertion header names its own key or critical extensions");
+        }
+        if (!signatureValid(jwt, agentKeys.getOrDefault(agent.id(), List.of()))) {
+            return Check.fail("assertion signature does not verify with the client's registered keys");
+        }
+        Instant now = clock.instant();
+        if (claims.getAudience().stream().noneMatch(acceptedAudiences::contains)) {
+            return Check.fail("assertion aud must be " + acceptedAudiences);
+        }
+        if (claims.getExpirationTime() == null) return Check.fail("assertion has no exp");
+        Instant exp = claims.getExpirationTime().toInstant();
+        if (!now.isBefore(exp)) return Check.fail("assertion expired");
+        if (exp.isAfter(now.plus(MAX_ASSERTION_LIFETIME))) return Check.fail("assertion exp further than 10 minutes ahead");
+        if (claims.getNotBeforeTime() != null && now.plus(SKEW).isBefore(claims.getNotBeforeTime().toInstant())) {
+            return Check.fail("assertion not yet valid");
+        }
+        if (claims.getIssueTime() != null && claims.getIssueTime().toInstant().isAfter(now.plus(SKEW))) {
+            return Check.fail("assertion issued in the future");
+        }
+        String jti = claims.getJWTID();
+        if (jti == null || jti.isEmpty() || jti.length() > MAX_JTI_LENGTH) return Check.fail("assertion needs a jti");
+        return new Check(agent, null, jti, exp);
+    }
+
+    private static boolean signatureValid(SignedJWT jwt, List<KeyVerifier> keys) {
+        JWSHeader h = jwt.getHeader();
+        for (KeyVerifier k : keys) {
+            if (!k.alg.equals(h.getAlgorithm()) && !(k.alg.equals(JWSAlgorithm.EdDSA) && JWSAlgorithm.Ed25519.equals(h.getAlgorithm()))) {
+                continue;
+            }
+            if (h.getKeyID() != null && !h.getKeyID().equals(k.jwk.getKeyID())) continue;
+            try {
+                if (jwt.verify(k.verifier)) return true;
+            } catch (JOSEException | IllegalStateException e) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    private static List<KeyVerifier> verifiers(Agent a) {
+        List<KeyVerifier> out = new ArrayList<>();
+        for (JWK jwk : a.publicKeys().getKeys()) {
+            try {
+                if (jwk instanceof OctetKeyPair okp && Curve.Ed25519.equals(okp.getCurve())) {
+                    out.add(new KeyVerifier(jwk, JWSAlgorithm.EdDSA, new Ed25519BcVerifier(okp.getDecodedX())));
+                } else if (jwk instanceof ECKey ec && Curve.P_256.equals(ec.getCurve())) {
+                    out.add(new KeyVerifier(jwk, JWSAlgorithm.ES256, new ECDSAVerifier(ec.toPublicJWK())));
+                }
+            } catch (JOSEException e) {
+                throw new IllegalArgumentException("agent " + a.id() + ": unusable key " + jwk.getKeyID(), e);
+            }
+        }
+        return out;
+    }
+}

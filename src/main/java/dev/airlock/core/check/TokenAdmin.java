@@ -1,0 +1,58 @@
+package dev.airlock.core.check;
+
+import dev.airlock.core.audit.AuditEvent;
+import dev.airlock.core.audit.AuditSink;
+import dev.airlock.core.policy.Policy;
+import dev.airlock.core.store.StateStore;
+import dev.airlock.core.token.AccessToken;
+import dev.airlock.core.token.TokenVerifier;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * State changes that take rights away: revocation (RFC 7009) and freezing an environment. Each is durable and audited
+ * before the future completes.
+ */
+public final class TokenAdmin {
+    private final Policy policy;
+    private final StateStore store;
+    private final AuditSink audit;
+
+    public TokenAdmin(Policy policy, StateStore store, AuditSink audit) {
+        this.policy = policy;
+        this.store = store;
+        this.audit = audit;
+    }
+
+    /** Outcome of an RFC 7009 request by a client. */
+    public enum RevokeResult { REVOKED, NOT_A_TOKEN, OTHER_CLIENTS_TOKEN }
+
+    /**
+     * RFC 7009 §2.1: a client may revoke only its own tokens; an invalid or expired token is not an error (§2.2),
+     * since the client's goal, that the token be unusable, is met.
+     */
+    public CompletableFuture<RevokeResult> revokeByClient(TokenVerifier.Result v, String clientId, String address) {
+        if (!v.ok()) return CompletableFuture.completedFuture(RevokeResult.NOT_A_TOKEN);
+        AccessToken t = v.token();
+        if (!t.clientId().equals(clientId)) {
+            return audit.append(AuditEvent.of("token.revoke_refused").with("jti", t.jti()).with("by", clientId)
+                    .with("reason", "token belongs to another client").with("address", address).build())
+                    .thenApply(x -> RevokeResult.OTHER_CLIENTS_TOKEN);
+        }
+        return revoke(t.jti(), t.expiresAt(), "client:" + clientId, t.environment()).thenApply(x -> RevokeResult.REVOKED);
+    }
+
+    /** Revocation by an operator, who may not have the token itself: the jti (from the audit log) is enough. */
+    public CompletableFuture<Void> revoke(String jti, Instant expiresAt, String by, String environment) {
+        return store.revoke(jti, expiresAt).thenCompose(v -> audit.append(AuditEvent.of("token.revoked")
+                .with("jti", jti).with("exp", expiresAt.getEpochSecond()).with("env", environment).with("by", by).build()));
+    }
+
+    public CompletableFuture<Void> setFrozen(String environment, boolean frozen, String by) {
+        if (policy.environment(environment).isEmpty()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("unknown environment '" + environment + "'"));
+        }
+        return store.setFrozen(environment, frozen).thenCompose(v -> audit.append(
+                AuditEvent.of(frozen ? "env.frozen" : "env.unfrozen").with("env", environment).with("by", by).build()));
+    }
+}

@@ -1,0 +1,434 @@
+package dev.airlock.core.journal;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A JSON-lines file that several threads and several processes append to, with group commit: one writer thread
+ * drains the queue, writes the batch, fsyncs once and only then completes the batch's futures.
+ *
+ * <p>Every batch is written while holding an OS lock on the sibling file {@code <name>.lock}. Lines are encoded by
+ * the {@link Owner} inside that lock, after it has been shown what other processes appended ({@link Unseen}), so an
+ * owner can chain lines (audit hash chain) across processes. Why a sibling lock file rather than the data file: on
+ * POSIX, closing any descriptor of a file drops every lock the process holds on it, so a reader in this JVM
+ * (verifier, refresh) closing the data file would silently unlock a writer. Nobody but this class opens the
+ * {@code .lock} file, and it is only closed while no instance in this JVM holds the lock.
+ *
+ * <p>All channel I/O after open happens on the writer thread: an interrupt on a caller's thread would otherwise
+ * close the shared {@link FileChannel} ({@code ClosedByInterruptException}) and break every later append.
+ *
+ * <p>Future continuations attached before completion run on the writer thread: keep them short or use the
+ * {@code *Async} variants, or they delay the next group commit.
+ */
+public final class AppendOnlyFile<T> implements AutoCloseable {
+
+    /** The file's user. Every callback runs under the lock, on one thread at a time, in file order. */
+    public interface Owner<T> {
+        /** Lines this instance did not write: all lines at open, then whatever other processes appended. */
+        void catchUp(Unseen unseen) throws IOException;
+
+        /** The line for {@code item}, without {@code '\n'}; called just before it is written, in queue order. */
+        String encode(T item);
+
+        /** The batch is on disk (fsync returned); runs before the batch's futures complete. */
+        default void durable(List<T> items) {}
+
+        /**
+         * A first line for an empty file, or null. Make it unique (a random id): a rewrite by another process
+         * (compaction) is detected by a changed first line even when the size grew back past what we knew.
+         */
+        default String header() {
+            return null;
+        }
+    }
+
+    /** Runs under the lock before a compaction truncates the file; it must make the file's content redundant. */
+    @FunctionalInterface
+    public interface Checkpoint {
+        void save() throws IOException;
+    }
+
+    static final int MAX_BATCH_LINES = 4096;
+    static final int MAX_BATCH_BYTES = 1 << 20;
+    private static final int HEAD_BYTES = 256;
+    private static final System.Logger LOG = System.getLogger(AppendOnlyFile.class.getName());
+    /** FileChannel.lock is per JVM: a second channel locking the same file throws instead of waiting. */
+    private static final ConcurrentHashMap<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
+
+    private final Path file;
+    private final Owner<T> owner;
+    private final FileChannel data;
+    private final FileChannel lockFile;
+    private final ReentrantLock jvmLock;
+    private final LinkedBlockingQueue<Request<T>> queue = new LinkedBlockingQueue<>();
+    private final List<String> recoveryNotes = new CopyOnWriteArrayList<>();
+    private final Thread writer;
+    private volatile long knownSize;
+    private byte[] knownHead = new byte[0];
+    private boolean stale;
+    private boolean closed; // guarded by this
+
+    private AppendOnlyFile(Path file, Owner<T> owner) throws IOException {
+        this.file = file;
+        this.owner = owner;
+        Path lockPath = file.resolveSibling(file.getFileName() + ".lock");
+        this.lockFile = openPrivate(lockPath);
+        this.data = openPrivate(file);
+        this.jvmLock = JVM_LOCKS.computeIfAbsent(lockPath.toRealPath(), p -> new ReentrantLock());
+        try {
+            // First catch-up on the opening thread: the writer thread does not exist yet.
+            locked(() -> syncUnderLock(true));
+        } catch (IOException | RuntimeException e) {
+            closeChannels();
+            throw e;
+        }
+        this.writer = new Thread(this::run, "append-" + file.getFileName());
+        writer.setDaemon(true);
+        writer.start();
+    }
+
+    /** Opens (creating it and its parent directories, owner-only) and shows the owner the existing lines. */
+    public static <T> AppendOnlyFile<T> open(Path file, Owner<T> owner) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (!Files.isDirectory(parent)) Files.createDirectories(parent, privateAttributes(true));
+        return new AppendOnlyFile<>(file, owner);
+    }
+
+    /** Completes once the item's line is written and fsync'd; fails with the batch's I/O error otherwise. */
+    public CompletableFuture<Void> append(T item) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        enqueue(new Request<>(item, null, done));
+        return done;
+    }
+
+    /**
+     * Shows the owner what other processes appended. Cheap when nothing changed: one {@code stat}, no lock.
+     * (Residual: a compaction followed by regrowth to exactly our size between two calls looks unchanged here;
+     * the next append or changed size detects it by the first line.)
+     */
+    public void catchUp() throws IOException {
+        if (!stale && Files.size(file) == knownSize) return;
+        await(control(() -> locked(() -> syncUnderLock(false))));
+    }
+
+    /** Under the lock: catch up, save the checkpoint, then truncate the file to empty (plus the owner's header). */
+    public void compact(Checkpoint checkpoint) throws IOException {
+        await(control(() -> locked(() -> {
+            syncUnderLock(false);
+            checkpoint.save();
+            // Truncate, never delete or replace: other processes keep the file open and must see our writes.
+            data.truncate(0);
+            data.force(true);
+            knownSize = 0;
+            knownHead = new byte[0];
+            writeHeaderIfEmpty();
+            refreshHead();
+        })));
+    }
+
+    /** Bytes of the file as of this instance's last write or catch-up. */
+    public long size() {
+        return knownSize;
+    }
+
+    public Path path() {
+        return file;
+    }
+
+    /** What was repaired (torn trailing lines removed), for the operator's log. */
+    public List<String> recoveryNotes() {
+        return List.copyOf(recoveryNotes);
+    }
+
+    /** Writes what is queued, then stops the writer. Later appends fail with {@link IllegalStateException}. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (!closed) {
+                closed = true;
+                queue.add(new Request<>(null, null, null)); // poison: nothing can be queued after it
+            }
+        }
+        if (Thread.currentThread() != writer) {
+            boolean interrupted = false;
+            while (writer.isAlive()) {
+                try {
+                    writer.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+        closeChannels();
+    }
+
+    private void closeChannels() {
+        // Only while no instance in this JVM holds the OS lock: closing drops all of this process's locks on it.
+        jvmLock.lock();
+        try {
+            lockFile.close();
+        } catch (IOException ignored) {
+            // nothing left to release
+        } finally {
+            jvmLock.unlock();
+        }
+        try {
+            data.close();
+        } catch (IOException ignored) {
+            // all writes were forced already
+        }
+    }
+
+    private void enqueue(Request<T> request) {
+        synchronized (this) {
+            if (!closed) {
+                queue.add(request);
+                return;
+            }
+        }
+        request.done.completeExceptionally(new IllegalStateException(file.getFileName() + " is closed"));
+    }
+
+    private CompletableFuture<Void> control(IoAction action) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        enqueue(new Request<>(null, action, done));
+        return done;
+    }
+
+    private static void await(CompletableFuture<Void> done) throws IOException {
+        try {
+            done.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof IOException io) throw new IOException(io.getMessage(), io);
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            throw e;
+        }
+    }
+
+    private void run() {
+        Deque<Request<T>> pending = new ArrayDeque<>();
+        while (true) {
+            if (pending.isEmpty()) {
+                try {
+                    pending.add(queue.take());
+                } catch (InterruptedException e) {
+                    continue; // only close() stops the writer: queued callers are waiting on us
+                }
+                queue.drainTo(pending, MAX_BATCH_LINES);
+            }
+            Request<T> head = pending.peek();
+            if (head.done == null) return; // poison; everything before it was handled
+            if (head.action != null) {
+                pending.poll();
+                try {
+                    head.action.run();
+                    head.done.complete(null);
+                } catch (Throwable t) {
+                    head.done.completeExceptionally(t);
+                }
+            } else {
+                writeBatch(pending);
+            }
+        }
+    }
+
+    /** Takes consecutive appends off {@code pending} (up to the batch bounds) and commits them with one fsync. */
+    private void writeBatch(Deque<Request<T>> pending) {
+        List<Request<T>> batch = new ArrayList<>();
+        Throwable failure = null;
+        try {
+            locked(() -> {
+                syncUnderLock(false);
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                while (!pending.isEmpty() && pending.peek().isAppend()
+                        && batch.size() < MAX_BATCH_LINES && bytes.size() < MAX_BATCH_BYTES) {
+                    Request<T> request = pending.poll();
+                    byte[] line;
+                    try {
+                        line = encodeLine(request.item);
+                    } catch (RuntimeException e) {
+                        request.done.completeExceptionally(e);
+                        continue;
+                    }
+                    bytes.write(line, 0, line.length);
+                    batch.add(request);
+                }
+                if (batch.isEmpty()) return;
+                long start = knownSize;
+                try {
+                    writeFully(ByteBuffer.wrap(bytes.toByteArray()), start);
+                    data.force(false);
+                } catch (IOException | RuntimeException e) {
+                    rollBack(start, e);
+                    throw e;
+                }
+                knownSize = start + bytes.size();
+                refreshHead();
+                owner.durable(batch.stream().map(r -> r.item).toList());
+            });
+        } catch (Throwable t) {
+            failure = t;
+            // The owner encoded lines that may not be in the file: make it resynchronise before the next batch.
+            stale = true;
+            if (batch.isEmpty()) {
+                // The lock or the catch-up failed before anything was encoded: this batch is what was pending.
+                while (!pending.isEmpty() && pending.peek().isAppend() && batch.size() < MAX_BATCH_LINES) {
+                    batch.add(pending.poll());
+                }
+            }
+        }
+        for (Request<T> request : batch) {
+            if (failure == null) request.done.complete(null);
+            else request.done.completeExceptionally(failure);
+        }
+    }
+
+    private byte[] encodeLine(T item) {
+        String line = owner.encode(item);
+        if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0) {
+            throw new IllegalArgumentException("encoded line contains a line break");
+        }
+        return (line + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A failed future means "not known to be durable": remove what we may have half-written, if we still can. */
+    private void rollBack(long start, Throwable cause) {
+        try {
+            data.truncate(start);
+            data.force(false);
+        } catch (IOException | RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    /** Must hold the lock. Repairs a torn tail, detects rewrites, and shows the owner what it has not seen. */
+    private void syncUnderLock(boolean opening) throws IOException {
+        long size = data.size();
+        if (size > 0 && lastByte(size) != '\n') size = truncateTornTail(size);
+        boolean fromStart = opening || size < knownSize || !Arrays.equals(head(knownHead.length), knownHead);
+        if (fromStart || stale || size != knownSize) {
+            long from = fromStart ? 0 : knownSize;
+            owner.catchUp(new Unseen(data, from, size, fromStart));
+            knownSize = size;
+            if (fromStart) knownHead = new byte[0];
+            stale = false;
+        }
+        writeHeaderIfEmpty();
+        refreshHead();
+    }
+
+    /**
+     * We only acknowledge after fsync of complete lines, and every writer holds the lock while writing, so a
+     * trailing line without '\n' seen while WE hold the lock was never acknowledged to anyone: its writer was
+     * killed mid-write (or failed and could not roll back). Dropping it loses nothing promised; keeping it would
+     * glue the next line onto garbage.
+     */
+    private long truncateTornTail(long size) throws IOException {
+        long keep = size - 1;
+        while (keep > 0 && lastByte(keep) != '\n') keep--;
+        data.truncate(keep);
+        data.force(false);
+        String note = file.getFileName() + ": removed a torn last line (" + (size - keep)
+                + " bytes without newline, never acknowledged) at offset " + keep;
+        recoveryNotes.add(note);
+        LOG.log(System.Logger.Level.WARNING, note);
+        return keep;
+    }
+
+    private void writeHeaderIfEmpty() throws IOException {
+        String header = knownSize == 0 ? owner.header() : null;
+        if (header == null) return;
+        byte[] line = (header + "\n").getBytes(StandardCharsets.UTF_8);
+        writeFully(ByteBuffer.wrap(line), 0);
+        data.force(false);
+        knownSize = line.length;
+    }
+
+    private void refreshHead() throws IOException {
+        if (knownHead.length < HEAD_BYTES) knownHead = head((int) Math.min(HEAD_BYTES, knownSize));
+    }
+
+    private byte[] head(int length) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(length);
+        while (buf.hasRemaining() && data.read(buf, buf.position()) > 0) {
+            // positional reads until full or end of file
+        }
+        return buf.position() == length ? buf.array() : Arrays.copyOf(buf.array(), buf.position());
+    }
+
+    private int lastByte(long size) throws IOException {
+        ByteBuffer one = ByteBuffer.allocate(1);
+        data.read(one, size - 1);
+        return one.get(0);
+    }
+
+    private void writeFully(ByteBuffer buf, long position) throws IOException {
+        while (buf.hasRemaining()) position += data.write(buf, position);
+    }
+
+    private void locked(IoAction action) throws IOException {
+        jvmLock.lock();
+        try (FileLock ignored = lockFile.lock()) {
+            action.run();
+        } finally {
+            jvmLock.unlock();
+        }
+    }
+
+    private static FileChannel openPrivate(Path path) throws IOException {
+        boolean created = !Files.exists(path);
+        FileChannel channel = FileChannel.open(path, java.util.Set.of(StandardOpenOption.CREATE,
+                StandardOpenOption.READ, StandardOpenOption.WRITE), privateAttributes(false));
+        if (created) fsyncDirectory(path.toAbsolutePath().getParent());
+        return channel;
+    }
+
+    /** The data directory holds secret hashes and the audit trail: owner-only where the OS supports it. */
+    private static FileAttribute<?>[] privateAttributes(boolean directory) {
+        if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) return new FileAttribute<?>[0];
+        return new FileAttribute<?>[] {
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(directory ? "rwx------" : "rw-------"))
+        };
+    }
+
+    /** Makes a created or renamed directory entry durable; a no-op where directories cannot be opened. */
+    public static void fsyncDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException ignored) {
+            // Windows cannot open directories; NTFS journals metadata itself
+        }
+    }
+
+    @FunctionalInterface
+    private interface IoAction {
+        void run() throws IOException;
+    }
+
+    private record Request<T>(T item, IoAction action, CompletableFuture<Void> done) {
+        boolean isAppend() {
+            return done != null && action == null;
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package dev.airlock.core.oauth;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What an agent is told when it asks for something only a human can grant. An agent that has to guess is how
+ * production gets deleted, so the refusal names the endpoint, the fields and the next step, and says plainly not to
+ * look for another credential.
+ */
+public final class GrantGuidance {
+    public static final String GRANTS_PATH = "/v1/grants";
+    public static final String CIBA_GRANT_TYPE = "urn:openid:params:grant-type:ciba";
+
+    private GrantGuidance() {}
+
+    public static String sentence(String baseUrl, String environment, List<String> scopes, boolean agentMayAsk) {
+        String what = String.join(" ", scopes);
+        if (!agentMayAsk) {
+            return what + " in " + environment + " is only ever issued through a human grant, and this agent is not"
+                    + " allowed to request it there even so. Stop and ask the person you work for; do not look for"
+                    + " another credential.";
+        }
+        return what + " in " + environment + " is never issued automatically: it needs approval by people. To ask:"
+                + " POST " + baseUrl + GRANTS_PATH + " (authenticated like this request) with JSON {\"environment\":\""
+                + environment + "\",\"scopes\":" + jsonList(scopes) + ",\"resources\":[\"<exact resource id>\"],"
+                + "\"reason\":\"<why this is needed>\",\"command\":\"<the exact command you will run>\"}; then poll"
+                + " POST " + baseUrl + "/oauth2/token with grant_type=" + CIBA_GRANT_TYPE + " and the auth_req_id it"
+                + " returns. Do not look for another credential.";
+    }
+
+    /** The same, as a machine-readable extension member of the error response. */
+    public static Map<String, Object> structured(String baseUrl, String environment, List<String> scopes,
+                                                 boolean agentMayAsk) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("required", "human_grant");
+        m.put("agent_may_request", agentMayAsk);
+        if (agentMayAsk) {
+            m.put("endpoint", baseUrl + GRANTS_PATH);
+            m.put("method", "POST");
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("environment", environment);
+            fields.put("scopes", scopes);
+            fields.put("resources", "exact resource ids, all owned by " + environment);
+            fields.put("reason", "why, in words an approver can judge");
+            fields.put("command", "the command you will run (optional)");
+            m.put("fields", fields);
+            Map<String, Object> poll = new LinkedHashMap<>();
+            poll.put("endpoint", baseUrl + "/oauth2/token");
+            poll.put("grant_type", CIBA_GRANT_TYPE);
+            poll.put("parameter", "auth_req_id");
+            m.put("poll", poll);
+        }
+        return m;
+    }
+
+    private static String jsonList(List<String> items) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < items.size(); i++) {
+            if (i > 0) sb.append(',');
+            sb.append('"').append(items.get(i)).append('"');
+        }
+        return sb.append(']').toString();
+    }
+}

@@ -1,0 +1,181 @@
+package dev.airlock.core.policy;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Reads {@code environments.yaml}: environments, their audiences, token lifetimes and the resources they own. */
+final class EnvironmentsSection {
+    static final String FILE = "environments.yaml";
+    static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,62}");
+    /** Provider ids are opaque; printable ASCII without spaces keeps them unambiguous in logs and on the wire. */
+    static final Pattern RESOURCE = Pattern.compile("\\p{Graph}{1,256}");
+    private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(s|m|h)");
+
+    private record Located(String environment, ResourcePattern resource, int line, String path) {}
+
+    private EnvironmentsSection() {}
+
+    static Map<String, Environment> read(YamlNode root, StrictReader r, Set<String> scopeTypes, SourceMap where) {
+        Map<String, Environment> environments = new LinkedHashMap<>();
+        Map<String, Integer> audienceLine = new HashMap<>();
+        Map<String, String> audienceOwner = new HashMap<>();
+        List<Located> all = new ArrayList<>();
+        StrictReader.Fields top = r.fields(root, "", List.of("environments"), List.of());
+        List<YamlNode> items = top == null || top.get("environments") == null ? null
+                : r.list(top.get("environments"), "environments");
+        if (items == null) return environments;
+        if (items.isEmpty()) {
+            r.error(top.get("environments"), "environments", "no environments: declare at least one");
+        }
+        for (int i = 0; i < items.size(); i++) {
+            String path = StrictReader.index("environments", i);
+            StrictReader.Fields f = r.fields(items.get(i), path,
+                    List.of("name"), List.of("audience", "token_lifetime", "resources"));
+            if (f == null) continue;
+            String name = f.name("name", NAME, "environment name");
+            // Bad lifetimes, audiences and resources are reported and replaced by safe stand-ins, so that agents
+            // naming this environment are still checked; any problem at all fails the load.
+            Duration lifetime = lifetime(f, r);
+            List<Located> resources = resources(f, r, scopeTypes, name);
+            if (name == null) continue;
+            String audience = f.get("audience") == null ? Environment.defaultAudience(name) : audience(f, r, name);
+
+            int line = f.get("name").line();
+            if (environments.containsKey(name)) {
+                r.error(line, f.path("name"), "duplicate environment '" + name + "' (first declared at line "
+                        + where.get(SourceMap.environment(name), FILE, "").line() + ")");
+                continue;
+            }
+            int audLine = f.get("audience") == null ? line : f.get("audience").line();
+            Integer firstAud = audienceLine.putIfAbsent(audience, audLine);
+            if (firstAud != null) {
+                r.error(audLine, f.path("audience"), "audience '" + audience + "' is already used by environment '"
+                        + audienceOwner.get(audience) + "' (line " + firstAud + "): a token's audience must name one environment");
+            }
+            audienceOwner.putIfAbsent(audience, name);
+            where.put(SourceMap.environment(name), FILE, line, path);
+            for (Located l : resources) where.put(SourceMap.resource(name, l.resource().pattern()), FILE, l.line(), l.path());
+            all.addAll(resources);
+            environments.put(name, new Environment(name, audience, lifetime,
+                    resources.stream().map(Located::resource).toList()));
+        }
+        reportOverlaps(all, r);
+        return environments;
+    }
+
+    /** Durations are one number and one unit (90s, 5m, 1h): nothing to misread in a review. */
+    static Duration parseDuration(String s) {
+        Matcher m = DURATION.matcher(s);
+        if (!m.matches()) throw new IllegalArgumentException("malformed duration '" + s + "' (use a whole number and s, m or h, like 90s, 5m, 1h)");
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            default -> Duration.ofHours(n);
+        };
+    }
+
+    private static Duration lifetime(StrictReader.Fields f, StrictReader r) {
+        YamlNode node = f.get("token_lifetime");
+        if (node == null) return Policy.DEFAULT_TOKEN_LIFETIME;
+        String s = r.string(node, f.path("token_lifetime"));
+        if (s == null) return Policy.DEFAULT_TOKEN_LIFETIME;
+        String problem;
+        try {
+            Duration d = s.startsWith("-") ? Duration.ZERO : parseDuration(s);
+            if (d.isZero()) {
+                problem = "token_lifetime must be greater than zero";
+            } else if (d.compareTo(Policy.MAX_TOKEN_LIFETIME) > 0) {
+                // An error, not a clamp: a policy that says 1h and silently gets 15m is a policy nobody can read.
+                problem = "token_lifetime " + s + " is above the hard cap of " + Policy.MAX_TOKEN_LIFETIME.toMinutes() + "m";
+            } else {
+                return d;
+            }
+        } catch (IllegalArgumentException e) {
+            problem = e.getMessage();
+        }
+        r.error(node, f.path("token_lifetime"), problem);
+        return Policy.DEFAULT_TOKEN_LIFETIME;
+    }
+
+    /** RFC 8707 §2: a resource indicator is an absolute URI, so the audience we mint must be one too. */
+    private static String audience(StrictReader.Fields f, StrictReader r, String name) {
+        String s = f.string("audience");
+        if (s == null) return Environment.defaultAudience(name);
+        try {
+            if (new URI(s).isAbsolute()) return s;
+        } catch (URISyntaxException e) {
+            // reported below
+        }
+        r.error(f.get("audience"), f.path("audience"), "audience '" + s + "' is not an absolute URI (e.g. urn:airlock:env:staging)");
+        return Environment.defaultAudience(name);
+    }
+
+    private static List<Located> resources(StrictReader.Fields f, StrictReader r, Set<String> scopeTypes, String env) {
+        List<Located> out = new ArrayList<>();
+        YamlNode node = f.get("resources");
+        if (node == null) return out;
+        List<YamlNode> items = r.list(node, f.path("resources"));
+        if (items == null) return out;
+        Map<String, Integer> seen = new HashMap<>();
+        for (int i = 0; i < items.size(); i++) {
+            String path = StrictReader.index(f.path("resources"), i);
+            YamlNode item = items.get(i);
+            String id;
+            String type = null;
+            if (item instanceof YamlNode.MapNode) {
+                StrictReader.Fields rf = r.fields(item, path, List.of("id"), List.of("type"));
+                id = rf.name("id", RESOURCE, "resource id");
+                if (rf.get("type") != null) {
+                    type = rf.name("type", ScopesSection.PART, "resource type");
+                    if (type != null && !scopeTypes.contains(type)) {
+                        r.error(rf.get("type"), rf.path("type"), "resource type '" + type
+                                + "' is not the type of any scope (known: " + String.join(", ", new TreeSet<>(scopeTypes)) + ")");
+                        type = null;
+                    }
+                }
+            } else {
+                id = r.name(item, path, RESOURCE, "resource id");
+            }
+            if (id == null) continue;
+            Integer first = seen.putIfAbsent(id, item.line());
+            if (first != null) {
+                r.error(item, path, "resource '" + id + "' is listed twice in this environment (first at line " + first + ")");
+                continue;
+            }
+            out.add(new Located(env, new ResourcePattern(id, type), item.line(), path));
+        }
+        return out;
+    }
+
+    /**
+     * A resource belongs to exactly one environment: otherwise a staging token could act on a production volume.
+     * Every pair across environments is compared with {@link Glob#intersects}, so globs that merely could
+     * match the same id (vol-7f3a* and vol-7f3a-stg) are caught before any such id exists.
+     */
+    private static void reportOverlaps(List<Located> all, StrictReader r) {
+        for (int j = 0; j < all.size(); j++) {
+            Located b = all.get(j);
+            for (int i = 0; i < j; i++) {
+                Located a = all.get(i);
+                if (a.environment().equals(b.environment())) continue;
+                if (Glob.intersects(a.resource().pattern(), b.resource().pattern())) {
+                    r.error(b.line(), b.path(), "resource '" + b.resource().pattern() + "' in environment '"
+                            + b.environment() + "' overlaps '" + a.resource().pattern() + "' in environment '"
+                            + a.environment() + "' (" + FILE + ":" + a.line() + " " + a.path()
+                            + "): a resource belongs to exactly one environment");
+                }
+            }
+        }
+    }
+}

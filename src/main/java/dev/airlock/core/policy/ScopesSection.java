@@ -1,0 +1,79 @@
+package dev.airlock.core.policy;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Reads {@code scopes.yaml}: the catalog of {@code <type>:<verb>} scopes and their risks. */
+final class ScopesSection {
+    static final String FILE = "scopes.yaml";
+    /** Lowercase only: scope strings are compared byte for byte on the wire (RFC 6749 §3.3 is case-sensitive). */
+    static final Pattern PART = Pattern.compile("[a-z][a-z0-9_-]{0,62}");
+    static final Pattern NAME = Pattern.compile(PART.pattern() + ":" + PART.pattern());
+
+    private ScopesSection() {}
+
+    /**
+     * @param scopes   usable scopes by name, in file order
+     * @param declared every well-formed name declared, including scopes too broken to use: agents naming
+     *                 those are not reported again, since the scope's own problem is the cause
+     */
+    record Catalog(Map<String, Scope> scopes, Set<String> declared) {}
+
+    static Catalog read(YamlNode root, StrictReader r, SourceMap where) {
+        Map<String, Scope> scopes = new LinkedHashMap<>();
+        Set<String> declared = new HashSet<>();
+        Catalog catalog = new Catalog(scopes, declared);
+        Map<String, Integer> firstLine = new HashMap<>();
+        StrictReader.Fields top = r.fields(root, "", List.of("scopes"), List.of());
+        List<YamlNode> items = top == null || top.get("scopes") == null ? null : r.list(top.get("scopes"), "scopes");
+        if (items == null) return catalog;
+        for (int i = 0; i < items.size(); i++) {
+            String path = StrictReader.index("scopes", i);
+            StrictReader.Fields f = r.fields(items.get(i), path,
+                    List.of("name", "risk"), List.of("grant_required", "description"));
+            if (f == null) continue;
+            String name = f.name("name", NAME, "scope name");
+            Risk risk = risk(f, r);
+            Boolean grantRequired = f.get("grant_required") == null ? Boolean.FALSE
+                    : r.bool(f.get("grant_required"), f.path("grant_required"));
+            String description = f.string("description");
+            if (name != null) declared.add(name);
+            if (name == null || risk == null || grantRequired == null) continue;
+
+            int line = f.get("name").line();
+            Integer first = firstLine.putIfAbsent(name, line);
+            if (first != null) {
+                r.error(line, f.path("name"), "duplicate scope '" + name + "' (first declared at line " + first + ")");
+                continue;
+            }
+            String type = name.substring(0, name.indexOf(':'));
+            String verb = name.substring(name.indexOf(':') + 1);
+            if (DestructiveVerbs.isBuiltIn(verb) && risk != Risk.DESTRUCTIVE) {
+                r.error(f.get("risk"), f.path("risk"), "'" + name + "' uses the built-in destructive verb '" + verb
+                        + "' and cannot be risk " + risk.label()
+                        + ": policy can raise a risk, never lower a built-in destructive verb");
+                // Keep it, as destructive, so agents that list it are judged by what it really is.
+                risk = Risk.DESTRUCTIVE;
+            }
+            scopes.put(name, new Scope(name, type, verb, risk, grantRequired, description));
+            where.put(SourceMap.scope(name), FILE, line, path);
+        }
+        return catalog;
+    }
+
+    private static Risk risk(StrictReader.Fields f, StrictReader r) {
+        String s = f.string("risk");
+        if (s == null) return null;
+        try {
+            return Risk.parse(s);
+        } catch (IllegalArgumentException e) {
+            r.error(f.get("risk"), f.path("risk"), e.getMessage());
+            return null;
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package dev.airlock.http;
+
+import dev.airlock.app.Airlock;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Serves one {@link Airlock} over HTTP: one verticle per event loop, all sharing the same services and port.
+ * Also polls the store for changes other processes made (a CLI revoke or freeze) four times a second.
+ */
+public final class AirlockServer {
+    private static final Logger LOG = Logger.getLogger(AirlockServer.class.getName());
+    /** How often state written by other processes is picked up; revocations take effect within this. */
+    public static final long REFRESH_MILLIS = 250;
+
+    private final Vertx vertx;
+    private final String deploymentId;
+    private final long refreshTimer;
+
+    private AirlockServer(Vertx vertx, String deploymentId, long refreshTimer) {
+        this.vertx = vertx;
+        this.deploymentId = deploymentId;
+        this.refreshTimer = refreshTimer;
+    }
+
+    public static HttpServerOptions options(String host, int port) {
+        return new HttpServerOptions().setHost(host).setPort(port)
+                .setMaxHeaderSize(16 * 1024).setMaxInitialLineLength(4096).setMaxFormAttributeSize(BodyLimits.FORM)
+                .setIdleTimeout(30).setDecompressionSupported(false).setCompressionSupported(false)
+                .setTcpNoDelay(true).setReusePort(false);
+    }
+
+    public static Future<AirlockServer> start(Vertx vertx, Airlock airlock, String host, int port, int instances) {
+        return vertx.deployVerticle(() -> new Verticle(airlock, host, port),
+                        new DeploymentOptions().setInstances(instances))
+                .map(id -> {
+                    long timer = vertx.setPeriodic(REFRESH_MILLIS, t -> vertx.executeBlocking(() -> {
+                        airlock.store.refresh();
+                        return null;
+                    }, false).onFailure(e -> LOG.log(Level.WARNING, "store refresh failed", e)));
+                    return new AirlockServer(vertx, id, timer);
+                });
+    }
+
+    public Future<Void> stop() {
+        vertx.cancelTimer(refreshTimer);
+        return vertx.undeploy(deploymentId);
+    }
+
+    private static final class Verticle extends VerticleBase {
+        private final Airlock airlock;
+        private final String host;
+        private final int port;
+        private HttpServer server;
+
+        Verticle(Airlock airlock, String host, int port) {
+            this.airlock = airlock;
+            this.host = host;
+            this.port = port;
+        }
+
+        @Override
+        public Future<?> start() {
+            server = vertx.createHttpServer(options(host, port));
+            return server.requestHandler(Routes.router(vertx, airlock)).listen();
+        }
+
+        @Override
+        public Future<?> stop() {
+            return server == null ? Future.succeededFuture() : server.close();
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package dev.airlock.http;
+
+import dev.airlock.core.auth.AuthOutcome;
+import dev.airlock.core.auth.ClientAuthenticator;
+import dev.airlock.core.oauth.OAuthError;
+import dev.airlock.core.policy.Agent;
+import io.vertx.core.Future;
+import io.vertx.ext.web.RoutingContext;
+
+/** Authenticates the calling agent of an OAuth endpoint; refusals are answered here, in OAuth form. */
+final class ClientAuthStep {
+    private final ClientAuthenticator authenticator;
+
+    ClientAuthStep(ClientAuthenticator authenticator) {
+        this.authenticator = authenticator;
+    }
+
+    /** Completes with the agent, or with null after the refusal has been sent. */
+    Future<Agent> authenticate(RoutingContext ctx, FormBody form) {
+        var credentials = ClientAuthParser.parse(ctx, form);
+        return Future.fromCompletionStage(authenticator.authenticate(credentials, Http.address(ctx)), ctx.vertx()
+                .getOrCreateContext()).map(outcome -> {
+                    if (outcome.ok()) return outcome.agent();
+                    Responses.oauthError(ctx, refusal(outcome));
+                    return null;
+                });
+    }
+
+    private static OAuthError refusal(AuthOutcome o) {
+        if (o.retryAfter() != null) return OAuthError.throttled(Math.max(1, (o.retryAfter().toMillis() + 999) / 1000));
+        return OAuthError.invalidClient(o.reason());
+    }
+}

@@ -1,0 +1,56 @@
+package dev.airlock.http;
+
+import dev.airlock.core.auth.ClientAuthenticator;
+import dev.airlock.core.policy.Policy;
+import dev.airlock.core.policy.Scope;
+import dev.airlock.core.token.KeyRing;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** JWKS (RFC 7517), authorization server metadata (RFC 8414), health and readiness. Bodies are built once. */
+final class DiscoveryHandlers {
+    private final Buffer jwks;
+    private final Buffer metadata;
+
+    DiscoveryHandlers(KeyRing keys, Policy policy, String issuer) {
+        this.jwks = Buffer.buffer(keys.publicJwks().toString(true));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("issuer", issuer);
+        m.put("token_endpoint", issuer + "/oauth2/token");
+        m.put("jwks_uri", issuer + "/.well-known/jwks.json");
+        m.put("introspection_endpoint", issuer + "/oauth2/introspect");
+        m.put("revocation_endpoint", issuer + "/oauth2/revoke");
+        // No authorization endpoint: agents use client_credentials only, so no response type is supported.
+        m.put("response_types_supported", List.of());
+        m.put("grant_types_supported", List.of("client_credentials"));
+        List<String> authMethods = List.of("client_secret_basic", "private_key_jwt");
+        m.put("token_endpoint_auth_methods_supported", authMethods);
+        m.put("token_endpoint_auth_signing_alg_values_supported", List.of("EdDSA", "ES256"));
+        m.put("introspection_endpoint_auth_methods_supported", authMethods);
+        m.put("revocation_endpoint_auth_methods_supported", authMethods);
+        List<String> scopes = new ArrayList<>();
+        for (Scope s : policy.scopes()) scopes.add(s.name());
+        m.put("scopes_supported", scopes);
+        m.put("airlock_check_endpoint", issuer + "/v1/check");
+        m.put("airlock_client_assertion_max_lifetime_seconds", ClientAuthenticator.MAX_ASSERTION_LIFETIME.toSeconds());
+        this.metadata = Buffer.buffer(Responses.bytes(m));
+    }
+
+    void jwks(RoutingContext ctx) {
+        ctx.response().putHeader("Content-Type", "application/jwk-set+json")
+                .putHeader("Cache-Control", "public, max-age=300").end(jwks);
+    }
+
+    void metadata(RoutingContext ctx) {
+        ctx.response().putHeader("Content-Type", "application/json")
+                .putHeader("Cache-Control", "public, max-age=300").end(metadata);
+    }
+
+    static void healthz(RoutingContext ctx) {
+        Responses.json(ctx, 200, Map.of("status", "ok"));
+    }
+}

@@ -1,0 +1,16 @@
+package dev.airlock.http;
+
+/** Makes caller-controlled text safe for a log line: no newlines (log injection), bounded length. */
+final class LogSafe {
+    private LogSafe() {}
+
+    static String path(String s) {
+        if (s == null) return "";
+        StringBuilder sb = new StringBuilder(Math.min(s.length(), 200));
+        for (int i = 0; i < s.length() && i < 200; i++) {
+            char c = s.charAt(i);
+            sb.append(c < 0x20 || c == 0x7f ? '?' : c);
+        }
+        return sb.toString();
+    }
+}

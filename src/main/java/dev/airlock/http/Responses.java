@@ -1,0 +1,104 @@
+package dev.airlock.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.airlock.core.oauth.OAuthError;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Every response body is written here, and every error is mapped here: OAuth endpoints answer in RFC 6749 §5.2 form,
+ * everything else in RFC 9457 problem details. Our own failures become a bare 500 with an incident id; the detail
+ * goes to the log only (two error families: the caller's fault, ours).
+ */
+public final class Responses {
+    private static final Logger LOG = Logger.getLogger(Responses.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Responses() {}
+
+    public static void json(RoutingContext ctx, int status, Object body) {
+        HttpServerResponse r = ctx.response();
+        if (r.ended()) return;
+        r.setStatusCode(status).putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store");
+        r.end(Buffer.buffer(bytes(body)));
+    }
+
+    public static void oauthError(RoutingContext ctx, OAuthError e) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", e.error());
+        if (e.description() != null) body.put("error_description", e.description());
+        body.putAll(e.extra());
+        HttpServerResponse r = ctx.response();
+        if (e.status() == 401) r.putHeader("WWW-Authenticate", "Basic realm=\"airlock\"");
+        if (e.retryAfterSeconds() != null) r.putHeader("Retry-After", Long.toString(e.retryAfterSeconds()));
+        r.putHeader("Pragma", "no-cache");
+        json(ctx, e.status(), body);
+    }
+
+    public static void problem(RoutingContext ctx, int status, String title, String detail) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", "about:blank");
+        body.put("title", title);
+        body.put("status", status);
+        if (detail != null) body.put("detail", detail);
+        HttpServerResponse r = ctx.response();
+        if (r.ended()) return;
+        r.setStatusCode(status).putHeader("Content-Type", "application/problem+json").putHeader("Cache-Control", "no-store");
+        r.end(Buffer.buffer(bytes(body)));
+    }
+
+    /** The router's failure handler: the one place a thrown or failed request becomes a response. */
+    public static void failure(RoutingContext ctx) {
+        Throwable t = ctx.failure();
+        boolean oauth = ctx.request().path() != null && ctx.request().path().startsWith("/oauth2/");
+        if (t instanceof BadRequest b) {
+            if (oauth) oauthError(ctx, new OAuthError(b.status(), b.oauthError(), b.getMessage(), null, null));
+            else problem(ctx, b.status(), title(b.status()), b.getMessage());
+            return;
+        }
+        int status = ctx.statusCode();
+        if (t == null && status >= 400 && status < 500) {
+            if (oauth) oauthError(ctx, new OAuthError(status, "invalid_request", title(status), null, null));
+            else problem(ctx, status, title(status), null);
+            return;
+        }
+        String incident = UUID.randomUUID().toString();
+        LOG.log(Level.SEVERE, "internal error " + incident + " on " + ctx.request().method() + " "
+                + LogSafe.path(ctx.request().path()), t);
+        if (oauth) {
+            oauthError(ctx, new OAuthError(500, "server_error", "internal error; incident " + incident, null, null));
+        } else {
+            problem(ctx, 500, "Internal Server Error", "incident " + incident);
+        }
+    }
+
+    static String title(int status) {
+        return switch (status) {
+            case 400 -> "Bad Request";
+            case 401 -> "Unauthorized";
+            case 403 -> "Forbidden";
+            case 404 -> "Not Found";
+            case 405 -> "Method Not Allowed";
+            case 409 -> "Conflict";
+            case 413 -> "Content Too Large";
+            case 415 -> "Unsupported Media Type";
+            case 429 -> "Too Many Requests";
+            default -> "Error";
+        };
+    }
+
+    static byte[] bytes(Object body) {
+        try {
+            return JSON.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package dev.airlock.http;
+
+import dev.airlock.core.oauth.ClientCredentialsGrant;
+import dev.airlock.core.oauth.OAuthError;
+import dev.airlock.core.token.TokenMinter;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/** {@code POST /oauth2/token}: parse, authenticate, call the grant, render (RFC 6749 §5.1 / §5.2). */
+final class TokenHandler implements Handler<RoutingContext> {
+    private final ClientAuthStep auth;
+    private final ClientCredentialsGrant clientCredentials;
+
+    TokenHandler(ClientAuthStep auth, ClientCredentialsGrant clientCredentials) {
+        this.auth = auth;
+        this.clientCredentials = clientCredentials;
+    }
+
+    @Override
+    public void handle(RoutingContext ctx) {
+        FormBody form = FormBody.parse(Http.contentType(ctx), BodyReader.body(ctx), Set.of("resource"));
+        String grantType = form.require("grant_type");
+        if (!"client_credentials".equals(grantType)) {
+            Responses.oauthError(ctx, OAuthError.of("unsupported_grant_type",
+                    "grant_type must be client_credentials"));
+            return;
+        }
+        var request = new ClientCredentialsGrant.Request(form.get("environment"), form.all("resource"),
+                form.get("scope"), Http.address(ctx));
+        auth.authenticate(ctx, form)
+                .compose(agent -> agent == null ? Future.<ClientCredentialsGrant.Outcome>succeededFuture()
+                        : Http.onContext(ctx, clientCredentials.issue(agent, request)))
+                .onSuccess(outcome -> {
+                    if (outcome == null) return;
+                    if (outcome.error() != null) Responses.oauthError(ctx, outcome.error());
+                    else success(ctx, outcome.minted());
+                })
+                .onFailure(ctx::fail);
+    }
+
+    private static void success(RoutingContext ctx, TokenMinter.Minted m) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("access_token", m.jwt());
+        body.put("token_type", "Bearer");
+        body.put("expires_in", Duration.between(m.token().issuedAt(), m.token().expiresAt()).toSeconds());
+        body.put("scope", String.join(" ", new TreeSet<>(m.token().scopes())));
+        body.put("environment", m.token().environment());
+        ctx.response().putHeader("Pragma", "no-cache");
+        Responses.json(ctx, 200, body);
+    }
+}

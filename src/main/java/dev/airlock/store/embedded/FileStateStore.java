@@ -1,0 +1,232 @@
+package dev.airlock.store.embedded;
+
+import dev.airlock.core.journal.AppendOnlyFile;
+import dev.airlock.core.journal.LineReader;
+import dev.airlock.core.journal.Unseen;
+import dev.airlock.core.store.StateStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+
+/**
+ * The embedded {@link StateStore}: {@code state.journal} (JSON lines, group-committed by {@link AppendOnlyFile})
+ * on top of an optional {@code state.snapshot} (the same lines, one per live key).
+ *
+ * <p>Memory is changed only in file order, under the journal lock: our own ops once durable (before their futures
+ * complete), other processes' ops when caught up. So memory is always the state of some prefix of the file, and a
+ * reader never sees an older secret win over a newer one.
+ *
+ * <p>Replay protection for client assertions is atomic within this process only. Assertions are checked by the
+ * server; several servers sharing one data directory is not a supported deployment (scale-out uses PostgreSQL).
+ */
+public final class FileStateStore implements StateStore {
+
+    static final String JOURNAL = "state.journal";
+    static final String SNAPSHOT = "state.snapshot";
+    static final long DEFAULT_COMPACT_ABOVE_BYTES = 4L << 20;
+    private static final Duration PURGE_EVERY = Duration.ofMinutes(1);
+
+    private final Path dir;
+    private final Clock clock;
+    private final long compactAboveBytes;
+    private final StateMemory memory = new StateMemory();
+    private final AppendOnlyFile<StateOp> journal;
+    private volatile Instant nextPurge = Instant.MIN;
+
+    private FileStateStore(Path dir, Clock clock, long compactAboveBytes) throws IOException {
+        this.dir = dir;
+        this.clock = clock;
+        this.compactAboveBytes = compactAboveBytes;
+        this.journal = AppendOnlyFile.open(dir.resolve(JOURNAL), new Journal());
+        try {
+            purgeIfDue();
+            if (journal.size() > compactAboveBytes) compact();
+        } catch (IOException | RuntimeException e) {
+            journal.close();
+            throw e;
+        }
+    }
+
+    /** Opens the store in {@code dataDir} (created if needed); compacts the journal when it exceeds 4 MiB. */
+    public static FileStateStore open(Path dataDir, Clock clock) throws IOException {
+        return open(dataDir, clock, DEFAULT_COMPACT_ABOVE_BYTES);
+    }
+
+    static FileStateStore open(Path dataDir, Clock clock, long compactAboveBytes) throws IOException {
+        return new FileStateStore(dataDir, clock, compactAboveBytes);
+    }
+
+    @Override
+    public CompletableFuture<Void> revoke(String jti, Instant tokenExpiresAt) {
+        return journal.append(new StateOp.Revoke(Objects.requireNonNull(jti), tokenExpiresAt.getEpochSecond()));
+    }
+
+    @Override
+    public boolean isRevoked(String jti) {
+        return memory.revoked.containsKey(jti);
+    }
+
+    @Override
+    public CompletableFuture<Void> setFrozen(String environment, boolean frozen) {
+        return journal.append(new StateOp.Freeze(Objects.requireNonNull(environment), frozen));
+    }
+
+    @Override
+    public boolean isFrozen(String environment) {
+        return Boolean.TRUE.equals(memory.frozen.get(environment));
+    }
+
+    @Override
+    public Set<String> frozenEnvironments() {
+        return memory.frozen.entrySet().stream().filter(Map.Entry::getValue).map(Map.Entry::getKey)
+                .collect(Collectors.toUnmodifiableSet());
+    }
+
+    @Override
+    public CompletableFuture<Void> putAgentSecretHash(String agentId, String sha256Hex) {
+        return journal.append(new StateOp.Secret(Objects.requireNonNull(agentId), Objects.requireNonNull(sha256Hex)));
+    }
+
+    @Override
+    public Optional<String> agentSecretHash(String agentId) {
+        return Optional.ofNullable(memory.secrets.get(agentId));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> recordAssertion(String clientId, String jti, Instant assertionExpiresAt) {
+        long exp = assertionExpiresAt.getEpochSecond();
+        if (!memory.reserveAssertion(Objects.requireNonNull(clientId), Objects.requireNonNull(jti), exp,
+                clock.instant().getEpochSecond())) {
+            return CompletableFuture.completedFuture(false);
+        }
+        return journal.append(new StateOp.Assertion(clientId, jti, exp)).thenApply(durable -> true);
+    }
+
+    /** One {@code stat} when nothing changed; also purges expired entries and compacts a large journal. */
+    @Override
+    public void refresh() {
+        try {
+            journal.catchUp();
+            purgeIfDue();
+            if (journal.size() > compactAboveBytes) compact();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Repairs made at open (a torn last journal line removed after a crash). */
+    public List<String> recoveryNotes() {
+        return journal.recoveryNotes();
+    }
+
+    @Override
+    public void close() {
+        journal.close();
+    }
+
+    private void purgeIfDue() {
+        Instant now = clock.instant();
+        if (now.isBefore(nextPurge)) return;
+        memory.purgeExpired(now.getEpochSecond());
+        nextPurge = now.plus(PURGE_EVERY);
+    }
+
+    /**
+     * Under the journal lock: snapshot to a temp file, fsync, atomic rename, then truncate the journal. A crash
+     * after the rename but before the truncate leaves a journal whose every line is already in the snapshot;
+     * replaying it on top is harmless because each op sets a key to a value (idempotent, last writer wins).
+     */
+    private void compact() throws IOException {
+        journal.compact(() -> {
+            StringBuilder text = new StringBuilder(new StateOp.Header("snapshot", UUID.randomUUID().toString())
+                    .toJson()).append('\n');
+            for (StateOp op : memory.liveOps(clock.instant().getEpochSecond())) text.append(op.toJson()).append('\n');
+            Path tmp = dir.resolve(SNAPSHOT + ".tmp");
+            Files.deleteIfExists(tmp);
+            try (FileChannel out = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    ownerOnly())) {
+                ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
+                while (bytes.hasRemaining()) out.write(bytes);
+                out.force(true);
+            }
+            Files.move(tmp, dir.resolve(SNAPSHOT), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            AppendOnlyFile.fsyncDirectory(dir);
+        });
+    }
+
+    private static FileAttribute<?>[] ownerOnly() {
+        if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) return new FileAttribute<?>[0];
+        return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))};
+    }
+
+    /** Applies the journal to memory, in file order, under its lock. */
+    private final class Journal implements AppendOnlyFile.Owner<StateOp> {
+
+        @Override
+        public void catchUp(Unseen unseen) throws IOException {
+            // From the start (open, or another process compacted): the snapshot holds what the journal lost.
+            if (unseen.fromStart()) loadSnapshot();
+            unseen.forEachLine(line -> memory.apply(parse(line.text(),
+                    dir.resolve(JOURNAL) + " at byte " + (unseen.from() + line.offset()))));
+        }
+
+        @Override
+        public String encode(StateOp op) {
+            return op.toJson();
+        }
+
+        @Override
+        public void durable(List<StateOp> ops) {
+            ops.forEach(memory::apply);
+        }
+
+        /** Unique per generation, so another process notices a compaction even if the journal regrew. */
+        @Override
+        public String header() {
+            return new StateOp.Header("journal", UUID.randomUUID().toString()).toJson();
+        }
+
+        private void loadSnapshot() throws IOException {
+            try (LineReader lines = new LineReader(Files.newInputStream(dir.resolve(SNAPSHOT)), 1L << 20)) {
+                LineReader.Line line;
+                while ((line = lines.next()) != null) {
+                    // A snapshot is only ever renamed into place complete and fsync'd: a torn one is damage.
+                    String where = dir.resolve(SNAPSHOT) + " line " + line.number();
+                    if (!line.complete()) throw new IOException(where + ": no newline (damaged snapshot)");
+                    memory.apply(parse(line.text(), where));
+                }
+            } catch (NoSuchFileException e) {
+                // never compacted
+            }
+        }
+
+        private StateOp parse(String line, String where) throws IOException {
+            try {
+                return StateOp.parse(line);
+            } catch (IllegalArgumentException e) {
+                throw new IOException(where + ": " + e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,258 @@
+package dev.airlock.core.journal;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AppendOnlyFileTest {
+
+    @TempDir
+    Path dir;
+
+    /** Writes items verbatim; remembers what it was shown by catch-up. */
+    static class Recording implements AppendOnlyFile.Owner<String> {
+        final List<String> caughtUp = new CopyOnWriteArrayList<>();
+        final List<Boolean> fromStart = new CopyOnWriteArrayList<>();
+        volatile String header;
+
+        @Override
+        public void catchUp(Unseen unseen) throws IOException {
+            fromStart.add(unseen.fromStart());
+            unseen.forEachLine(line -> caughtUp.add(line.text()));
+        }
+
+        @Override
+        public String encode(String item) {
+            if (item.equals("boom")) throw new IllegalStateException("cannot encode boom");
+            return item;
+        }
+
+        @Override
+        public String header() {
+            return header;
+        }
+    }
+
+    /** Like the audit chain: each line is the previous line's number + 1, resynchronised from the last line. */
+    static class Counting implements AppendOnlyFile.Owner<String> {
+        long last;
+
+        @Override
+        public void catchUp(Unseen unseen) throws IOException {
+            last = unseen.lastLine().map(Long::parseLong).orElse(0L);
+        }
+
+        @Override
+        public String encode(String ignored) {
+            return Long.toString(++last);
+        }
+    }
+
+    @Test
+    void appendsFromManyThreadsAllLandAsWholeLinesAndEveryFutureCompletes() throws Exception {
+        Path file = dir.resolve("lines.jsonl");
+        List<CompletableFuture<Void>> futures = new CopyOnWriteArrayList<>();
+        try (AppendOnlyFile<String> out = AppendOnlyFile.open(file, new Recording())) {
+            runConcurrently(8, 1000, (t, i) -> futures.add(out.append("{\"t\":" + t + ",\"i\":" + i + "}")));
+            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        }
+        List<String> lines = Files.readAllLines(file, UTF_8);
+        assertEquals(8000, lines.size());
+        Set<String> expected = new HashSet<>();
+        for (int t = 0; t < 8; t++) for (int i = 0; i < 1000; i++) expected.add("{\"t\":" + t + ",\"i\":" + i + "}");
+        assertEquals(expected, new HashSet<>(lines));
+        assertTrue(Files.readString(file, UTF_8).endsWith("\n"));
+    }
+
+    @Test
+    void aFutureCompletesOnlyOnceItsLineIsInTheFile() throws Exception {
+        Path file = dir.resolve("lines.jsonl");
+        try (AppendOnlyFile<String> out = AppendOnlyFile.open(file, new Recording())) {
+            for (int i = 0; i < 50; i++) {
+                String line = "line-" + i;
+                out.append(line).thenRun(() -> assertTrue(read(file).contains(line))).get(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    void openShowsTheOwnerExistingLinesFromTheStart() throws Exception {
+        Path file = dir.resolve("lines.jsonl");
+        Files.writeString(file, "a\nb\n");
+        Recording owner = new Recording();
+        try (AppendOnlyFile<String> ignored = AppendOnlyFile.open(file, owner)) {
+            assertEquals(List.of("a", "b"), owner.caughtUp);
+            assertEquals(List.of(true), owner.fromStart);
+        }
+    }
+
+    @Test
+    void openTruncatesATornTrailingLineAndSaysSo() throws Exception {
+        Path file = dir.resolve("lines.jsonl");
+        Files.writeString(file, "{\"a\":1}\n{\"b\":2}\n{\"c\":");
+        Recording owner = new Recording();
+        try (AppendOnlyFile<String> out = AppendOnlyFile.open(file, owner)) {
+            assertEquals("{\"a\":1}\n{\"b\":2}\n", Files.readString(file));
+            assertEquals(List.of("{\"a\":1}", "{\"b\":2}"), owner.caughtUp);
+            assertEquals(1, out.recoveryNotes().size());
+            assertTrue(out.recoveryNotes().get(0).contains("torn"), out.recoveryNotes().get(0));
+            out.append("{\"d\":4}").get(5, TimeUnit.SECONDS);
+        }
+        assertEquals("{\"a\":1}\n{\"b\":2}\n{\"d\":4}\n", Files.readString(file));
+    }
+
+    @Test
+    void twoInstancesOnOneFileInterleaveBatchesAndResynchroniseUnderTheLock() throws Exception {
+        Path file = dir.resolve("counter.jsonl");
+        List<CompletableFuture<Void>> futures = new CopyOnWriteArrayList<>();
+        try (AppendOnlyFile<String> server = AppendOnlyFile.open(file, new Counting());
+                AppendOnlyFile<String> cli = AppendOnlyFile.open(file, new Counting())) {
+            runConcurrently(8, 500, (t, i) -> futures.add((t % 2 == 0 ? server : cli).append("x")));
+            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        }
+        // Each line is computed from the file's last line under the lock: any lost resync would repeat a number.
+        List<String> lines = Files.readAllLines(file, UTF_8);
+        assertEquals(IntStream.rangeClosed(1, 4000).mapToObj(Integer::toString).toList(), lines);
+    }
+
+    @Test
+    void catchUpShowsWhatAnotherInstanceAppendedAndNothingWhenUnchanged() throws Exception {
+        Path file = dir.resolve("lines.jsonl");
+        Recording reader = new Recording();
+        try (AppendOnlyFile<String> writer = AppendOnlyFile.open(file, new Recording());
+                AppendOnlyFile<String> other = AppendOnlyFile.open(file, reader)) {
+            writer.append("one").get(5, TimeUnit.SECONDS);
+            writer.append("two").get(5, TimeUnit.SECONDS);
+            other.catchUp();
+            other.catchUp();
+            assertEquals(List.of("one", "two"), reader.caughtUp);
+            assertEquals(List.of(true, false), reader.fromStart);
+        }
+    }
+
+    @Test
+    void compactTruncatesToTheHeaderAndOthersStartOverFromTheTop() throws Exception {
+        Path file = dir.resolve("journal.jsonl");
+        Recording compactor = new Recording();
+        Recording other = new Recording();
+        compactor.header = "{\"gen\":1}";
+        other.header = "{\"gen\":\"unused\"}";
+        try (AppendOnlyFile<String> a = AppendOnlyFile.open(file, compactor);
+                AppendOnlyFile<String> b = AppendOnlyFile.open(file, other)) {
+            a.append("x").get(5, TimeUnit.SECONDS);
+            List<String> checkpointed = new ArrayList<>();
+            compactor.header = "{\"gen\":2}";
+            a.compact(() -> checkpointed.add(Files.readString(file)));
+            assertEquals(List.of("{\"gen\":1}\nx\n"), checkpointed);
+            assertEquals("{\"gen\":2}\n", Files.readString(file));
+
+            // b last saw "{gen:1}\n"; the file regrows past that size with different content: a rewrite.
+            a.append("y").get(5, TimeUnit.SECONDS);
+            b.catchUp();
+            assertEquals(List.of(true, true), other.fromStart);
+            assertEquals(List.of("{\"gen\":1}", "{\"gen\":2}", "y"), other.caughtUp);
+        }
+    }
+
+    @Test
+    void closeWritesWhatIsQueuedThenRejectsAppends() throws Exception {
+        Path file = dir.resolve("lines.jsonl");
+        AppendOnlyFile<String> out = AppendOnlyFile.open(file, new Recording());
+        List<CompletableFuture<Void>> queued = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) queued.add(out.append("q" + i));
+        out.close();
+        queued.forEach(f -> assertTrue(f.isDone() && !f.isCompletedExceptionally()));
+        assertEquals(2000, Files.readAllLines(file).size());
+
+        CompletableFuture<Void> late = out.append("late");
+        CompletionException e = assertThrows(CompletionException.class, late::join);
+        assertInstanceOf(IllegalStateException.class, e.getCause());
+    }
+
+    @Test
+    void anItemThatCannotBeEncodedFailsAloneAndTheRestOfTheBatchLands() throws Exception {
+        Path file = dir.resolve("lines.jsonl");
+        try (AppendOnlyFile<String> out = AppendOnlyFile.open(file, new Recording())) {
+            CompletableFuture<Void> before = out.append("before");
+            CompletableFuture<Void> boom = out.append("boom");
+            CompletableFuture<Void> newline = out.append("forged\n{\"line\":2}");
+            CompletableFuture<Void> after = out.append("after");
+            after.get(5, TimeUnit.SECONDS);
+            before.get(5, TimeUnit.SECONDS);
+            assertInstanceOf(IllegalStateException.class, assertThrows(CompletionException.class, boom::join).getCause());
+            assertInstanceOf(IllegalArgumentException.class,
+                    assertThrows(CompletionException.class, newline::join).getCause());
+        }
+        assertEquals(List.of("before", "after"), Files.readAllLines(file));
+    }
+
+    @Test
+    void aFailureUnderTheLockFailsThatBatchsFuturesInsteadOfDroppingThem() throws Exception {
+        Path file = dir.resolve("lines.jsonl");
+        Recording failing = new Recording() {
+            @Override
+            public void catchUp(Unseen unseen) throws IOException {
+                super.catchUp(unseen);
+                if (!unseen.fromStart()) throw new IOException("disk on fire");
+            }
+        };
+        try (AppendOnlyFile<String> out = AppendOnlyFile.open(file, failing);
+                AppendOnlyFile<String> other = AppendOnlyFile.open(file, new Recording())) {
+            other.append("foreign").get(5, TimeUnit.SECONDS); // makes out catch up before its next batch
+            CompletableFuture<Void> mine = out.append("mine");
+            CompletionException e = assertThrows(CompletionException.class, mine::join);
+            assertInstanceOf(IOException.class, e.getCause());
+            assertEquals("disk on fire", e.getCause().getMessage());
+        }
+        assertFalse(Files.readAllLines(file).contains("mine"));
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    interface Work {
+        void run(int thread, int iteration) throws Exception;
+    }
+
+    static void runConcurrently(int threads, int perThread, Work work) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < perThread; i++) work.run(thread, i);
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : done) f.get(30, TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package dev.airlock.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.nimbusds.jose.JWSAlgorithm;
+import dev.airlock.app.Airlock;
+import dev.airlock.app.AirlockConfig;
+import dev.airlock.http.AirlockServer;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.StringJoiner;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Airlock, in this JVM, serving real HTTP on a loopback port, with the shipped example policy (or another),
+ * a fresh data directory, and a clock the test controls. Tests talk to it only over HTTP, with the JDK's client.
+ */
+public final class TestAirlock implements AutoCloseable {
+    public static final ObjectMapper JSON = new ObjectMapper();
+    public static final Path EXAMPLE_POLICY = Path.of("scopes");
+
+    public final Path dataDir;
+    public final MutableClock clock;
+    public final Airlock airlock;
+    public final String base;
+    private final Vertx vertx;
+    private final AirlockServer server;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private TestAirlock(Path dataDir, MutableClock clock, Airlock airlock, String base, Vertx vertx, AirlockServer server) {
+        this.dataDir = dataDir;
+        this.clock = clock;
+        this.airlock = airlock;
+        this.base = base;
+        this.vertx = vertx;
+        this.server = server;
+    }
+
+    public static TestAirlock start() throws Exception {
+        return start(EXAMPLE_POLICY, Files.createTempDirectory("airlock-test"), JWSAlgorithm.EdDSA);
+    }
+
+    public static TestAirlock start(Path policy, Path dataDir, JWSAlgorithm alg) throws Exception {
+        int port = freePort();
+        String base = "http://127.0.0.1:" + port;
+        MutableClock clock = new MutableClock(Clock.systemUTC().instant());
+        Airlock airlock = Airlock.open(new AirlockConfig(dataDir, policy, base, alg, null, clock));
+        Vertx vertx = Vertx.vertx();
+        AirlockServer server = AirlockServer.start(vertx, airlock, "127.0.0.1", port, 2)
+                .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        return new TestAirlock(dataDir, clock, airlock, base, vertx, server);
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Issues a client secret for an agent the way {@code airlock agent add} does, and returns it. */
+    public String issueSecret(String agentId) throws Exception {
+        String secret = "airlock_sk_test_" + agentId + "_" + System.nanoTime();
+        airlock.store.putAgentSecretHash(agentId, dev.airlock.core.crypto.Hashes.sha256Hex(secret)).get();
+        return secret;
+    }
+
+    public record Reply(int status, Map<String, java.util.List<String>> headers, String body) {
+        public JsonNode json() {
+            try {
+                return JSON.readTree(body);
+            } catch (IOException e) {
+                throw new AssertionError("not JSON: " + body, e);
+            }
+        }
+
+        public String header(String name) {
+            return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
+                    .map(e -> e.getValue().get(0)).findFirst().orElse(null);
+        }
+    }
+
+    public Reply send(HttpRequest request) throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+        return new Reply(r.statusCode(), r.headers().map(), r.body());
+    }
+
+    public HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20));
+    }
+
+    public Reply get(String path) throws IOException, InterruptedException {
+        return send(request(path).GET().build());
+    }
+
+    public Reply postForm(String path, String basicAuth, Map<String, String> params) throws IOException, InterruptedException {
+        return postRawForm(path, basicAuth, form(params));
+    }
+
+    public Reply postRawForm(String path, String basicAuth, String body) throws IOException, InterruptedException {
+        HttpRequest.Builder b = request(path).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (basicAuth != null) b.header("Authorization", basicAuth);
+        return send(b.build());
+    }
+
+    public Reply postJson(String path, Object body) throws IOException, InterruptedException {
+        return send(request(path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build());
+    }
+
+    /** client_credentials with HTTP Basic. */
+    public Reply token(String clientId, String secret, String environment, String scope) throws Exception {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("grant_type", "client_credentials");
+        if (environment != null) p.put("environment", environment);
+        if (scope != null) p.put("scope", scope);
+        return postForm("/oauth2/token", basic(clientId, secret), p);
+    }
+
+    public Reply check(String token, String env, String action, String resource) throws Exception {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("token", token);
+        body.put("environment", env);
+        body.put("action", action);
+        if (resource != null) body.put("resource", resource);
+        return postJson("/v1/check", body);
+    }
+
+    public static String basic(String id, String secret) {
+        String pair = URLEncoder.encode(id, StandardCharsets.UTF_8) + ":" + URLEncoder.encode(secret, StandardCharsets.UTF_8);
+        return "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public static String form(Map<String, String> params) {
+        StringJoiner j = new StringJoiner("&");
+        params.forEach((k, v) -> j.add(URLEncoder.encode(k, StandardCharsets.UTF_8) + "="
+                + URLEncoder.encode(v, StandardCharsets.UTF_8)));
+        return j.toString();
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            server.stop().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } finally {
+            airlock.close();
+        }
+    }
+}
