@@ -34,7 +34,6 @@ public final class Airlock implements AutoCloseable {
     public final KeyRing keys;
     public final TokenMinter minter;
     public final TokenVerifier verifier;
-    public final FailureThrottle throttle;
     public final ClientAuthenticator authenticator;
     public final ClientCredentialsGrant clientCredentials;
     public final CheckService check;
@@ -50,8 +49,9 @@ public final class Airlock implements AutoCloseable {
         this.keys = keys;
         this.minter = new TokenMinter(keys, config.issuer(), config.clock(), random);
         this.verifier = new TokenVerifier(keys, config.issuer(), config.clock());
-        this.throttle = new FailureThrottle(FailureThrottle.Limits.DEFAULT, config.clock());
-        this.authenticator = new ClientAuthenticator(policy, store, audit, throttle, config.clock(),
+        this.authenticator = new ClientAuthenticator(policy, store, audit,
+                new FailureThrottle(FailureThrottle.Limits.PER_CLIENT, config.clock()),
+                new FailureThrottle(FailureThrottle.Limits.PER_ADDRESS, config.clock()), config.clock(),
                 List.of(config.issuer(), tokenEndpoint(config.issuer())));
         this.clientCredentials = new ClientCredentialsGrant(policy, store, minter, audit);
         this.check = new CheckService(policy, store, verifier, audit, config.issuer());

@@ -1,15 +1,18 @@
 package dev.airlock.testing;
 
+import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.crypto.Ed25519Verifier;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
-import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
-import com.nimbusds.jose.proc.JWSVerificationKeySelector;
-import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
-import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,27 +21,48 @@ import java.util.Set;
 
 /**
  * What a service in front of a provider would do: fetch Airlock's JWKS over HTTP and verify tokens with nimbus's own
- * processor (for Ed25519 that is Tink, not the BouncyCastle code Airlock signs with). Nothing of Airlock's is used.
+ * verifiers (for Ed25519 that is nimbus's Tink-based {@link Ed25519Verifier}, not the BouncyCastle code Airlock signs
+ * with) and nimbus's {@link DefaultJWTClaimsVerifier}. Nothing of Airlock's is used.
+ *
+ * <p>Why not nimbus's {@code DefaultJWTProcessor}: its {@code JWSVerificationKeySelector} converts JWKs to
+ * {@code java.security.Key}, which {@code OctetKeyPair} cannot do, so it finds no key for any EdDSA token (a known
+ * nimbus limitation, also hit by Spring Security's NimbusJwtDecoder). The steps below are the ones it would take.
  */
 public final class IndependentVerifier {
-    private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
+    private static final JOSEObjectType AT_JWT = new JOSEObjectType("at+jwt");
+    private final JWKSet jwks;
+    private final DefaultJWTClaimsVerifier<?> claims;
 
     public IndependentVerifier(String base, String expectedAudience) throws Exception {
         HttpResponse<String> r = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create(base + "/.well-known/jwks.json")).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) throw new AssertionError("JWKS answered " + r.statusCode());
-        JWKSet jwks = JWKSet.parse(r.body());
-        processor.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(new JOSEObjectType("at+jwt")));
-        processor.setJWSKeySelector(new JWSVerificationKeySelector<>(Set.of(JWSAlgorithm.EdDSA, JWSAlgorithm.ES256),
-                new ImmutableJWKSet<>(jwks)));
-        processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(expectedAudience,
-                new JWTClaimsSet.Builder().issuer(base).build(),
-                Set.of("sub", "client_id", "env", "scope", "iat", "nbf", "exp", "jti")));
+        this.jwks = JWKSet.parse(r.body());
+        this.claims = new DefaultJWTClaimsVerifier<>(expectedAudience, new JWTClaimsSet.Builder().issuer(base).build(),
+                Set.of("sub", "client_id", "env", "scope", "iat", "nbf", "exp", "jti"));
     }
 
-    /** @throws Exception if the token does not verify: signature, typ, iss, aud, exp, or a required claim */
+    /** @throws Exception if the token does not verify: typ, kid, alg, signature, iss, aud, exp, nbf, a required claim */
     public JWTClaimsSet verify(String token) throws Exception {
-        return processor.process(token, null);
+        SignedJWT jwt = SignedJWT.parse(token);
+        if (!AT_JWT.equals(jwt.getHeader().getType())) throw new JOSEException("typ is not at+jwt");
+        JWK key = jwks.getKeyByKeyId(jwt.getHeader().getKeyID());
+        if (key == null) throw new JOSEException("no key " + jwt.getHeader().getKeyID() + " in the JWKS");
+        if (key.getAlgorithm() != null && !key.getAlgorithm().equals(jwt.getHeader().getAlgorithm())) {
+            throw new JOSEException("alg does not match the key's");
+        }
+        JWSVerifier verifier;
+        if (key instanceof OctetKeyPair okp && JWSAlgorithm.EdDSA.equals(jwt.getHeader().getAlgorithm())) {
+            verifier = new Ed25519Verifier(okp.toPublicJWK());
+        } else if (key instanceof ECKey ec && JWSAlgorithm.ES256.equals(jwt.getHeader().getAlgorithm())) {
+            verifier = new ECDSAVerifier(ec.toPublicJWK());
+        } else {
+            throw new JOSEException("unexpected key/alg " + key.getKeyType() + "/" + jwt.getHeader().getAlgorithm());
+        }
+        if (!jwt.verify(verifier)) throw new JOSEException("signature does not verify");
+        JWTClaimsSet set = jwt.getJWTClaimsSet();
+        claims.verify(set, null);
+        return set;
     }
 }

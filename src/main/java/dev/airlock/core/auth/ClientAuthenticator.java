@@ -50,7 +50,8 @@ public final class ClientAuthenticator {
     private final Policy policy;
     private final StateStore store;
     private final AuditSink audit;
-    private final FailureThrottle throttle;
+    private final FailureThrottle perClient;
+    private final FailureThrottle perAddress;
     private final Clock clock;
     private final List<String> acceptedAudiences;
     private final Map<String, List<KeyVerifier>> agentKeys = new HashMap<>();
@@ -59,12 +60,14 @@ public final class ClientAuthenticator {
      * @param acceptedAudiences values an assertion's {@code aud} may hold: the issuer and the token endpoint URL
      *                          (RFC 7523 §3 item 3)
      */
-    public ClientAuthenticator(Policy policy, StateStore store, AuditSink audit, FailureThrottle throttle, Clock clock,
+    public ClientAuthenticator(Policy policy, StateStore store, AuditSink audit, FailureThrottle perClient,
+                               FailureThrottle perAddress, Clock clock,
                                List<String> acceptedAudiences) {
         this.policy = policy;
         this.store = store;
         this.audit = audit;
-        this.throttle = throttle;
+        this.perClient = perClient;
+        this.perAddress = perAddress;
         this.clock = clock;
         this.acceptedAudiences = List.copyOf(acceptedAudiences);
         for (Agent a : policy.agents()) {
@@ -85,30 +88,41 @@ public final class ClientAuthenticator {
         if (claimed == null && credentials instanceof ClientCredentials.Assertion a) claimed = unverifiedIssuer(a);
         String addrKey = "addr:" + address;
         String clientKey = "client:" + claimed + "@" + address;
-        Optional<Duration> wait = throttle.retryAfter(addrKey, clientKey);
+        Optional<Duration> wait = longer(perClient.retryAfter(clientKey), perAddress.retryAfter(addrKey));
         if (wait.isPresent()) {
             return audited(claimed, address, "throttled", AuthOutcome.throttled(wait.get()));
         }
         Check check = credentials instanceof ClientCredentials.SecretBasic s ? secret(s) : assertion(
                 (ClientCredentials.Assertion) credentials);
         if (check.failure != null) {
-            throttle.failure(addrKey, clientKey);
+            failed(clientKey, addrKey);
             return audited(claimed, address, check.failure, AuthOutcome.refused("invalid client credentials"));
         }
         if (check.jti == null) {
-            throttle.success(clientKey);
+            perClient.success(clientKey);
             return CompletableFuture.completedFuture(AuthOutcome.ok(check.agent));
         }
         String clientId = check.agent.id();
         return store.recordAssertion(clientId, check.jti, check.exp).thenCompose(fresh -> {
             if (fresh) {
-                throttle.success(clientKey);
+                perClient.success(clientKey);
                 return CompletableFuture.completedFuture(AuthOutcome.ok(check.agent));
             }
-            throttle.failure(addrKey, clientKey);
+            failed(clientKey, addrKey);
             return audited(clientId, address, "assertion jti already used (replay)",
                     AuthOutcome.refused("invalid client credentials"));
         });
+    }
+
+    private void failed(String clientKey, String addrKey) {
+        perClient.failure(clientKey);
+        perAddress.failure(addrKey);
+    }
+
+    private static Optional<Duration> longer(Optional<Duration> a, Optional<Duration> b) {
+        if (a.isEmpty()) return b;
+        if (b.isEmpty()) return a;
+        return a.get().compareTo(b.get()) >= 0 ? a : b;
     }
 
     private CompletableFuture<AuthOutcome> audited(String client, String address, String why, AuthOutcome outcome) {

@@ -7,7 +7,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Slows down guessing. Each key (an address, or a client id at an address) may fail {@code freeFailures} times within
+ * Slows down guessing. Each key (say, a client id at an address) may fail {@code freeFailures} times within
  * {@code window}; after that every further failure doubles a wait, from {@code baseDelay} up to {@code maxDelay},
  * during which attempts are refused without even being checked (so the refusal is not an oracle).
  *
@@ -17,8 +17,15 @@ public final class FailureThrottle {
 
     /** Every limit, explicit. */
     public record Limits(int freeFailures, Duration baseDelay, Duration maxDelay, Duration window, int maxKeys) {
-        public static final Limits DEFAULT =
+        /** One client id at one address: a person or script with a wrong secret. */
+        public static final Limits PER_CLIENT =
                 new Limits(5, Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofMinutes(15), 100_000);
+        /**
+         * One address, whatever client ids it tries: a sweep over ids. Higher, because many honest agents can share
+         * an address (NAT, one CI runner), and one broken agent should not lock out its neighbours.
+         */
+        public static final Limits PER_ADDRESS =
+                new Limits(50, Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofMinutes(15), 100_000);
     }
 
     private record Entry(int failures, Instant last) {}

