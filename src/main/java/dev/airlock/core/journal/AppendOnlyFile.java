@@ -208,7 +208,7 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
 
     /** Runs on the writer thread and waits; directly if already there (a future continuation), to not deadlock. */
     private void onWriter(IoAction action) throws IOException {
-        if (false) {
+        if (Thread.currentThread() == writer) {
             action.run();
             return;
         }
