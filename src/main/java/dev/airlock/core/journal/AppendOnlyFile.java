@@ -4,7 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,21 +13,16 @@ import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A JSON-lines file that several threads and several processes append to, with group commit: one writer thread
  * drains the queue, writes the batch, fsyncs once and only then completes the batch's futures.
  *
- * <p>Every batch is written while holding an OS lock on the sibling file {@code <name>.lock}. Lines are encoded by
- * the {@link Owner} inside that lock, after it has been shown what other processes appended ({@link Unseen}), so an
- * owner can chain lines (audit hash chain) across processes. Why a sibling lock file rather than the data file: on
- * POSIX, closing any descriptor of a file drops every lock the process holds on it, so a reader in this JVM
- * (verifier, refresh) closing the data file would silently unlock a writer. Nobody but this class opens the
- * {@code .lock} file, and it is only closed while no instance in this JVM holds the lock.
+ * <p>Every batch is written while holding an OS lock on the sibling file {@code <name>.lock} ({@link FileMutex}).
+ * Lines are encoded by the {@link Owner} inside that lock, after it has been shown what other processes appended
+ * ({@link Unseen}), so an owner can chain lines (audit hash chain) across processes.
  *
  * <p>All channel I/O after open happens on the writer thread: an interrupt on a caller's thread would otherwise
  * close the shared {@link FileChannel} ({@code ClosedByInterruptException}) and break every later append.
@@ -68,14 +62,11 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
     static final int MAX_BATCH_BYTES = 1 << 20;
     private static final int HEAD_BYTES = 256;
     private static final System.Logger LOG = System.getLogger(AppendOnlyFile.class.getName());
-    /** FileChannel.lock is per JVM: a second channel locking the same file throws instead of waiting. */
-    private static final ConcurrentHashMap<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
 
     private final Path file;
     private final Owner<T> owner;
     private final FileChannel data;
-    private final FileChannel lockFile;
-    private final ReentrantLock jvmLock;
+    private final FileMutex mutex;
     private final LinkedBlockingQueue<Request<T>> queue = new LinkedBlockingQueue<>();
     private final List<String> recoveryNotes = new CopyOnWriteArrayList<>();
     private final Thread writer;
@@ -87,13 +78,16 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
     private AppendOnlyFile(Path file, Owner<T> owner) throws IOException {
         this.file = file;
         this.owner = owner;
-        Path lockPath = file.resolveSibling(file.getFileName() + ".lock");
-        this.lockFile = PrivateFiles.openReadWrite(lockPath);
-        this.data = PrivateFiles.openReadWrite(file);
-        this.jvmLock = JVM_LOCKS.computeIfAbsent(lockPath.toRealPath(), p -> new ReentrantLock());
+        this.mutex = new FileMutex(file);
+        try {
+            this.data = PrivateFiles.openReadWrite(file);
+        } catch (IOException e) {
+            mutex.close();
+            throw e;
+        }
         try {
             // First catch-up on the opening thread: the writer thread does not exist yet.
-            locked(() -> syncUnderLock(true));
+            mutex.run(() -> syncUnderLock(true));
         } catch (IOException | RuntimeException e) {
             closeChannels();
             throw e;
@@ -124,12 +118,12 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
      */
     public void catchUp() throws IOException {
         if (!stale && Files.size(file) == knownSize) return;
-        onWriter(() -> locked(() -> syncUnderLock(false)));
+        onWriter(() -> mutex.run(() -> syncUnderLock(false)));
     }
 
     /** Under the lock: catch up, save the checkpoint, then truncate the file to empty (plus the owner's header). */
     public void compact(Checkpoint checkpoint) throws IOException {
-        onWriter(() -> locked(() -> {
+        onWriter(() -> mutex.run(() -> {
             syncUnderLock(false);
             checkpoint.save();
             // Truncate, never delete or replace: other processes keep the file open and must see our writes.
@@ -180,15 +174,7 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
     }
 
     private void closeChannels() {
-        // Only while no instance in this JVM holds the OS lock: closing drops all of this process's locks on it.
-        jvmLock.lock();
-        try {
-            lockFile.close();
-        } catch (IOException ignored) {
-            // nothing left to release
-        } finally {
-            jvmLock.unlock();
-        }
+        mutex.close();
         try {
             data.close();
         } catch (IOException ignored) {
@@ -207,7 +193,7 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
     }
 
     /** Runs on the writer thread and waits; directly if already there (a future continuation), to not deadlock. */
-    private void onWriter(IoAction action) throws IOException {
+    private void onWriter(FileMutex.IoAction action) throws IOException {
         if (Thread.currentThread() == writer) {
             action.run();
             return;
@@ -255,7 +241,7 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
         List<Request<T>> batch = new ArrayList<>();
         Throwable failure = null;
         try {
-            locked(() -> {
+            mutex.run(() -> {
                 syncUnderLock(false);
                 ByteArrayOutputStream bytes = new ByteArrayOutputStream();
                 while (!pending.isEmpty() && pending.peek().isAppend()
@@ -386,26 +372,7 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
         while (buf.hasRemaining()) position += data.write(buf, position);
     }
 
-    private void locked(IoAction action) throws IOException {
-        jvmLock.lock();
-        try {
-            FileLock lock = lockFile.lock();
-            try {
-                action.run();
-            } finally {
-                lock.release();
-            }
-        } finally {
-            jvmLock.unlock();
-        }
-    }
-
-    @FunctionalInterface
-    private interface IoAction {
-        void run() throws IOException;
-    }
-
-    private record Request<T>(T item, IoAction action, CompletableFuture<Void> done) {
+    private record Request<T>(T item, FileMutex.IoAction action, CompletableFuture<Void> done) {
         boolean isAppend() {
             return done != null && action == null;
         }

@@ -1,0 +1,90 @@
+package dev.airlock.core.journal;
+
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Path;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Mutual exclusion for one data file across threads and processes: a JVM-wide lock, then an OS lock on the
+ * sibling {@code <name>.lock}.
+ *
+ * <p>Why both: {@link FileChannel#lock()} is per JVM, so a second channel on the same file in this JVM throws
+ * {@code OverlappingFileLockException} instead of waiting. Why a sibling file: on POSIX, closing any descriptor
+ * of a file drops every lock the process holds on it, so a reader in this JVM closing the data file would silently
+ * unlock a writer. Only this class opens the {@code .lock} file, and closes it while holding the JVM lock.
+ */
+final class FileMutex {
+
+    @FunctionalInterface
+    interface IoAction {
+        void run() throws IOException;
+    }
+
+    private static final long POLL_LIMIT_NANOS = 30_000_000_000L;
+    private static final ConcurrentHashMap<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
+
+    private final FileChannel lockFile;
+    private final ReentrantLock jvmLock;
+
+    FileMutex(Path dataFile) throws IOException {
+        Path lockPath = dataFile.resolveSibling(dataFile.getFileName() + ".lock");
+        this.lockFile = PrivateFiles.openReadWrite(lockPath);
+        this.jvmLock = JVM_LOCKS.computeIfAbsent(lockPath.toRealPath(), p -> new ReentrantLock());
+    }
+
+    void run(IoAction action) throws IOException {
+        jvmLock.lock();
+        try {
+            FileLock lock = lockOsFile();
+            try {
+                action.run();
+            } finally {
+                lock.release();
+            }
+        } finally {
+            jvmLock.unlock();
+        }
+    }
+
+    /**
+     * POSIX record locks belong to the process, not the thread. With two files (audit log and journal) locked by
+     * different threads of two processes, the kernel can see a cycle that is not one and fail the blocking lock
+     * with EDEADLK ("Resource deadlock avoided"), which Java reports as a plain IOException. A non-blocking attempt
+     * cannot be part of a cycle, so on that error poll until the other process lets go. Only cross-process
+     * contention gets here; the uncontended path is one blocking call.
+     */
+    private FileLock lockOsFile() throws IOException {
+        try {
+            return lockFile.lock();
+        } catch (ClosedChannelException e) {
+            throw e;
+        } catch (IOException e) {
+            long deadline = System.nanoTime() + POLL_LIMIT_NANOS;
+            long pause = 50_000;
+            while (true) {
+                FileLock lock = lockFile.tryLock();
+                if (lock != null) return lock;
+                if (System.nanoTime() > deadline) throw e;
+                LockSupport.parkNanos(pause);
+                pause = Math.min(2 * pause, 5_000_000);
+            }
+        }
+    }
+
+    /** Only while no instance in this JVM holds the OS lock: closing drops all of this process's locks on it. */
+    void close() {
+        jvmLock.lock();
+        try {
+            lockFile.close();
+        } catch (IOException ignored) {
+            // nothing left to release
+        } finally {
+            jvmLock.unlock();
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package dev.airlock.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+class LintCommandTest {
+    static final Path FIXTURES = Path.of("src/test/resources/policies");
+
+    final StringWriter out = new StringWriter();
+    final StringWriter err = new StringWriter();
+
+    @Test
+    void shippedPolicyExitsZeroAndSaysWhatItProved() {
+        assertEquals(0, run("--policy", "scopes"));
+        assertEquals("", err.toString());
+        String[] lines = out.toString().strip().split("\\R");
+        assertEquals(7, lines.length, out.toString());
+        assertEquals("coding-agent in production: automatic: db:read; only through a human grant: db:drop, service:delete, volume:delete",
+                lines[2]);
+        assertEquals("policy OK: 3 environments, 14 scopes, 2 agents; no agent can reach a destructive scope without a human grant",
+                lines[6]);
+    }
+
+    @Test
+    void policyFolderDefaultsToScopes() {
+        assertEquals(0, run());
+        assertTrue(out.toString().contains("policy OK: 3 environments"), out.toString());
+    }
+
+    @Test
+    void findingsGoToStderrAsFileLinePathMessageWithTheFolderPrefixed() {
+        Path dir = FIXTURES.resolve("broken-unknown-scope");
+        assertEquals(1, run("--policy", dir.toString()));
+        assertEquals(dir.resolve("agents.yaml") + ":22: agents[1].environments.staging.scopes[2]: unknown scope 'volume:wipe'",
+                err.toString().strip());
+        assertEquals("policy INVALID: 1 problem", out.toString().strip());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"broken-unknown-key", "broken-wrong-types", "broken-missing-field", "broken-durations",
+            "broken-duplicate-environment", "broken-duplicate-audience", "broken-duplicate-scope", "broken-duplicate-agent",
+            "broken-lowered-destructive", "broken-malformed-names", "broken-resource-overlap", "broken-duplicate-resource",
+            "broken-unknown-resource-type", "broken-unknown-environment", "broken-unknown-scope",
+            "broken-destructive-in-scopes", "broken-grant-required-in-default-scopes", "broken-automatic-in-grantable",
+            "broken-default-not-subset", "broken-private-jwk", "broken-jwks-missing", "broken-jwks-forbidden",
+            "broken-no-environments", "broken-agent-without-environments", "broken-unknown-file"})
+    void invalidPolicyExitsOne(String fixture) {
+        Path dir = FIXTURES.resolve(fixture);
+        assertEquals(1, run("--policy", dir.toString()), err.toString());
+        assertTrue(err.toString().startsWith(dir.toString()), err.toString());
+        assertTrue(out.toString().startsWith("policy INVALID: "), out.toString());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"broken-yaml-syntax", "broken-missing-file", "broken-duplicate-key", "broken-yaml-alias"})
+    void unreadablePolicyExitsTwo(String fixture) {
+        assertEquals(2, run("--policy", FIXTURES.resolve(fixture).toString()), err.toString());
+        assertEquals("policy UNREADABLE: 1 problem", out.toString().strip());
+    }
+
+    @Test
+    void missingFolderExitsTwo() {
+        Path dir = FIXTURES.resolve("no-such-policy");
+        assertEquals(2, run("--policy", dir.toString()));
+        assertEquals(dir + ": not a policy folder (no such directory)", err.toString().strip());
+    }
+
+    @Test
+    void warningsAreShownButDoNotFailTheLint() {
+        Path dir = FIXTURES.resolve("warn-environment-without-resources");
+        assertEquals(0, run("--policy", dir.toString()));
+        assertEquals(dir.resolve("environments.yaml") + ":13: environments[2]: warning: environment 'qa' owns no resources:"
+                + " no resource check can succeed in it", err.toString().strip());
+    }
+
+    private int run(String... args) {
+        CommandLine cmd = new CommandLine(new LintCommand());
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
+        return cmd.execute(args);
+    }
+}
