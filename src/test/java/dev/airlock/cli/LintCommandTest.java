@@ -51,7 +51,8 @@ class LintCommandTest {
             "broken-unknown-resource-type", "broken-unknown-environment", "broken-unknown-scope",
             "broken-destructive-in-scopes", "broken-grant-required-in-default-scopes", "broken-automatic-in-grantable",
             "broken-default-not-subset", "broken-private-jwk", "broken-jwks-missing", "broken-jwks-forbidden",
-            "broken-no-environments", "broken-agent-without-environments", "broken-unknown-file"})
+            "broken-no-environments", "broken-agent-without-environments", "broken-unknown-file",
+            "broken-scopes-not-a-list"})
     void invalidPolicyExitsOne(String fixture) {
         Path dir = FIXTURES.resolve(fixture);
         assertEquals(1, run("--policy", dir.toString()), err.toString());

@@ -16,6 +16,7 @@ final class AgentsSection {
 
     private AgentsSection() {}
 
+    /** @param environments known environments, or null if environments.yaml is too broken to check names against */
     static List<Agent> read(YamlNode root, StrictReader r, Map<String, Environment> environments,
                             ScopesSection.Catalog scopes, SourceMap where) {
         List<Agent> agents = new ArrayList<>();
@@ -73,7 +74,7 @@ final class AgentsSection {
         Map<String, AgentGrants> out = new LinkedHashMap<>();
         for (YamlNode.Entry e : map.entries().values()) {
             String path = StrictReader.child(f.path("environments"), e.key());
-            if (!known.containsKey(e.key())) {
+            if (known != null && !known.containsKey(e.key())) {
                 r.error(e.line(), path, "unknown environment '" + e.key() + "' (known: "
                         + String.join(", ", known.keySet()) + ")");
                 continue;
@@ -106,8 +107,8 @@ final class AgentsSection {
             String name = r.string(items.get(i), path);
             if (name == null) continue;
             Scope scope = catalog.scopes().get(name);
-            if (scope == null && catalog.declared().contains(name)) {
-                out.add(name); // declared but broken: scopes.yaml already has the problem
+            if (scope == null && !catalog.unknown(name)) {
+                out.add(name); // declared but broken, or scopes.yaml unreadable as a whole: that is the problem to fix
             } else if (scope == null) {
                 r.error(items.get(i), path, "unknown scope '" + name + "'");
             } else if (!out.add(name)) {

@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * An isolation domain. Tokens are minted for exactly one environment; its audience is the token's {@code aud}.
  *
- * @param tokenLifetime lifetime of tokens minted for this environment, already clamped to {@link Policy#MAX_TOKEN_LIFETIME}
+ * @param tokenLifetime lifetime of tokens minted for this environment; the loader refuses one above
+ *                      {@link Policy#MAX_TOKEN_LIFETIME}, and minting clamps again (defence in depth)
  */
 public record Environment(String name, String audience, Duration tokenLifetime, List<ResourcePattern> resources) {
     public static String defaultAudience(String name) {

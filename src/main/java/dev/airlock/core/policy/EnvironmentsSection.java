@@ -25,6 +25,10 @@ final class EnvironmentsSection {
 
     private EnvironmentsSection() {}
 
+    /**
+     * @param scopeTypes the types of known scopes, or null if scopes.yaml is too broken to check types against
+     * @return environments by name, or null if the file has no usable {@code environments} list
+     */
     static Map<String, Environment> read(YamlNode root, StrictReader r, Set<String> scopeTypes, SourceMap where) {
         Map<String, Environment> environments = new LinkedHashMap<>();
         Map<String, Integer> audienceLine = new HashMap<>();
@@ -33,7 +37,7 @@ final class EnvironmentsSection {
         StrictReader.Fields top = r.fields(root, "", List.of("environments"), List.of());
         List<YamlNode> items = top == null || top.get("environments") == null ? null
                 : r.list(top.get("environments"), "environments");
-        if (items == null) return environments;
+        if (items == null) return null;
         if (items.isEmpty()) {
             r.error(top.get("environments"), "environments", "no environments: declare at least one");
         }
@@ -138,7 +142,7 @@ final class EnvironmentsSection {
                 id = rf.name("id", RESOURCE, "resource id");
                 if (rf.get("type") != null) {
                     type = rf.name("type", ScopesSection.PART, "resource type");
-                    if (type != null && !scopeTypes.contains(type)) {
+                    if (type != null && scopeTypes != null && !scopeTypes.contains(type)) {
                         r.error(rf.get("type"), rf.path("type"), "resource type '" + type
                                 + "' is not the type of any scope (known: " + String.join(", ", new TreeSet<>(scopeTypes)) + ")");
                         type = null;

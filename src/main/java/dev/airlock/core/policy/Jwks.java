@@ -63,7 +63,7 @@ final class Jwks {
             @SuppressWarnings("unchecked")
             Map<String, Object> json = (Map<String, Object>) toJson(node);
             parsed = JWKSet.parse(json);
-        } catch (ParseException | RuntimeException e) { // RuntimeException: a number YAML accepts and Java does not
+        } catch (ParseException | RuntimeException e) { // RuntimeException: a number YAML accepts and Java does not (0x1F)
             r.error(node, path, "not a valid JWK set: " + e.getMessage());
             return null;
         }
@@ -106,7 +106,7 @@ final class Jwks {
         YamlNode.ScalarNode s = (YamlNode.ScalarNode) node;
         return switch (s.kind()) {
             case STRING -> s.text();
-            case NUMBER -> Long.valueOf(s.text());
+            case NUMBER -> new java.math.BigDecimal(s.text());
             case BOOLEAN -> Boolean.valueOf(s.text());
             case NULL -> null;
         };

@@ -62,13 +62,18 @@ public final class PolicyLoader {
         ScopesSection.Catalog catalog = ScopesSection.read(
                 roots.get(ScopesSection.FILE), new StrictReader(ScopesSection.FILE, invalid), where);
         Map<String, Scope> scopes = catalog.scopes();
-        Set<String> scopeTypes = new HashSet<>();
-        for (Scope s : scopes.values()) scopeTypes.add(s.resourceType());
+        Set<String> scopeTypes = null;
+        if (catalog.complete()) {
+            scopeTypes = new HashSet<>();
+            for (Scope s : scopes.values()) scopeTypes.add(s.resourceType());
+        }
         Map<String, Environment> environments = EnvironmentsSection.read(
                 roots.get(EnvironmentsSection.FILE), new StrictReader(EnvironmentsSection.FILE, invalid), scopeTypes, where);
         List<Agent> agents = AgentsSection.read(
                 roots.get(AgentsSection.FILE), new StrictReader(AgentsSection.FILE, invalid), environments, catalog, where);
         if (!invalid.isEmpty()) throw new PolicyException(PolicyException.Kind.INVALID, sorted(invalid));
+        // A missing environments list is always reported above; this only guards that invariant.
+        if (environments == null) throw new IllegalStateException("environments.yaml unread but no problem reported");
         return new Loaded(new Policy(environments.values(), scopes.values(), agents), where);
     }
 

@@ -21,17 +21,24 @@ final class ScopesSection {
      * @param scopes   usable scopes by name, in file order
      * @param declared every well-formed name declared, including scopes too broken to use: agents naming
      *                 those are not reported again, since the scope's own problem is the cause
+     * @param complete false when the file is so broken (no {@code scopes} list) that any name may be missing
+     *                 from it; references are then not checked, to report the cause rather than its echoes
      */
-    record Catalog(Map<String, Scope> scopes, Set<String> declared) {}
+    record Catalog(Map<String, Scope> scopes, Set<String> declared, boolean complete) {
+        /** True if a reference to {@code name} should be reported as unknown. */
+        boolean unknown(String name) {
+            return complete && !scopes.containsKey(name) && !declared.contains(name);
+        }
+    }
 
     static Catalog read(YamlNode root, StrictReader r, SourceMap where) {
         Map<String, Scope> scopes = new LinkedHashMap<>();
         Set<String> declared = new HashSet<>();
-        Catalog catalog = new Catalog(scopes, declared);
         Map<String, Integer> firstLine = new HashMap<>();
         StrictReader.Fields top = r.fields(root, "", List.of("scopes"), List.of());
         List<YamlNode> items = top == null || top.get("scopes") == null ? null : r.list(top.get("scopes"), "scopes");
-        if (items == null) return catalog;
+        if (items == null) return new Catalog(scopes, declared, false);
+        Catalog catalog = new Catalog(scopes, declared, true);
         for (int i = 0; i < items.size(); i++) {
             String path = StrictReader.index("scopes", i);
             StrictReader.Fields f = r.fields(items.get(i), path,

@@ -168,6 +168,12 @@ class PolicyLoaderTest {
     }
 
     @Test
+    void aFileBrokenAsAWholeIsReportedOnceNotEchoedByEveryReferenceToIt() {
+        // Agents and resource types refer to scopes; none of those references is blamed for scopes.yaml.
+        assertOnly(invalid("broken-scopes-not-a-list"), "scopes.yaml", 1, "scopes", "expected a list, got the string 'db:read'");
+    }
+
+    @Test
     void everyBadDurationIsReportedNotJustTheFirst() {
         PolicyException e = invalid("broken-durations");
         assertEquals(5, e.problems().size(), e.getMessage());
