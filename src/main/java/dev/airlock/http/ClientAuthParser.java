@@ -32,7 +32,7 @@ final class ClientAuthParser {
         if (authz != null && !basic) {
             throw new BadRequest(401, "invalid_client", "only HTTP Basic client authentication is accepted in Authorization");
         }
-        if (basic) return basic(authz.substring(6).trim());
+        if (basic) return basicHeader(authz);
         if (assertion) {
             String clientId = form.get("client_id");
             if (clientId != null && clientId.length() > MAX_CLIENT_ID) throw new BadRequest("client_id too long");
@@ -41,7 +41,9 @@ final class ClientAuthParser {
         throw new BadRequest(401, "invalid_client", "client authentication required (client_secret_basic or private_key_jwt)");
     }
 
-    private static ClientCredentials basic(String b64) {
+    /** Decodes an {@code Authorization: Basic ...} header; 401 invalid_client when it is malformed. */
+    static ClientCredentials basicHeader(String authz) {
+        String b64 = authz.substring(6).trim();
         byte[] raw;
         try {
             raw = Base64.getDecoder().decode(b64);

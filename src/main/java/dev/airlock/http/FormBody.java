@@ -73,7 +73,8 @@ public final class FormBody {
 
     private static void requireFormType(String contentType) {
         if (contentType == null) throw new BadRequest(415, "invalid_request", "Content-Type must be application/x-www-form-urlencoded");
-        String[] parts = contentType.split(";");
+        // Limit -1: ";;;" splits into empty strings, not into an empty array (which answered 500).
+        String[] parts = contentType.split(";", -1);
         if (!parts[0].trim().equalsIgnoreCase("application/x-www-form-urlencoded")) {
             throw new BadRequest(415, "invalid_request", "Content-Type must be application/x-www-form-urlencoded");
         }

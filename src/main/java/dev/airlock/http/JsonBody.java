@@ -31,7 +31,7 @@ public final class JsonBody {
     }
 
     public static JsonBody parse(String contentType, Buffer body, Set<String> allowedFields) {
-        if (contentType == null || !contentType.split(";")[0].trim().equalsIgnoreCase("application/json")) {
+        if (contentType == null || !contentType.split(";", -1)[0].trim().equalsIgnoreCase("application/json")) {
             throw new BadRequest(415, "invalid_request", "Content-Type must be application/json");
         }
         JsonNode n;
@@ -59,6 +59,23 @@ public final class JsonBody {
         String s = v.textValue();
         if (s.length() > maxLength) throw new BadRequest("field '" + field + "' longer than " + maxLength + " characters");
         return s;
+    }
+
+    /** A list of strings (absent: empty), each non-empty and at most {@code maxLength}, at most {@code maxItems}. */
+    public java.util.List<String> strings(String field, int maxItems, int maxLength) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) return java.util.List.of();
+        if (!v.isArray()) throw new BadRequest("field '" + field + "' must be an array of strings");
+        if (v.size() > maxItems) throw new BadRequest("field '" + field + "' has more than " + maxItems + " items");
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (JsonNode item : v) {
+            if (!item.isTextual() || item.textValue().isEmpty() || item.textValue().length() > maxLength) {
+                throw new BadRequest("field '" + field + "' must hold non-empty strings of at most " + maxLength
+                        + " characters");
+            }
+            out.add(item.textValue());
+        }
+        return out;
     }
 
     public String requireString(String field, int maxLength) {

@@ -43,11 +43,17 @@ public final class Responses {
     }
 
     public static void problem(RoutingContext ctx, int status, String title, String detail) {
+        problem(ctx, status, title, detail, Map.of());
+    }
+
+    /** RFC 9457 problem details; {@code extra} members (e.g. a stable {@code code}) follow the standard ones. */
+    public static void problem(RoutingContext ctx, int status, String title, String detail, Map<String, Object> extra) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", "about:blank");
         body.put("title", title);
         body.put("status", status);
         if (detail != null) body.put("detail", detail);
+        body.putAll(extra);
         HttpServerResponse r = ctx.response();
         if (r.ended()) return;
         r.setStatusCode(status).putHeader("Content-Type", "application/problem+json").putHeader("Cache-Control", "no-store");
@@ -56,14 +62,23 @@ public final class Responses {
 
     /** The router's failure handler: the one place a thrown or failed request becomes a response. */
     public static void failure(RoutingContext ctx) {
+        failure(ctx, ctx.statusCode());
+    }
+
+    /**
+     * For {@code Router.errorHandler(status, ...)}: Vert.x Web calls it for requests it refuses before any route runs
+     * (a path with malformed percent-encoding, {@code GET /%zz}) with no failure and no status code set (-1), so the
+     * status it decided on comes from the registration; without it such a request answered 500.
+     */
+    static void failure(RoutingContext ctx, int routerStatus) {
         Throwable t = ctx.failure();
         boolean oauth = ctx.request().path() != null && ctx.request().path().startsWith("/oauth2/");
         if (t instanceof BadRequest b) {
             if (oauth) oauthError(ctx, new OAuthError(b.status(), b.oauthError(), b.getMessage(), null, null));
-            else problem(ctx, b.status(), title(b.status()), b.getMessage());
+            else problem(ctx, b.status(), title(b.status()), b.getMessage(), Map.of("code", b.oauthError()));
             return;
         }
-        int status = ctx.statusCode();
+        int status = ctx.statusCode() >= 0 ? ctx.statusCode() : routerStatus;
         if (t == null && status >= 400 && status < 500) {
             if (oauth) oauthError(ctx, new OAuthError(status, "invalid_request", title(status), null, null));
             else problem(ctx, status, title(status), null);

@@ -29,7 +29,7 @@ public final class Routes {
         // Anything else, and any method a route does not take, is answered in problem form, never HTML.
         router.route().failureHandler(Responses::failure);
         for (int status : new int[] {400, 404, 405, 413, 415, 500}) {
-            router.errorHandler(status, Responses::failure);
+            router.errorHandler(status, ctx -> Responses.failure(ctx, status));
         }
         router.route().handler(ctx -> {
             boolean known = KNOWN_PATHS.contains(ctx.request().path());

@@ -2,8 +2,11 @@ package dev.airlock.core.policy;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -19,8 +22,21 @@ public final class Policy {
     private final Map<String, Environment> byAudience;
     private final Map<String, Scope> scopes;
     private final Map<String, Agent> agents;
+    private final Map<String, GrantRules> grantRules;
+    private final List<Webhook> webhooks;
 
+    /** A policy without grants.yaml: built-in grant defaults, nobody may approve anything, no webhooks. */
     public Policy(Collection<Environment> environments, Collection<Scope> scopes, Collection<Agent> agents) {
+        this(environments, scopes, agents, Map.of(), List.of());
+    }
+
+    /**
+     * @param grantRules grant rules by environment name; an environment without an entry gets
+     *                   {@link GrantRules#defaults(String)} (no approvers). Every key must be one of {@code environments}.
+     * @param webhooks   where grant events are announced
+     */
+    public Policy(Collection<Environment> environments, Collection<Scope> scopes, Collection<Agent> agents,
+                  Map<String, GrantRules> grantRules, List<Webhook> webhooks) {
         this.environments = new LinkedHashMap<>();
         this.byAudience = new LinkedHashMap<>();
         for (Environment e : environments) {
@@ -31,6 +47,15 @@ public final class Policy {
         for (Scope s : scopes) this.scopes.put(s.name(), s);
         this.agents = new LinkedHashMap<>();
         for (Agent a : agents) this.agents.put(a.id(), a);
+        Map<String, GrantRules> rules = new LinkedHashMap<>();
+        for (Map.Entry<String, GrantRules> e : grantRules.entrySet()) {
+            if (!this.environments.containsKey(e.getKey())) {
+                throw new IllegalArgumentException("grant rules for unknown environment '" + e.getKey() + "'");
+            }
+            rules.put(e.getKey(), Objects.requireNonNull(e.getValue()));
+        }
+        this.grantRules = Collections.unmodifiableMap(rules);
+        this.webhooks = List.copyOf(webhooks);
     }
 
     public Optional<Environment> environment(String name) {
@@ -67,5 +92,21 @@ public final class Policy {
 
     public Collection<Agent> agents() {
         return agents.values();
+    }
+
+    /**
+     * How grants work in {@code environment}, with grants.yaml's defaults merged in. An environment grants.yaml
+     * does not name (or one this policy does not know) gets the defaults and <em>no approver groups</em>: grants
+     * there can be requested but never approved.
+     */
+    public GrantRules grantRules(String environment) {
+        Objects.requireNonNull(environment, "environment");
+        GrantRules rules = grantRules.get(environment);
+        return rules != null ? rules : GrantRules.defaults(environment);
+    }
+
+    /** Where grant events are announced, in file order; empty without grants.yaml. */
+    public List<Webhook> webhooks() {
+        return webhooks;
     }
 }

@@ -39,6 +39,7 @@ public final class PolicyLinter {
         List<String> summary = new ArrayList<>();
         checkAgents(policy, where, findings, summary);
         int patterns = checkEnvironments(policy, where, findings);
+        checkApprovers(policy, where, findings);
         long violations = findings.stream().filter(f -> f.severity() == LintReport.Severity.VIOLATION).count();
         if (violations > 0) {
             summary.add("policy INVALID: " + count((int) violations, "violation"));
@@ -130,6 +131,31 @@ public final class PolicyLinter {
             }
         }
         return patterns;
+    }
+
+    /**
+     * A grant in an environment without approver groups can be requested but never approved. That is safe (it
+     * fails closed) but almost certainly not what the author meant, so it is a warning, once per environment.
+     */
+    private static void checkApprovers(Policy policy, SourceMap where, List<LintReport.Finding> findings) {
+        for (Environment env : policy.environments()) {
+            if (policy.grantRules(env.name()).approvable()) continue;
+            List<String> askers = new ArrayList<>();
+            Set<String> scopes = new TreeSet<>();
+            for (Agent agent : policy.agents()) {
+                AgentGrants grants = agent.environments().get(env.name());
+                if (grants == null || grants.grantable().isEmpty()) continue;
+                askers.add(agent.id());
+                scopes.addAll(grants.grantable());
+            }
+            if (askers.isEmpty()) continue;
+            SourceMap.Location at = where.get(SourceMap.environment(env.name()), EnvironmentsSection.FILE,
+                    "environments[" + env.name() + "]");
+            findings.add(new LintReport.Finding(LintReport.Severity.WARNING, problem(at, "environment '" + env.name()
+                    + "' has no approver groups in " + GrantsSection.FILE + ", but " + String.join(", ", askers)
+                    + (askers.size() == 1 ? " has" : " have") + " grantable scopes there (" + String.join(", ", scopes)
+                    + "): those grants can be requested but never approved")));
+        }
     }
 
     private static String reason(Scope s) {

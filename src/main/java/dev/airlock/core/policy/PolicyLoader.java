@@ -17,15 +17,18 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Reads a policy folder ({@code environments.yaml}, {@code scopes.yaml}, {@code agents.yaml}) into a
- * {@link Policy}, or fails with every problem it found. Fails closed: unknown files, unknown keys and unknown
+ * Reads a policy folder ({@code environments.yaml}, {@code scopes.yaml}, {@code agents.yaml}, and the optional
+ * {@code grants.yaml}) into a {@link Policy}, or fails with every problem it found. Fails closed: unknown files, unknown keys and unknown
  * references are errors, never ignored, because a policy that means something other than what its reader
  * thinks is how a staging agent ends up deleting a production volume. The {@code providers/} folder belongs
  * to the proxy and is not read here.
  */
 public final class PolicyLoader {
     /** The policy files, in the order they are read and their problems reported. */
-    public static final List<String> FILES = List.of(ScopesSection.FILE, EnvironmentsSection.FILE, AgentsSection.FILE);
+    public static final List<String> FILES = List.of(ScopesSection.FILE, EnvironmentsSection.FILE, AgentsSection.FILE,
+            GrantsSection.FILE);
+    /** The files of {@link #FILES} a policy may leave out; the others are required. */
+    public static final Set<String> OPTIONAL_FILES = Set.of(GrantsSection.FILE);
     /** Hand-written policy is kilobytes; refusing megabytes bounds memory and parse time. */
     static final long MAX_FILE_BYTES = 1 << 20;
 
@@ -71,10 +74,12 @@ public final class PolicyLoader {
                 roots.get(EnvironmentsSection.FILE), new StrictReader(EnvironmentsSection.FILE, invalid), scopeTypes, where);
         List<Agent> agents = AgentsSection.read(
                 roots.get(AgentsSection.FILE), new StrictReader(AgentsSection.FILE, invalid), environments, catalog, where);
+        GrantsSection.Grants grants = GrantsSection.read(
+                roots.get(GrantsSection.FILE), new StrictReader(GrantsSection.FILE, invalid), environments, where);
         if (!invalid.isEmpty()) throw new PolicyException(PolicyException.Kind.INVALID, sorted(invalid));
         // A missing environments list is always reported above; this only guards that invariant.
         if (environments == null) throw new IllegalStateException("environments.yaml unread but no problem reported");
-        return new Loaded(new Policy(environments.values(), scopes.values(), agents), where);
+        return new Loaded(new Policy(environments.values(), scopes.values(), agents, grants.rules(), grants.webhooks()), where);
     }
 
     /** Problems grouped by file in reading order, then by line, so the report reads top to bottom. */
@@ -107,8 +112,10 @@ public final class PolicyLoader {
 
     private static YamlNode parse(Path dir, String file, List<PolicyProblem> unreadable) {
         Path path = dir.resolve(file);
+        if (!Files.exists(path) && OPTIONAL_FILES.contains(file)) return null;
         if (!Files.isRegularFile(path)) {
-            unreadable.add(new PolicyProblem(file, 0, "", "missing required policy file"));
+            unreadable.add(new PolicyProblem(file, 0, "",
+                    OPTIONAL_FILES.contains(file) ? "not a regular file" : "missing required policy file"));
             return null;
         }
         String text;

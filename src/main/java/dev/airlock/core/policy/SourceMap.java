@@ -32,6 +32,10 @@ final class SourceMap {
         return "agent/" + id + "/" + environment;
     }
 
+    static String grantEnvironment(String environment) {
+        return "grants/" + environment;
+    }
+
     void put(String key, String file, int line, String path) {
         locations.putIfAbsent(key, new Location(file, line, path));
     }

@@ -83,6 +83,26 @@ final class StrictReader {
         return s;
     }
 
+    /**
+     * A whole number written as a YAML number (unquoted, no leading zeros, no fraction) within [min, max];
+     * {@code key} names it in the range message ("uses must be between 1 and 10, got 0").
+     */
+    Integer integer(YamlNode node, String path, String key, int min, int max) {
+        if (!(node instanceof ScalarNode s && s.kind() == ScalarNode.Kind.NUMBER && WHOLE.matcher(s.text()).matches())) {
+            String hint = node instanceof ScalarNode s && s.kind() == ScalarNode.Kind.STRING ? " (write it without quotes)" : "";
+            error(node, path, "expected a whole number, got " + node.describe() + hint);
+            return null;
+        }
+        int n = Integer.parseInt(((ScalarNode) node).text());
+        if (n < min || n > max) {
+            error(node, path, key + " must be between " + min + " and " + max + ", got " + n);
+            return null;
+        }
+        return n;
+    }
+
+    private static final Pattern WHOLE = Pattern.compile("-?(0|[1-9][0-9]{0,8})");
+
     Boolean bool(YamlNode node, String path) {
         if (node instanceof ScalarNode s && s.kind() == ScalarNode.Kind.BOOLEAN) return Boolean.valueOf(s.text());
         error(node, path, "expected true or false, got " + node.describe());

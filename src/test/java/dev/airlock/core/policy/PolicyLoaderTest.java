@@ -144,7 +144,8 @@ class PolicyLoaderTest {
     @Test
     void unknownTopLevelYamlFileIsRefusedSoATypoCannotSilentlyNotApply() {
         PolicyException e = invalid("broken-unknown-file");
-        assertEquals(List.of("agent.yml", "grants.yaml"), e.problems().stream().map(PolicyProblem::file).toList());
+        // grant.yaml: a typo of the optional grants.yaml, which would otherwise leave nobody able to approve.
+        assertEquals(List.of("agent.yml", "grant.yaml"), e.problems().stream().map(PolicyProblem::file).toList());
         assertTrue(e.problems().get(1).message().startsWith("unknown policy file"), e.getMessage());
     }
 

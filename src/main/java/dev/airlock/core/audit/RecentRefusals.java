@@ -1,0 +1,76 @@
+package dev.airlock.core.audit;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Remembers each agent's latest refusals as they pass to the audit log, so an approver deciding on a grant sees what
+ * the agent was refused just before it asked (an agent that was told "belongs to production" and then asks to delete
+ * that volume is worth a second look). A decorator: producers need not know it exists. In memory, bounded; the audit
+ * log stays the record.
+ */
+public final class RecentRefusals implements AuditSink {
+    public static final int PER_AGENT = 20;
+    public static final int MAX_AGENTS = 10_000;
+
+    /** One refusal, as the ops page shows it. */
+    public record Refusal(String at, String type, String env, String what, String reason) {}
+
+    private final AuditSink delegate;
+    private final java.time.Clock clock;
+    private final Map<String, Deque<Refusal>> byAgent = new ConcurrentHashMap<>();
+
+    public RecentRefusals(AuditSink delegate, java.time.Clock clock) {
+        this.delegate = delegate;
+        this.clock = clock;
+    }
+
+    @Override
+    public CompletableFuture<Void> append(AuditEvent e) {
+        CompletableFuture<Void> written = delegate.append(e);
+        Refusal r = refusal(e, clock.instant().toString());
+        if (r != null) {
+            String agent = (String) (e.fields().containsKey("client_id") ? e.fields().get("client_id") : e.fields().get("agent"));
+            if (agent != null && (byAgent.size() < MAX_AGENTS || byAgent.containsKey(agent))) {
+                Deque<Refusal> q = byAgent.computeIfAbsent(agent, k -> new ArrayDeque<>());
+                synchronized (q) {
+                    q.addFirst(r);
+                    while (q.size() > PER_AGENT) q.removeLast();
+                }
+            }
+        }
+        return written;
+    }
+
+    /** Newest first. */
+    public List<Refusal> of(String agent) {
+        Deque<Refusal> q = byAgent.get(agent);
+        if (q == null) return List.of();
+        synchronized (q) {
+            return new ArrayList<>(q);
+        }
+    }
+
+    private static Refusal refusal(AuditEvent e, String now) {
+        Map<String, Object> f = e.fields();
+        return switch (e.type()) {
+            case "token.refused" -> new Refusal(now, "token", str(f.get("env")), str(f.get("scope")), str(f.get("reason")));
+            case "check" -> Boolean.FALSE.equals(f.get("allowed"))
+                    ? new Refusal(now, "check", str(f.get("env")), str(f.get("action")) + " " + str(f.get("resource")),
+                    str(f.get("reason")))
+                    : null;
+            case "grant.request_refused" -> new Refusal(now, "grant", str(f.get("env")),
+                    str(f.get("scopes")) + " " + str(f.get("resources")), str(f.get("reason")));
+            default -> null;
+        };
+    }
+
+    private static String str(Object o) {
+        return o == null ? "" : o.toString();
+    }
+}
