@@ -40,6 +40,16 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
         /** The line for {@code item}, without {@code '\n'}; called just before it is written, in queue order. */
         String encode(T item);
 
+        /**
+         * Whether an item queued with {@link #appendIf} is still wanted: called under the lock, after every line
+         * other processes wrote has been shown to {@link #catchUp}, in queue order, just before {@link #encode}.
+         * This is the one place a compare-and-set can be decided for every process sharing the file. An owner that
+         * admits an item must count it when judging later items of the same batch (they are not durable yet).
+         */
+        default boolean admit(T item) {
+            return true;
+        }
+
         /** The batch is on disk (fsync returned); runs before the batch's futures complete. */
         default void durable(List<T> items) {}
 
@@ -107,8 +117,19 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
     /** Completes once the item's line is written and fsync'd; fails with the batch's I/O error otherwise. */
     public CompletableFuture<Void> append(T item) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        enqueue(new Request<>(item, null, done));
+        enqueue(new Request<>(item, null, done, null));
         return done;
+    }
+
+    /**
+     * Like {@link #append}, but the owner's {@link Owner#admit} decides under the lock whether the line is written:
+     * completes with {@code true} once it is durable, or {@code false} (nothing written) if it was not admitted.
+     */
+    public CompletableFuture<Boolean> appendIf(T item) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Request<T> request = new Request<>(item, null, done, new boolean[] {false});
+        enqueue(request);
+        return done.thenApply(written -> request.refused[0] ? Boolean.FALSE : Boolean.TRUE);
     }
 
     /**
@@ -156,7 +177,7 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
         synchronized (this) {
             if (!closed) {
                 closed = true;
-                queue.add(new Request<>(null, null, null)); // poison: nothing can be queued after it
+                queue.add(new Request<>(null, null, null, null)); // poison: nothing can be queued after it
             }
         }
         if (Thread.currentThread() != writer) {
@@ -199,7 +220,7 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
             return;
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
-        enqueue(new Request<>(null, action, done));
+        enqueue(new Request<>(null, action, done, null));
         try {
             done.join();
         } catch (java.util.concurrent.CompletionException e) {
@@ -239,6 +260,7 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
     /** Takes consecutive appends off {@code pending} (up to the batch bounds) and commits them with one fsync. */
     private void writeBatch(Deque<Request<T>> pending) {
         List<Request<T>> batch = new ArrayList<>();
+        List<Request<T>> refused = new ArrayList<>();
         Throwable failure = null;
         try {
             mutex.run(() -> {
@@ -249,6 +271,11 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
                     Request<T> request = pending.poll();
                     byte[] line;
                     try {
+                        if (request.refused != null && !owner.admit(request.item)) {
+                            request.refused[0] = true;
+                            refused.add(request);
+                            continue;
+                        }
                         line = encodeLine(request.item);
                     } catch (RuntimeException e) {
                         request.done.completeExceptionally(e);
@@ -281,6 +308,8 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
                 }
             }
         }
+        // Refused items wrote nothing; their verdict stands even if the admitted ones failed to be written.
+        for (Request<T> request : refused) request.done.complete(null);
         for (Request<T> request : batch) {
             if (failure == null) request.done.complete(null);
             else request.done.completeExceptionally(failure);
@@ -372,7 +401,8 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
         while (buf.hasRemaining()) position += data.write(buf, position);
     }
 
-    private record Request<T>(T item, FileMutex.IoAction action, CompletableFuture<Void> done) {
+    /** {@code refused} is null for unconditional appends, else set to true when the owner did not admit the item. */
+    private record Request<T>(T item, FileMutex.IoAction action, CompletableFuture<Void> done, boolean[] refused) {
         boolean isAppend() {
             return done != null && action == null;
         }

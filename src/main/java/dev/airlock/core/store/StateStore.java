@@ -1,13 +1,16 @@
 package dev.airlock.core.store;
 
+import dev.airlock.core.grant.Grant;
+import dev.airlock.core.ops.OpsAccount;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The state Airlock must not forget: revocations, frozen environments, agent secret hashes and
- * client-assertion ids seen (RFC 7523 §3 replay protection).
+ * The state Airlock must not forget: revocations, frozen environments, agent secret hashes, client-assertion ids seen
+ * (RFC 7523 §3 replay protection), human grants and ops accounts.
  *
  * <p>Reads are in memory and never block. Every write returns a future that completes only once the
  * change is durable (fsync'd or committed); callers answer their client after that, never before.
@@ -38,6 +41,26 @@ public interface StateStore extends AutoCloseable {
      * nothing, if the same client already used that jti and it has not yet expired: a replay.
      */
     CompletableFuture<Boolean> recordAssertion(String clientId, String jti, Instant assertionExpiresAt);
+
+    // --- Versioned records: grants and ops accounts. ---
+    //
+    // save(next) succeeds only if the stored version is next.version() - 1 (or nothing is stored and next.version() is
+    // 1). Two concurrent saves of the same version: exactly one completes true, the other false, and the loser's
+    // record is not written. That is what makes "two approvers racing on a quorum of one", "two concurrent redemptions"
+    // and "two concurrent uses of a one-shot token" produce exactly one transition.
+
+    Optional<Grant> grant(String id);
+
+    /** Every grant known, in creation order (newest last). */
+    List<Grant> grants();
+
+    CompletableFuture<Boolean> saveGrant(Grant next);
+
+    Optional<OpsAccount> opsAccount(String name);
+
+    List<OpsAccount> opsAccounts();
+
+    CompletableFuture<Boolean> saveOpsAccount(OpsAccount next);
 
     /** Picks up changes other processes made. Cheap when nothing changed. */
     void refresh();

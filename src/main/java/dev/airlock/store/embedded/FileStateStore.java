@@ -18,7 +18,10 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
+import dev.airlock.core.grant.Grant;
+import dev.airlock.core.ops.OpsAccount;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -121,6 +124,37 @@ public final class FileStateStore implements StateStore {
         return journal.append(new StateOp.Assertion(clientId, jti, exp)).thenApply(durable -> true);
     }
 
+    @Override
+    public Optional<Grant> grant(String id) {
+        return Optional.ofNullable(memory.grants.get(id));
+    }
+
+    @Override
+    public List<Grant> grants() {
+        return memory.grants.values().stream().sorted(Comparator.comparing(Grant::createdAt).thenComparing(Grant::id))
+                .toList();
+    }
+
+    @Override
+    public CompletableFuture<Boolean> saveGrant(Grant next) {
+        return journal.appendIf(new StateOp.SaveGrant(Objects.requireNonNull(next)));
+    }
+
+    @Override
+    public Optional<OpsAccount> opsAccount(String name) {
+        return Optional.ofNullable(memory.opsAccounts.get(name));
+    }
+
+    @Override
+    public List<OpsAccount> opsAccounts() {
+        return memory.opsAccounts.values().stream().sorted(Comparator.comparing(OpsAccount::name)).toList();
+    }
+
+    @Override
+    public CompletableFuture<Boolean> saveOpsAccount(OpsAccount next) {
+        return journal.appendIf(new StateOp.SaveOps(Objects.requireNonNull(next)));
+    }
+
     /** One {@code stat} when nothing changed; also purges expired entries and compacts a large journal. */
     @Override
     public void refresh() {
@@ -179,6 +213,7 @@ public final class FileStateStore implements StateStore {
         @Override
         public void catchUp(Unseen unseen) throws IOException {
             // From the start (open, or another process compacted): the snapshot holds what the journal lost.
+            memory.clearAdmitted();
             if (unseen.fromStart()) loadSnapshot();
             unseen.forEachLine(line -> memory.apply(parse(line.text(),
                     dir.resolve(JOURNAL) + " at byte " + (unseen.from() + line.offset()))));
@@ -190,8 +225,14 @@ public final class FileStateStore implements StateStore {
         }
 
         @Override
+        public boolean admit(StateOp op) {
+            return memory.admit(op);
+        }
+
+        @Override
         public void durable(List<StateOp> ops) {
             ops.forEach(memory::apply);
+            memory.clearAdmitted();
         }
 
         /** Unique per generation, so another process notices a compaction even if the journal regrew. */

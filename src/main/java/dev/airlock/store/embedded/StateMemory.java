@@ -1,6 +1,10 @@
 package dev.airlock.store.embedded;
 
+import dev.airlock.core.grant.Grant;
+import dev.airlock.core.ops.OpsAccount;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,6 +22,13 @@ final class StateMemory {
     final ConcurrentHashMap<String, Boolean> frozen = new ConcurrentHashMap<>();
     final ConcurrentHashMap<String, String> secrets = new ConcurrentHashMap<>();
     final ConcurrentHashMap<AssertionKey, Long> assertions = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<String, Grant> grants = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<String, OpsAccount> opsAccounts = new ConcurrentHashMap<>();
+    /** Versions admitted into the batch being written but not yet durable; see {@link #admit}. Writer thread only. */
+    private final Map<String, Long> admitted = new HashMap<>();
+
+    /** How long a grant that can no longer change is kept (for GET /v1/grants/{id} and the ops history). */
+    static final Duration FINAL_GRANT_RETENTION = Duration.ofDays(30);
 
     void apply(StateOp op) {
         if (op instanceof StateOp.Revoke r) {
@@ -28,7 +39,43 @@ final class StateMemory {
             secrets.put(s.agent(), s.sha256());
         } else if (op instanceof StateOp.Assertion a) {
             assertions.merge(new AssertionKey(a.client(), a.jti()), a.exp(), Math::max);
+        } else if (op instanceof StateOp.SaveGrant g) {
+            grants.merge(g.grant().id(), g.grant(), (old, neu) -> neu.version() > old.version() ? neu : old);
+        } else if (op instanceof StateOp.SaveOps s) {
+            opsAccounts.merge(s.account().name(), s.account(), (old, neu) -> neu.version() > old.version() ? neu : old);
         }
+    }
+
+    /**
+     * The compare-and-set, decided under the journal lock after catching up with every other process: a versioned
+     * record is written only if it is exactly one version past what is stored (or admitted earlier in this batch).
+     */
+    boolean admit(StateOp op) {
+        String key;
+        long version;
+        long stored;
+        if (op instanceof StateOp.SaveGrant g) {
+            key = "g:" + g.grant().id();
+            version = g.grant().version();
+            Grant current = grants.get(g.grant().id());
+            stored = current == null ? 0 : current.version();
+        } else if (op instanceof StateOp.SaveOps s) {
+            key = "o:" + s.account().name();
+            version = s.account().version();
+            OpsAccount current = opsAccounts.get(s.account().name());
+            stored = current == null ? 0 : current.version();
+        } else {
+            return true;
+        }
+        long current = Math.max(stored, admitted.getOrDefault(key, 0L));
+        if (version != current + 1) return false;
+        admitted.put(key, version);
+        return true;
+    }
+
+    /** The batch was written (its ops are applied) or abandoned (the owner resynchronises): forget admissions. */
+    void clearAdmitted() {
+        admitted.clear();
     }
 
     /**
@@ -53,6 +100,15 @@ final class StateMemory {
     void purgeExpired(long nowSeconds) {
         revoked.values().removeIf(exp -> exp < nowSeconds);
         assertions.values().removeIf(exp -> exp < nowSeconds);
+        long keepAfter = nowSeconds - FINAL_GRANT_RETENTION.toSeconds();
+        grants.values().removeIf(g -> g.status().isFinal() && lastMoment(g) < keepAfter);
+    }
+
+    private static long lastMoment(Grant g) {
+        long t = g.expiresAt().getEpochSecond();
+        if (g.tokenExpiresAt() != null) t = Math.max(t, g.tokenExpiresAt().getEpochSecond());
+        if (g.decidedAt() != null) t = Math.max(t, g.decidedAt().getEpochSecond());
+        return t;
     }
 
     /** Everything still live, one op per key: the content of a snapshot. */
@@ -60,6 +116,9 @@ final class StateMemory {
         List<StateOp> ops = new ArrayList<>();
         frozen.forEach((env, isFrozen) -> ops.add(new StateOp.Freeze(env, isFrozen)));
         secrets.forEach((agent, sha) -> ops.add(new StateOp.Secret(agent, sha)));
+        opsAccounts.values().forEach(a -> ops.add(new StateOp.SaveOps(a)));
+        grants.values().stream().sorted(java.util.Comparator.comparing(Grant::createdAt).thenComparing(Grant::id))
+                .forEach(g -> ops.add(new StateOp.SaveGrant(g)));
         for (Map.Entry<String, Long> r : revoked.entrySet()) {
             if (r.getValue() >= nowSeconds) ops.add(new StateOp.Revoke(r.getKey(), r.getValue()));
         }

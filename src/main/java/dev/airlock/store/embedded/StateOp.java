@@ -3,11 +3,23 @@ package dev.airlock.store.embedded;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.airlock.core.grant.Approval;
+import dev.airlock.core.grant.Grant;
+import dev.airlock.core.grant.GrantStatus;
+import dev.airlock.core.ops.OpsAccount;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 
 /**
  * One line of {@code state.journal} or {@code state.snapshot}. Every op sets one key to a value ("last writer
- * wins"), so applying a line twice, or a snapshot and then the journal it was taken from, gives the same state.
+ * wins"; for versioned records, the highest version wins), so applying a line twice, or a snapshot and then the
+ * journal it was taken from, gives the same state.
  */
 sealed interface StateOp {
 
@@ -20,6 +32,12 @@ sealed interface StateOp {
     record Secret(String agent, String sha256) implements StateOp {}
 
     record Assertion(String client, String jti, long exp) implements StateOp {}
+
+    /** A whole grant, at one version. Only admitted (compare-and-set won) versions are ever written. */
+    record SaveGrant(Grant grant) implements StateOp {}
+
+    /** A whole ops account, at one version. */
+    record SaveOps(OpsAccount account) implements StateOp {}
 
     /** First line of a journal generation (unique id) or of a snapshot; carries no state. */
     record Header(String kind, String id) implements StateOp {}
@@ -34,6 +52,10 @@ sealed interface StateOp {
             o.put("op", "secret").put("agent", s.agent).put("sha256", s.sha256);
         } else if (this instanceof Assertion a) {
             o.put("op", "assertion").put("client", a.client).put("jti", a.jti).put("exp", a.exp);
+        } else if (this instanceof SaveGrant g) {
+            o.put("op", "grant").set("grant", grantJson(g.grant));
+        } else if (this instanceof SaveOps a) {
+            o.put("op", "ops").set("account", opsJson(a.account));
         } else if (this instanceof Header h) {
             o.put("op", h.kind).put("id", h.id);
         }
@@ -58,9 +80,101 @@ sealed interface StateOp {
             case "freeze" -> new Freeze(text(o, "env"), bool(o, "frozen"));
             case "secret" -> new Secret(text(o, "agent"), text(o, "sha256"));
             case "assertion" -> new Assertion(text(o, "client"), text(o, "jti"), number(o, "exp"));
+            case "grant" -> new SaveGrant(grant(object(o, "grant")));
+            case "ops" -> new SaveOps(ops(object(o, "account")));
             case "journal", "snapshot" -> new Header(op, o.path("id").asText(""));
             default -> throw new IllegalArgumentException("unknown op '" + op + "'");
         };
+    }
+
+    private static ObjectNode grantJson(Grant g) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("id", g.id()).put("agent", g.agentId()).put("env", g.environment());
+        strings(o.putArray("scopes"), g.scopes());
+        strings(o.putArray("resources"), g.resources());
+        o.put("reason", g.reason()).put("command", g.command()).put("required", g.requiredApprovals());
+        ArrayNode approvals = o.putArray("approvals");
+        for (Approval a : g.approvals()) approvals.addObject().put("by", a.by()).put("at", a.at().toEpochMilli());
+        o.put("status", g.status().label()).put("created", g.createdAt().toEpochMilli())
+                .put("expires", g.expiresAt().toEpochMilli()).put("decidedBy", g.decidedBy())
+                .put("denyReason", g.denyReason()).put("decidedAt", millis(g.decidedAt()))
+                .put("tokenJti", g.tokenJti()).put("usesLeft", g.usesLeft())
+                .put("tokenExpires", millis(g.tokenExpiresAt())).put("version", g.version());
+        return o;
+    }
+
+    private static Grant grant(JsonNode o) {
+        List<Approval> approvals = new ArrayList<>();
+        for (JsonNode a : array(o, "approvals")) approvals.add(new Approval(text(a, "by"), Instant.ofEpochMilli(number(a, "at"))));
+        GrantStatus status;
+        try {
+            status = GrantStatus.valueOf(text(o, "status").toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown grant status");
+        }
+        return new Grant(text(o, "id"), text(o, "agent"), text(o, "env"), stringList(o, "scopes"),
+                stringList(o, "resources"), text(o, "reason"), nullableText(o, "command"), (int) number(o, "required"),
+                approvals, status, Instant.ofEpochMilli(number(o, "created")), Instant.ofEpochMilli(number(o, "expires")),
+                nullableText(o, "decidedBy"), nullableText(o, "denyReason"), instant(o, "decidedAt"),
+                nullableText(o, "tokenJti"), (int) number(o, "usesLeft"), instant(o, "tokenExpires"),
+                number(o, "version"));
+    }
+
+    private static ObjectNode opsJson(OpsAccount a) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("name", a.name());
+        strings(o.putArray("groups"), List.copyOf(a.groups()));
+        o.put("passphrase", a.passphraseHash()).put("totp", a.totpSealed()).put("lastStep", a.lastTotpStep())
+                .put("failures", a.failures()).put("lockedUntil", millis(a.lockedUntil()))
+                .put("created", a.createdAt().toEpochMilli()).put("disabled", a.disabled()).put("version", a.version());
+        return o;
+    }
+
+    private static OpsAccount ops(JsonNode o) {
+        Set<String> groups = new LinkedHashSet<>(stringList(o, "groups"));
+        return new OpsAccount(text(o, "name"), groups, text(o, "passphrase"), text(o, "totp"), number(o, "lastStep"),
+                (int) number(o, "failures"), instant(o, "lockedUntil"), Instant.ofEpochMilli(number(o, "created")),
+                bool(o, "disabled"), number(o, "version"));
+    }
+
+    private static void strings(ArrayNode into, List<String> values) {
+        values.forEach(into::add);
+    }
+
+    private static Long millis(Instant i) {
+        return i == null ? null : i.toEpochMilli();
+    }
+
+    private static Instant instant(JsonNode o, String field) {
+        JsonNode v = o.get(field);
+        if (v == null || v.isNull()) return null;
+        return Instant.ofEpochMilli(number(o, field));
+    }
+
+    private static String nullableText(JsonNode o, String field) {
+        JsonNode v = o.get(field);
+        return v == null || v.isNull() ? null : text(o, field);
+    }
+
+    private static JsonNode object(JsonNode o, String field) {
+        JsonNode v = o.get(field);
+        if (v == null || !v.isObject()) throw new IllegalArgumentException("\"" + field + "\" missing or not an object");
+        return v;
+    }
+
+    private static JsonNode array(JsonNode o, String field) {
+        JsonNode v = o.get(field);
+        if (v == null || !v.isArray()) throw new IllegalArgumentException("\"" + field + "\" missing or not an array");
+        return v;
+    }
+
+    private static List<String> stringList(JsonNode o, String field) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode v : array(o, field)) {
+            if (!v.isTextual()) throw new IllegalArgumentException("\"" + field + "\" holds a non-string");
+            out.add(v.textValue());
+        }
+        return out;
     }
 
     private static String text(JsonNode o, String field) {
