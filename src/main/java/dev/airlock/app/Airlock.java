@@ -1,6 +1,12 @@
 package dev.airlock.app;
 
 import dev.airlock.core.audit.AuditLog;
+import dev.airlock.core.audit.AuditSink;
+import dev.airlock.core.audit.RecentRefusals;
+import dev.airlock.core.grant.Grants;
+import dev.airlock.core.ops.OpsAccounts;
+import dev.airlock.core.ops.OpsSessions;
+import dev.airlock.notify.WebhookNotifier;
 import dev.airlock.core.auth.ClientAuthenticator;
 import dev.airlock.core.auth.FailureThrottle;
 import dev.airlock.core.check.CheckService;
@@ -39,13 +45,22 @@ public final class Airlock implements AutoCloseable {
     public final CheckService check;
     public final Introspection introspection;
     public final TokenAdmin admin;
+    public final Grants grants;
+    public final OpsAccounts ops;
+    /** Signed-in people; in memory, so a restart signs everyone out (see docs/decisions.md). */
+    public final OpsSessions sessions;
+    private final WebhookNotifier notifier;
+    /** Remembers each agent's recent refusals for the approvers' detail view (in memory; the audit log is the record). */
+    public final RecentRefusals refusals;
 
-    private Airlock(AirlockConfig config, Policy policy, StateStore store, AuditLog audit, KeyRing keys,
-                    SecureRandom random) {
+    private Airlock(AirlockConfig config, Policy policy, StateStore store, AuditLog log, KeyRing keys,
+                    SecretBox box, SecureRandom random) {
         this.config = config;
         this.policy = policy;
         this.store = store;
-        this.audit = audit;
+        this.audit = log;
+        this.refusals = new RecentRefusals(log, config.clock());
+        AuditSink audit = refusals;
         this.keys = keys;
         this.minter = new TokenMinter(keys, config.issuer(), config.clock(), random);
         this.verifier = new TokenVerifier(keys, config.issuer(), config.clock());
@@ -54,8 +69,13 @@ public final class Airlock implements AutoCloseable {
                 new FailureThrottle(FailureThrottle.Limits.PER_ADDRESS, config.clock()), config.clock(),
                 List.of(config.issuer(), tokenEndpoint(config.issuer())));
         this.clientCredentials = new ClientCredentialsGrant(policy, store, minter, audit);
-        this.check = new CheckService(policy, store, verifier, audit, config.issuer());
-        this.introspection = new Introspection(policy, store, verifier, audit, config.issuer());
+        this.ops = new OpsAccounts(store, box, audit, config.clock(), random);
+        this.sessions = new OpsSessions(config.clock(), random);
+        this.notifier = new WebhookNotifier(policy.webhooks(), config.issuer(), System::getenv, config.clock());
+        this.grants = new Grants(policy, store, audit, notifier, ops, minter, config.clock(), random,
+                tokenEndpoint(config.issuer()));
+        this.check = new CheckService(policy, store, verifier, audit, config.issuer(), grants.redemption);
+        this.introspection = new Introspection(policy, store, verifier, audit, config.issuer(), grants.redemption);
         this.admin = new TokenAdmin(policy, store, audit);
     }
 
@@ -82,12 +102,13 @@ public final class Airlock implements AutoCloseable {
             store.close();
             throw e;
         }
-        return new Airlock(config, policy, store, audit, keys, random);
+        return new Airlock(config, policy, store, audit, keys, box, random);
     }
 
     @Override
     public void close() {
         try {
+            notifier.close();
             audit.close();
         } finally {
             store.close();

@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
         description = "Scoped credential broker for AI agents: short-lived, one-environment tokens; destructive rights"
                 + " only through a human grant.",
         subcommands = {ServeCommand.class, LintCommand.class, TokenCommand.class, CheckCommand.class,
-                RevokeCommand.class, EnvCommand.class, AgentCommand.class, AuditCommand.class,
+                RevokeCommand.class, EnvCommand.class, AgentCommand.class, AuditCommand.class, OpsCommand.class,
+                GrantCommand.class, GrantsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -22,8 +22,12 @@ public final class AirlockServer {
     private final Vertx vertx;
     private final String deploymentId;
     private final long refreshTimer;
+    private final long sweepTimer;
+    /** Expired grants are also written as such when anyone looks at them; the sweep announces the rest. */
+    static final long EXPIRY_SWEEP_MILLIS = 5_000;
 
-    private AirlockServer(Vertx vertx, String deploymentId, long refreshTimer) {
+    private AirlockServer(Vertx vertx, String deploymentId, long refreshTimer, long sweepTimer) {
+        this.sweepTimer = sweepTimer;
         this.vertx = vertx;
         this.deploymentId = deploymentId;
         this.refreshTimer = refreshTimer;
@@ -44,12 +48,17 @@ public final class AirlockServer {
                         airlock.store.refresh();
                         return null;
                     }, false).onFailure(e -> LOG.log(Level.WARNING, "store refresh failed", e)));
-                    return new AirlockServer(vertx, id, timer);
+                    long sweep = vertx.setPeriodic(EXPIRY_SWEEP_MILLIS, t -> vertx.executeBlocking(() -> {
+                        airlock.grants.expireDue().join();
+                        return null;
+                    }, false).onFailure(e -> LOG.log(Level.WARNING, "grant expiry sweep failed", e)));
+                    return new AirlockServer(vertx, id, timer, sweep);
                 });
     }
 
     public Future<Void> stop() {
         vertx.cancelTimer(refreshTimer);
+        vertx.cancelTimer(sweepTimer);
         return vertx.undeploy(deploymentId);
     }
 

@@ -2,6 +2,7 @@ package dev.airlock.http;
 
 import dev.airlock.core.auth.ClientAuthenticator;
 import dev.airlock.core.policy.Policy;
+import dev.airlock.core.oauth.GrantGuidance;
 import dev.airlock.core.policy.Scope;
 import dev.airlock.core.token.KeyRing;
 import io.vertx.core.buffer.Buffer;
@@ -26,7 +27,10 @@ final class DiscoveryHandlers {
         m.put("revocation_endpoint", issuer + "/oauth2/revoke");
         // No authorization endpoint: agents use client_credentials only, so no response type is supported.
         m.put("response_types_supported", List.of());
-        m.put("grant_types_supported", List.of("client_credentials"));
+        m.put("grant_types_supported", List.of("client_credentials", GrantGuidance.CIBA_GRANT_TYPE));
+        // OpenID CIBA: agents file a grant request at /v1/grants and poll the token endpoint with its auth_req_id.
+        m.put("backchannel_token_delivery_modes_supported", List.of("poll"));
+        m.put("airlock_grants_endpoint", issuer + GrantGuidance.GRANTS_PATH);
         List<String> authMethods = List.of("client_secret_basic", "private_key_jwt");
         m.put("token_endpoint_auth_methods_supported", authMethods);
         m.put("token_endpoint_auth_signing_alg_values_supported", List.of("EdDSA", "ES256"));

@@ -78,6 +78,14 @@ public final class JsonBody {
         return out;
     }
 
+    /** A boolean field; absent or null is false. */
+    public boolean bool(String field) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) return false;
+        if (!v.isBoolean()) throw new BadRequest("field '" + field + "' must be true or false");
+        return v.booleanValue();
+    }
+
     public String requireString(String field, int maxLength) {
         String s = string(field, maxLength);
         if (s == null || s.isEmpty()) throw new BadRequest("field '" + field + "' is required");

@@ -17,10 +17,26 @@ public final class Routes {
         BodyReader form = new BodyReader(BodyLimits.FORM);
         BodyReader json = new BodyReader(BodyLimits.JSON);
 
-        router.post("/oauth2/token").handler(form).handler(new TokenHandler(auth, airlock.clientCredentials));
+        router.post("/oauth2/token").handler(form).handler(new TokenHandler(auth, airlock.clientCredentials, airlock.grants.redemption));
         router.post("/oauth2/introspect").handler(form).handler(new IntrospectionHandler(auth, airlock.introspection));
         router.post("/oauth2/revoke").handler(form).handler(new RevocationHandler(auth, airlock.admin, airlock.verifier));
         router.post("/v1/check").handler(json).handler(new CheckHandler(airlock.check));
+        Callers callers = new Callers(airlock.authenticator, airlock.verifier, airlock.store, airlock.policy,
+                airlock.sessions);
+        GrantHandlers grants = new GrantHandlers(airlock.grants, callers, airlock.refusals, airlock.config.clock());
+        OpsSessionHandlers sessions = new OpsSessionHandlers(airlock.ops, airlock.sessions, callers);
+        OpsPage page = new OpsPage();
+        router.post("/v1/grants").handler(json).handler(grants::request);
+        router.get("/v1/grants").handler(grants::list);
+        router.get("/v1/grants/:id").handler(grants::view);
+        router.post("/v1/grants/:id/cancel").handler(json).handler(grants::cancel);
+        router.post("/v1/grants/:id/approve").handler(json).handler(grants::approve);
+        router.post("/v1/grants/:id/deny").handler(json).handler(grants::deny);
+        router.post("/v1/ops/session").handler(json).handler(sessions::signIn);
+        router.get("/v1/ops/session").handler(sessions::current);
+        router.delete("/v1/ops/session").handler(sessions::signOut);
+        router.get("/ops").handler(page::redirect);
+        router.get("/ops/*").handler(page::serve);
         router.get("/.well-known/jwks.json").handler(discovery::jwks);
         router.get("/.well-known/oauth-authorization-server").handler(discovery::metadata);
         router.get("/healthz").handler(DiscoveryHandlers::healthz);
@@ -32,7 +48,8 @@ public final class Routes {
             router.errorHandler(status, ctx -> Responses.failure(ctx, status));
         }
         router.route().handler(ctx -> {
-            boolean known = KNOWN_PATHS.contains(ctx.request().path());
+            String path = ctx.request().path();
+            boolean known = KNOWN_PATHS.contains(path) || GRANT_PATHS.matcher(path).matches();
             ctx.fail(known ? 405 : 404);
         });
         return router;
@@ -40,5 +57,7 @@ public final class Routes {
 
     private static final Set<String> KNOWN_PATHS = Set.of("/oauth2/token", "/oauth2/introspect",
             "/oauth2/revoke", "/v1/check", "/.well-known/jwks.json", "/.well-known/oauth-authorization-server",
-            "/healthz", "/readyz");
+            "/healthz", "/readyz", "/v1/grants", "/v1/ops/session", "/ops");
+    private static final java.util.regex.Pattern GRANT_PATHS =
+            java.util.regex.Pattern.compile("/v1/grants/[^/]+(/cancel|/approve|/deny)?");
 }

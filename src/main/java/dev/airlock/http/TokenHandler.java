@@ -1,6 +1,8 @@
 package dev.airlock.http;
 
 import dev.airlock.core.oauth.ClientCredentialsGrant;
+import dev.airlock.core.grant.GrantRedemption;
+import dev.airlock.core.oauth.GrantGuidance;
 import dev.airlock.core.oauth.OAuthError;
 import dev.airlock.core.token.TokenMinter;
 import io.vertx.core.Future;
@@ -16,19 +18,26 @@ import java.util.TreeSet;
 final class TokenHandler implements Handler<RoutingContext> {
     private final ClientAuthStep auth;
     private final ClientCredentialsGrant clientCredentials;
+    private final GrantRedemption redemption;
 
-    TokenHandler(ClientAuthStep auth, ClientCredentialsGrant clientCredentials) {
+    TokenHandler(ClientAuthStep auth, ClientCredentialsGrant clientCredentials, GrantRedemption redemption) {
         this.auth = auth;
         this.clientCredentials = clientCredentials;
+        this.redemption = redemption;
     }
 
     @Override
     public void handle(RoutingContext ctx) {
         FormBody form = FormBody.parse(Http.contentType(ctx), BodyReader.body(ctx), Set.of("resource"));
         String grantType = form.require("grant_type");
+        if (GrantGuidance.CIBA_GRANT_TYPE.equals(grantType)) {
+            redeem(ctx, form);
+            return;
+        }
         if (!"client_credentials".equals(grantType)) {
             Responses.oauthError(ctx, OAuthError.of("unsupported_grant_type",
-                    "grant_type must be client_credentials"));
+                    "grant_type must be client_credentials, or " + GrantGuidance.CIBA_GRANT_TYPE
+                            + " to collect an approved human grant"));
             return;
         }
         var request = new ClientCredentialsGrant.Request(form.get("environment"), form.all("resource"),
@@ -44,6 +53,21 @@ final class TokenHandler implements Handler<RoutingContext> {
                 .onFailure(ctx::fail);
     }
 
+    /** OpenID CIBA §10.1 poll: only the agent that filed the grant request may collect its token. */
+    private void redeem(RoutingContext ctx, FormBody form) {
+        String authReqId = form.require("auth_req_id");
+        if (authReqId.length() > 128) throw new BadRequest("auth_req_id is too long");
+        auth.authenticate(ctx, form)
+                .compose(agent -> agent == null ? Future.<GrantRedemption.Outcome>succeededFuture()
+                        : Http.onContext(ctx, redemption.poll(agent, authReqId, Http.address(ctx))))
+                .onSuccess(outcome -> {
+                    if (outcome == null) return;
+                    if (outcome.error() != null) Responses.oauthError(ctx, outcome.error());
+                    else success(ctx, outcome.minted());
+                })
+                .onFailure(ctx::fail);
+    }
+
     private static void success(RoutingContext ctx, TokenMinter.Minted m) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("access_token", m.jwt());
@@ -51,6 +75,7 @@ final class TokenHandler implements Handler<RoutingContext> {
         body.put("expires_in", Duration.between(m.token().issuedAt(), m.token().expiresAt()).toSeconds());
         body.put("scope", String.join(" ", new TreeSet<>(m.token().scopes())));
         body.put("environment", m.token().environment());
+        if (m.token().grant() != null) body.put("grant", m.token().grant());
         ctx.response().putHeader("Pragma", "no-cache");
         Responses.json(ctx, 200, body);
     }

@@ -33,6 +33,25 @@ class CliHelpTest {
             "agent add", List.of("ID", "--data"),
             "audit verify", List.of("--data")));
 
+    static {
+        COMMANDS.putAll(Map.of(
+                "grant request", List.of("--env", "--scope", "--resource", "--reason", "--command", "--wait", "--client-id"),
+                "grant wait", List.of("ID", "--interval", "--timeout"),
+                "grant status", List.of("ID", "--json"),
+                "grant cancel", List.of("ID"),
+                "grants login", List.of("--url", "--name"),
+                "grants logout", List.of(),
+                "grants list", List.of("--status", "--json"),
+                "grants show", List.of("ID"),
+                "grants approve", List.of("ID", "--code"),
+                "grants deny", List.of("ID", "--reason")));
+        COMMANDS.putAll(Map.of(
+                "ops add", List.of("NAME", "--group", "--no-qr"),
+                "ops reset", List.of("NAME"),
+                "ops disable", List.of("NAME"),
+                "ops list", List.of()));
+    }
+
     record Run(int exit, String out, String err) {}
 
     static Run run(String... args) {
@@ -71,7 +90,10 @@ class CliHelpTest {
     @Test
     void commandGroupsAndTheRootAnswerHelpListingTheirSubcommands() {
         Map<String, List<String>> groups = Map.of(
-                "", List.of("serve", "lint", "token", "check", "revoke", "env", "agent", "audit"),
+                "", List.of("serve", "lint", "token", "check", "revoke", "env", "agent", "audit", "grant", "grants", "ops"),
+                "grant", List.of("request", "wait", "status", "cancel"),
+                "grants", List.of("login", "logout", "list", "show", "approve", "deny"),
+                "ops", List.of("add", "reset", "disable", "list"),
                 "env", List.of("freeze", "unfreeze"),
                 "agent", List.of("add"),
                 "audit", List.of("verify"));

@@ -34,13 +34,26 @@ public final class IndependentVerifier {
     private final DefaultJWTClaimsVerifier<?> claims;
 
     public IndependentVerifier(String base, String expectedAudience) throws Exception {
+        this(base, expectedAudience, java.time.Clock.systemUTC());
+    }
+
+    /**
+     * Checks exp and nbf against {@code clock}: the time the server under test lives in (a test that moves the
+     * server's clock forward, for TOTP steps, verifies its tokens at that time, like a service sharing that clock).
+     */
+    public IndependentVerifier(String base, String expectedAudience, java.time.Clock clock) throws Exception {
         HttpResponse<String> r = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create(base + "/.well-known/jwks.json")).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) throw new AssertionError("JWKS answered " + r.statusCode());
         this.jwks = JWKSet.parse(r.body());
         this.claims = new DefaultJWTClaimsVerifier<>(expectedAudience, new JWTClaimsSet.Builder().issuer(base).build(),
-                Set.of("sub", "client_id", "env", "scope", "iat", "nbf", "exp", "jti"));
+                Set.of("sub", "client_id", "env", "scope", "iat", "nbf", "exp", "jti")) {
+            @Override
+            protected java.util.Date currentTime() {
+                return java.util.Date.from(clock.instant());
+            }
+        };
     }
 
     /** @throws Exception if the token does not verify: typ, kid, alg, signature, iss, aud, exp, nbf, a required claim */

@@ -152,6 +152,99 @@ public final class TestAirlock implements AutoCloseable {
         return j.toString();
     }
 
+    // --- grants and the ops realm ---
+
+    /** An ops account as its owner knows it: the printed passphrase and the TOTP secret enrolled on the phone. */
+    public record OpsUser(String name, String passphrase, String totpSecret) {}
+
+    /** Creates an ops account the way {@code airlock ops add} does. */
+    public OpsUser addOps(String name, String... groups) throws Exception {
+        var e = airlock.ops.create(name, java.util.Set.of(groups)).get(60, TimeUnit.SECONDS);
+        return new OpsUser(name, new String(e.passphrase()), e.totpSecretBase32());
+    }
+
+    /**
+     * A code from the user's phone for a new 30-second step: the clock moves 30 s first, because Airlock accepts each
+     * step's code once per account.
+     */
+    public String freshCode(OpsUser u) {
+        clock.advance(Duration.ofSeconds(30));
+        return TestTotp.code(u.totpSecret(), clock.instant());
+    }
+
+    public Reply opsSignInRaw(String name, String passphrase, String code) throws Exception {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("name", name);
+        body.put("passphrase", passphrase);
+        body.put("code", code);
+        body.put("bearer", true);
+        return postJsonAuth("/v1/ops/session", null, body);
+    }
+
+    /** Signs in as the CLI does and returns the session's bearer token. */
+    public String opsSignIn(OpsUser u) throws Exception {
+        Reply r = opsSignInRaw(u.name(), u.passphrase(), freshCode(u));
+        if (r.status() != 200) throw new AssertionError("sign-in failed: " + r.body());
+        return r.json().get("token").asText();
+    }
+
+    public Reply opsPost(String path, String session, Object body) throws Exception {
+        return postJsonAuth(path, "Bearer " + session, body);
+    }
+
+    public Reply opsGet(String path, String session) throws Exception {
+        return send(request(path).header("Authorization", "Bearer " + session).GET().build());
+    }
+
+    /** POST JSON with an agent credential ({@code Basic ...} or {@code Bearer <access token>}), or none. */
+    public Reply agentPost(String path, String authorization, Object body) throws Exception {
+        return postJsonAuth(path, authorization, body);
+    }
+
+    public Reply agentGet(String path, String authorization) throws Exception {
+        HttpRequest.Builder b = request(path).GET();
+        if (authorization != null) b.header("Authorization", authorization);
+        return send(b.build());
+    }
+
+    private Reply postJsonAuth(String path, String authorization, Object body) throws Exception {
+        HttpRequest.Builder b = request(path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+        if (authorization != null) b.header("Authorization", authorization);
+        return send(b.build());
+    }
+
+    /** A fresh RFC 7523 client assertion for deploy-bot (private_key_jwt), signed by nimbus with the test key. */
+    public String deployBotAssertion() throws Exception {
+        var key = com.nimbusds.jose.jwk.OctetKeyPair.parse(java.nio.file.Files.readString(
+                Path.of("src/test/resources/keys/deploy-bot.private.jwk.json")));
+        var claims = new com.nimbusds.jwt.JWTClaimsSet.Builder().issuer("deploy-bot").subject("deploy-bot").audience(base)
+                .issueTime(java.util.Date.from(clock.instant()))
+                .expirationTime(java.util.Date.from(clock.instant().plusSeconds(60)))
+                .jwtID(java.util.UUID.randomUUID().toString()).build();
+        var jwt = new com.nimbusds.jwt.SignedJWT(new com.nimbusds.jose.JWSHeader.Builder(JWSAlgorithm.EdDSA)
+                .keyID(key.getKeyID()).build(), claims);
+        jwt.sign(new com.nimbusds.jose.crypto.Ed25519Signer(key));
+        return jwt.serialize();
+    }
+
+    /** {@code Bearer <deploy-bot's staging access token>}: another agent's credential. */
+    public String deployBotBearer() throws Exception {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("grant_type", "client_credentials");
+        p.put("environment", "staging");
+        p.put("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+        p.put("client_assertion", deployBotAssertion());
+        Reply r = postForm("/oauth2/token", null, p);
+        if (r.status() != 200) throw new AssertionError(r.body());
+        return "Bearer " + r.json().get("access_token").asText();
+    }
+
+    /** The audit log's lines as written so far (durable before each response, so complete for what was answered). */
+    public java.util.List<String> auditLines() throws IOException {
+        return java.nio.file.Files.readAllLines(dataDir.resolve("audit.log"));
+    }
+
     @Override
     public void close() throws Exception {
         try {

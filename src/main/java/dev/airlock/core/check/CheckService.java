@@ -2,6 +2,7 @@ package dev.airlock.core.check;
 
 import dev.airlock.core.audit.AuditEvent;
 import dev.airlock.core.audit.AuditSink;
+import dev.airlock.core.grant.GrantRedemption;
 import dev.airlock.core.oauth.GrantGuidance;
 import dev.airlock.core.policy.Environment;
 import dev.airlock.core.policy.Policy;
@@ -28,8 +29,11 @@ public final class CheckService {
     private final TokenVerifier verifier;
     private final AuditSink audit;
     private final String baseUrl;
+    private final GrantRedemption grants;
 
-    public CheckService(Policy policy, StateStore store, TokenVerifier verifier, AuditSink audit, String baseUrl) {
+    public CheckService(Policy policy, StateStore store, TokenVerifier verifier, AuditSink audit, String baseUrl,
+                        GrantRedemption grants) {
+        this.grants = grants;
         this.policy = policy;
         this.store = store;
         this.verifier = verifier;
@@ -37,8 +41,20 @@ public final class CheckService {
         this.baseUrl = baseUrl;
     }
 
+    /**
+     * Decides, spends one use of a grant token when the answer is yes (compare-and-set: of two concurrent checks with
+     * a one-shot token exactly one is allowed), and audits, in that order, before anyone is told.
+     */
     public CompletableFuture<Decision> check(Request req) {
         Decision d = decide(req);
+        if (d.allowed() && d.token().grant() != null) {
+            return grants.spend(d.token(), req.resource(), req.address()).thenCompose(refusal -> audited(req,
+                    refusal == null ? d : Decision.deny(refusal.code(), refusal.reason(), d.token())));
+        }
+        return audited(req, d);
+    }
+
+    private CompletableFuture<Decision> audited(Request req, Decision d) {
         AccessToken t = d.token();
         AuditEvent event = AuditEvent.of("check").with("allowed", d.allowed()).with("code", d.code())
                 .with("reason", d.reason()).with("env", req.environment()).with("action", req.action())
@@ -64,6 +80,9 @@ public final class CheckService {
         if (!t.environment().equals(env.name()) || !t.audience().equals(env.audience())) {
             return Decision.deny("wrong_environment", "token is for " + t.environment() + ", not " + env.name(), t);
         }
+        if (t.grant() != null && policy.environment(t.environment()).isEmpty()) {
+            return Decision.deny("unknown_environment", "environment " + t.environment() + " is no longer in the policy", t);
+        }
         Scope scope = policy.scope(req.action()).orElse(null);
         if (scope == null) return Decision.deny("unknown_action", "unknown action '" + req.action() + "'", t);
         if (!t.hasScope(scope.name())) {
@@ -77,6 +96,16 @@ public final class CheckService {
     }
 
     private Decision resource(Request req, AccessToken t, Environment env, Scope scope) {
+        Decision d = ownership(req, t, env, scope);
+        if (!d.allowed() || t.grant() == null) return d;
+        // A grant token acts only on what people approved, and only as many times as they approved.
+        GrantRedemption.UseRefusal refusal = grants.useProblem(t, req.resource());
+        if (refusal != null) return Decision.deny(refusal.code(), refusal.reason(), t);
+        Object grantId = t.grant().get("id");
+        return Decision.allow(t, d.reason() + "; approved in grant " + grantId);
+    }
+
+    private Decision ownership(Request req, AccessToken t, Environment env, Scope scope) {
         String id = req.resource();
         if (id == null || id.isEmpty()) {
             if (scope.destructive()) {

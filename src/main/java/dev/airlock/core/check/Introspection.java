@@ -2,6 +2,7 @@ package dev.airlock.core.check;
 
 import dev.airlock.core.audit.AuditEvent;
 import dev.airlock.core.audit.AuditSink;
+import dev.airlock.core.grant.GrantRedemption;
 import dev.airlock.core.policy.Policy;
 import dev.airlock.core.store.StateStore;
 import dev.airlock.core.token.AccessToken;
@@ -13,7 +14,7 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * RFC 7662 token introspection. Anything not usable right now (bad signature, expired, revoked, environment frozen
- * or gone from the policy) is simply {@code {"active": false}}: §2.2 says to give no reason to the caller.
+ * or gone from the policy, a grant token whose uses are spent) is simply {@code {"active": false}}: §2.2 says to give no reason to the caller.
  */
 public final class Introspection {
     private final Policy policy;
@@ -21,8 +22,11 @@ public final class Introspection {
     private final TokenVerifier verifier;
     private final AuditSink audit;
     private final String issuer;
+    private final GrantRedemption grants;
 
-    public Introspection(Policy policy, StateStore store, TokenVerifier verifier, AuditSink audit, String issuer) {
+    public Introspection(Policy policy, StateStore store, TokenVerifier verifier, AuditSink audit, String issuer,
+                         GrantRedemption grants) {
+        this.grants = grants;
         this.issuer = issuer;
         this.policy = policy;
         this.store = store;
@@ -35,7 +39,8 @@ public final class Introspection {
         String inactive = !v.ok() ? v.rejection().code()
                 : store.isRevoked(v.token().jti()) ? "revoked"
                 : store.isFrozen(v.token().environment()) ? "environment_frozen"
-                : policy.environment(v.token().environment()).isEmpty() ? "unknown_environment" : null;
+                : policy.environment(v.token().environment()).isEmpty() ? "unknown_environment"
+                : v.token().grant() != null && !grants.usable(v.token()) ? "grant_spent" : null;
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("active", inactive == null);
         if (inactive == null) {

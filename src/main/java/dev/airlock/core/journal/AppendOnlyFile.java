@@ -44,7 +44,9 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
          * Whether an item queued with {@link #appendIf} is still wanted: called under the lock, after every line
          * other processes wrote has been shown to {@link #catchUp}, in queue order, just before {@link #encode}.
          * This is the one place a compare-and-set can be decided for every process sharing the file. An owner that
-         * admits an item must count it when judging later items of the same batch (they are not durable yet).
+         * admits an item must count it when judging later items of the same batch (they are not durable yet), and
+         * forget such counts on {@link #durable} and on {@link #catchUp}: if an admitted item then fails to encode,
+         * the batch ends there and the next item is judged only after a catch-up.
          */
         default boolean admit(T item) {
             return true;
@@ -279,7 +281,11 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
                         line = encodeLine(request.item);
                     } catch (RuntimeException e) {
                         request.done.completeExceptionally(e);
-                        continue;
+                        if (request.refused == null) continue;
+                        // The owner may have counted this item as admitted, but it will not be written: end the
+                        // batch here and show the owner a catch-up before it judges the next item.
+                        stale = true;
+                        break;
                     }
                     bytes.write(line, 0, line.length);
                     batch.add(request);

@@ -137,7 +137,7 @@ public final class FileStateStore implements StateStore {
 
     @Override
     public CompletableFuture<Boolean> saveGrant(Grant next) {
-        return journal.appendIf(new StateOp.SaveGrant(Objects.requireNonNull(next)));
+        return saveVersioned(new StateOp.SaveGrant(Objects.requireNonNull(next)));
     }
 
     @Override
@@ -152,7 +152,24 @@ public final class FileStateStore implements StateStore {
 
     @Override
     public CompletableFuture<Boolean> saveOpsAccount(OpsAccount next) {
-        return journal.appendIf(new StateOp.SaveOps(Objects.requireNonNull(next)));
+        return saveVersioned(new StateOp.SaveOps(Objects.requireNonNull(next)));
+    }
+
+    /**
+     * Queues the record as its journal line will read back, so that memory, other processes and a restart all hold
+     * the same value (the line keeps instants to the millisecond). A record the journal could not read back (a
+     * required field null) fails here instead of being written and then stopping every later open; and encoding can
+     * no longer fail after {@link StateMemory#admit} counted the op, which would leave a version "admitted" that was
+     * never written (refusing the real next version, accepting the one after it).
+     */
+    private CompletableFuture<Boolean> saveVersioned(StateOp op) {
+        StateOp asRead;
+        try {
+            asRead = StateOp.parse(op.toJson());
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("record cannot be journaled: " + e, e));
+        }
+        return journal.appendIf(asRead);
     }
 
     /** One {@code stat} when nothing changed; also purges expired entries and compacts a large journal. */

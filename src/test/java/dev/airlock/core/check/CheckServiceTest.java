@@ -45,7 +45,11 @@ class CheckServiceTest {
         store = FileStateStore.open(data, clock);
         audit = AuditLog.open(data.resolve("audit.log"), clock);
         minter = new TokenMinter(keys, ISSUER, clock, random);
-        check = new CheckService(policy, store, new TokenVerifier(keys, ISSUER, clock), audit, ISSUER);
+        // No approver can act here (the factor refuses every code): these tests never involve a grant.
+        var grants = new dev.airlock.core.grant.Grants(policy, store, audit, dev.airlock.core.grant.GrantNotifier.NONE,
+                (who, code) -> java.util.concurrent.CompletableFuture.completedFuture(false), minter, clock, random,
+                ISSUER + "/oauth2/token");
+        check = new CheckService(policy, store, new TokenVerifier(keys, ISSUER, clock), audit, ISSUER, grants.redemption);
     }
 
     @AfterEach

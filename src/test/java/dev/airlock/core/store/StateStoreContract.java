@@ -4,15 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.airlock.core.grant.Approval;
+import dev.airlock.core.grant.Grant;
+import dev.airlock.core.grant.GrantStatus;
+import dev.airlock.core.ops.OpsAccount;
 import dev.airlock.testing.MutableClock;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -175,5 +181,274 @@ public abstract class StateStoreContract {
         cli.refresh();
         assertEquals(Optional.of("3".repeat(64)), store.agentSecretHash("ci-bot"));
         assertEquals(Optional.of("3".repeat(64)), cli.agentSecretHash("ci-bot"));
+    }
+
+    // --- Versioned records: save(next) is a compare-and-set on next.version(). ---
+
+    protected final Instant t0 = clock.instant();
+
+    /** A v1 grant as a request creates it: pending, no approvals, every optional field null. */
+    protected static Grant pendingGrant(String id, Instant createdAt) {
+        return new Grant(id, "ci-bot", "prod", List.of("db:read", "db:migrate"), List.of("db:orders", "db:users"),
+                "INC-42: migration stuck", null, 2, List.of(), GrantStatus.PENDING, createdAt,
+                createdAt.plus(Duration.ofMinutes(15)), null, null, null, null, 0, null, 1);
+    }
+
+    /** The version after {@code g} with the given changes, as an approval, denial, redemption or expiry writes it. */
+    protected static Grant successor(Grant g, GrantStatus status, List<Approval> approvals, String decidedBy,
+                                     String denyReason, Instant decidedAt, String tokenJti, int usesLeft,
+                                     Instant tokenExpiresAt) {
+        return new Grant(g.id(), g.agentId(), g.environment(), g.scopes(), g.resources(), g.reason(), g.command(),
+                g.requiredApprovals(), approvals, status, g.createdAt(), g.expiresAt(), decidedBy, denyReason,
+                decidedAt, tokenJti, usesLeft, tokenExpiresAt, g.version() + 1);
+    }
+
+    /** The next version with one more approval from {@code person}: the transition approvers race on. */
+    protected static Grant approvedBy(Grant g, String person, Instant at) {
+        List<Approval> approvals = new ArrayList<>(g.approvals());
+        approvals.add(new Approval(person, at));
+        return successor(g, g.status(), approvals, null, null, null, null, 0, null);
+    }
+
+    /** Every optional field set, and characters a line-based journal must escape. */
+    private Grant everyFieldSet(String id, GrantStatus status) {
+        return new Grant(id, "ci-bot", "prod", List.of("db:read", "db:migrate"), List.of("db:orders"),
+                "INC-42: \"quoted\", ünïcode", "psql -c 'select 1'\n\\q", 2,
+                List.of(new Approval("alice", t0.plusSeconds(60)), new Approval("bob", t0.plusSeconds(61))), status,
+                t0, t0.plus(Duration.ofMinutes(15)), "bob", "not during the\nfreeze", t0.plusSeconds(61),
+                "jti-" + id, 3, t0.plus(Duration.ofMinutes(5)), 1);
+    }
+
+    protected OpsAccount opsAccount(String name, long version, int failures, Instant lockedUntil, boolean disabled) {
+        return new OpsAccount(name, version == 1 ? Set.of("dba") : Set.of("dba", "oncall", "sre"),
+                "$argon2id$v=19$m=65536,t=3,p=1$c2FsdHNhbHQ$aGFzaGhhc2g", "c2VhbGVkLXRvdHA=", 60_000_000L + version,
+                failures, lockedUntil, t0, disabled, version);
+    }
+
+    /** Starts every save at once (as near as threads allow) and returns each one's outcome, in order. */
+    protected static List<Boolean> race(List<Callable<CompletableFuture<Boolean>>> saves) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(saves.size());
+        CountDownLatch start = new CountDownLatch(1);
+        try {
+            List<Future<Boolean>> results = new ArrayList<>();
+            for (Callable<CompletableFuture<Boolean>> save : saves) {
+                results.add(pool.submit(() -> {
+                    start.await();
+                    return await(save.call());
+                }));
+            }
+            start.countDown();
+            List<Boolean> outcomes = new ArrayList<>();
+            for (Future<Boolean> r : results) outcomes.add(r.get(10, TimeUnit.SECONDS));
+            return outcomes;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static int onlyWinner(List<Boolean> outcomes, String round) {
+        assertEquals(1, outcomes.stream().filter(Boolean::booleanValue).count(), round + ": " + outcomes);
+        return outcomes.indexOf(true);
+    }
+
+    @Test
+    void aGrantIsSavedOnlyAsTheNextVersionOfWhatIsStored() throws Exception {
+        Grant v1 = pendingGrant("gr-1", t0);
+        Grant otherV1 = new Grant("gr-1", "other-bot", "dev", List.of("x"), List.of(), "a second request, same id",
+                null, 1, List.of(), GrantStatus.PENDING, t0, t0.plusSeconds(60), null, null, null, null, 0, null, 1);
+        Grant v2 = approvedBy(v1, "alice", t0.plusSeconds(10));
+        Grant v3 = approvedBy(v2, "bob", t0.plusSeconds(20));
+
+        // 1. A new grant must start at version 1.
+        assertFalse(await(store.saveGrant(v2)), "v2 of a grant that does not exist");
+        assertEquals(Optional.empty(), store.grant("gr-1"));
+        // 2. v1 is created once; a second v1 loses and is not written.
+        assertTrue(await(store.saveGrant(v1)));
+        assertFalse(await(store.saveGrant(otherV1)));
+        assertEquals(Optional.of(v1), store.grant("gr-1"));
+        // 3. Skipping a version is refused.
+        assertFalse(await(store.saveGrant(v3)));
+        assertEquals(Optional.of(v1), store.grant("gr-1"));
+        // 4. The next version is accepted and readable as soon as the save completes.
+        assertTrue(await(store.saveGrant(v2)));
+        assertEquals(Optional.of(v2), store.grant("gr-1"));
+        // 5. Neither an older nor the same version goes back in.
+        assertFalse(await(store.saveGrant(v1)));
+        assertFalse(await(store.saveGrant(approvedBy(v1, "mallory", t0.plusSeconds(30)))));
+        assertEquals(Optional.of(v2), store.grant("gr-1"));
+        assertEquals(List.of(v2), store.grants());
+    }
+
+    @Test
+    void everyGrantFieldRoundTripsInEveryStatusHereInAnotherInstanceAndAfterReopening() throws Exception {
+        List<Grant> saved = new ArrayList<>();
+        for (GrantStatus status : GrantStatus.values()) {
+            saved.add(everyFieldSet("full-" + status.label(), status));
+            Grant bare = pendingGrant("bare-" + status.label(), t0);
+            saved.add(new Grant(bare.id(), bare.agentId(), bare.environment(), List.of(), List.of(), bare.reason(),
+                    null, 1, List.of(), status, t0, bare.expiresAt(), null, null, null, null, 0, null, 1));
+        }
+        for (Grant g : saved) assertTrue(await(store.saveGrant(g)), g.id());
+
+        StateStore other = track(open(dir, clock));
+        for (Grant g : saved) {
+            assertEquals(Optional.of(g), store.grant(g.id()));
+            assertEquals(Optional.of(g), other.grant(g.id()));
+        }
+        store.close();
+        StateStore reopened = track(open(dir, clock));
+        for (Grant g : saved) assertEquals(Optional.of(g), reopened.grant(g.id()));
+    }
+
+    @Test
+    void aRecordReadsBackTheSameEverywhereEvenWithSubMillisecondInstants() throws Exception {
+        // A system clock has microseconds; whatever precision a backend keeps, every reader must agree on it,
+        // and the version read must be the base a successor is built from.
+        Instant fine = t0.plusNanos(123_456_789);
+        Grant v1 = pendingGrant("gr-fine", fine);
+        assertTrue(await(store.saveGrant(v1)));
+        Grant here = store.grant("gr-fine").orElseThrow();
+        StateStore other = track(open(dir, clock));
+        assertEquals(Optional.of(here), other.grant("gr-fine"));
+
+        Grant v2 = approvedBy(here, "alice", fine.plusNanos(1_001));
+        assertTrue(await(other.saveGrant(v2)));
+        Grant thereV2 = other.grant("gr-fine").orElseThrow();
+        store.refresh();
+        assertEquals(Optional.of(thereV2), store.grant("gr-fine"));
+        store.close();
+        assertEquals(Optional.of(thereV2), track(open(dir, clock)).grant("gr-fine"));
+    }
+
+    @Test
+    void grantsListsEveryGrantOnceAtItsLatestVersionInCreationOrder() throws Exception {
+        // Ids deliberately not in creation order, and the oldest one updated last.
+        Grant first = pendingGrant("gr-zulu", t0);
+        Grant second = pendingGrant("gr-alpha", t0.plusSeconds(1));
+        Grant third = pendingGrant("gr-mike", t0.plusSeconds(2));
+        for (Grant g : List.of(first, second, third)) assertTrue(await(store.saveGrant(g)));
+        Grant firstV2 = approvedBy(first, "alice", t0.plusSeconds(3));
+        assertTrue(await(store.saveGrant(firstV2)));
+
+        assertEquals(List.of(firstV2, second, third), store.grants());
+        store.close();
+        assertEquals(List.of(firstV2, second, third), track(open(dir, clock)).grants());
+    }
+
+    @Test
+    void anOpsAccountIsSavedOnlyAsTheNextVersionAndEveryFieldRoundTrips() throws Exception {
+        OpsAccount v1 = opsAccount("alice", 1, 0, null, false);
+        OpsAccount v2 = opsAccount("alice", 2, 5, t0.plus(Duration.ofMinutes(15)), true);
+        OpsAccount v3 = opsAccount("alice", 3, 0, null, false);
+
+        assertFalse(await(store.saveOpsAccount(v2)), "v2 of an account that does not exist");
+        assertTrue(await(store.saveOpsAccount(v1)));
+        assertFalse(await(store.saveOpsAccount(opsAccount("alice", 1, 9, null, true))));
+        assertEquals(Optional.of(v1), store.opsAccount("alice"));
+        assertFalse(await(store.saveOpsAccount(v3)));
+        assertTrue(await(store.saveOpsAccount(v2)));
+        assertEquals(Optional.of(v2), store.opsAccount("alice"));
+        assertFalse(await(store.saveOpsAccount(v2)));
+
+        OpsAccount bob = opsAccount("bob", 1, 0, null, false);
+        assertTrue(await(store.saveOpsAccount(bob)));
+        assertEquals(Optional.empty(), store.opsAccount("carol"));
+        assertEquals(Set.of(v2, bob), new HashSet<>(store.opsAccounts()));
+        assertEquals(2, store.opsAccounts().size());
+
+        StateStore other = track(open(dir, clock));
+        assertEquals(Optional.of(v2), other.opsAccount("alice"));
+        store.close();
+        StateStore reopened = track(open(dir, clock));
+        assertEquals(Optional.of(v2), reopened.opsAccount("alice"));
+        assertEquals(Set.of(v2, bob), new HashSet<>(reopened.opsAccounts()));
+        assertTrue(await(reopened.saveOpsAccount(v3)), "the chain continues after a restart");
+        assertEquals(Optional.of(v3), reopened.opsAccount("alice"));
+    }
+
+    @Test
+    void sixteenThreadsSavingDifferentNextVersionsOfOneGrantGetExactlyOneTrueAndTheWinnerIsStored() throws Exception {
+        for (int round = 0; round < 20; round++) {
+            Grant v1 = pendingGrant("gr-race-" + round, t0);
+            assertTrue(await(store.saveGrant(v1)));
+            List<Grant> candidates = new ArrayList<>();
+            List<Callable<CompletableFuture<Boolean>>> saves = new ArrayList<>();
+            for (int t = 0; t < 16; t++) {
+                Grant candidate = approvedBy(v1, "approver-" + t, t0.plusSeconds(t));
+                candidates.add(candidate);
+                saves.add(() -> store.saveGrant(candidate));
+            }
+            int winner = onlyWinner(race(saves), "round " + round);
+            assertEquals(Optional.of(candidates.get(winner)), store.grant(v1.id()));
+        }
+    }
+
+    @Test
+    void sixteenThreadsSavingDifferentNextVersionsOfOneOpsAccountGetExactlyOneTrue() throws Exception {
+        OpsAccount v1 = opsAccount("alice", 1, 0, null, false);
+        assertTrue(await(store.saveOpsAccount(v1)));
+        for (int round = 0; round < 5; round++) {
+            OpsAccount base = store.opsAccount("alice").orElseThrow();
+            List<OpsAccount> candidates = new ArrayList<>();
+            List<Callable<CompletableFuture<Boolean>>> saves = new ArrayList<>();
+            for (int t = 0; t < 16; t++) {
+                // As a TOTP code is accepted: a later step, once.
+                OpsAccount candidate = new OpsAccount("alice", base.groups(), base.passphraseHash(), base.totpSealed(),
+                        base.lastTotpStep() + 1 + t, 0, null, base.createdAt(), false, base.version() + 1);
+                candidates.add(candidate);
+                saves.add(() -> store.saveOpsAccount(candidate));
+            }
+            int winner = onlyWinner(race(saves), "round " + round);
+            assertEquals(Optional.of(candidates.get(winner)), store.opsAccount("alice"));
+        }
+    }
+
+    @Test
+    void twoInstancesRacingOnOneGrantWriteExactlyOneNextVersionAndBothSeeIt() throws Exception {
+        StateStore other = track(open(dir, clock));
+        for (int round = 0; round < 20; round++) {
+            Grant v1 = pendingGrant("gr-x-" + round, t0);
+            assertTrue(await(store.saveGrant(v1)));
+            // Either way each instance must decide on what the other wrote in the meantime: refreshed, both know v1
+            // and would each accept their own v2; not refreshed, the other would refuse v2 for a grant it never saw.
+            if (round % 2 == 0) other.refresh();
+            List<Grant> candidates = new ArrayList<>();
+            List<Callable<CompletableFuture<Boolean>>> saves = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                Grant candidate = approvedBy(v1, "approver-" + t, t0.plusSeconds(t));
+                StateStore via = t % 2 == 0 ? store : other;
+                candidates.add(candidate);
+                saves.add(() -> via.saveGrant(candidate));
+            }
+            int winner = onlyWinner(race(saves), "round " + round);
+            store.refresh();
+            other.refresh();
+            assertEquals(Optional.of(candidates.get(winner)), store.grant(v1.id()), "round " + round);
+            assertEquals(Optional.of(candidates.get(winner)), other.grant(v1.id()), "round " + round);
+        }
+    }
+
+    @Test
+    void closingAndReopeningKeepsTheLatestVersionOfEveryRecordAndTheChainContinues() throws Exception {
+        Grant v1 = pendingGrant("gr-1", t0);
+        Grant v2 = approvedBy(v1, "alice", t0.plusSeconds(1));
+        // The quorum is reached: approved, decided by the second approver.
+        Grant v3 = successor(v2, GrantStatus.APPROVED,
+                List.of(new Approval("alice", t0.plusSeconds(1)), new Approval("bob", t0.plusSeconds(2))), "bob",
+                null, t0.plusSeconds(2), null, 0, null);
+        for (Grant g : List.of(v1, v2, v3)) assertTrue(await(store.saveGrant(g)));
+        assertTrue(await(store.saveOpsAccount(opsAccount("alice", 1, 0, null, false))));
+        OpsAccount alice2 = opsAccount("alice", 2, 1, null, false);
+        assertTrue(await(store.saveOpsAccount(alice2)));
+        store.close();
+
+        StateStore reopened = track(open(dir, clock));
+        assertEquals(Optional.of(v3), reopened.grant("gr-1"));
+        assertEquals(Optional.of(alice2), reopened.opsAccount("alice"));
+        assertFalse(await(reopened.saveGrant(v3)), "v3 again after a restart");
+        Grant v4 = successor(v3, GrantStatus.REDEEMED, v3.approvals(), "bob", null, t0.plusSeconds(2),
+                "jti-once", 1, t0.plus(Duration.ofMinutes(5)));
+        assertTrue(await(reopened.saveGrant(v4)));
+        assertEquals(Optional.of(v4), reopened.grant("gr-1"));
     }
 }

@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.airlock.core.grant.Approval;
+import dev.airlock.core.grant.Grant;
+import dev.airlock.core.grant.GrantStatus;
+import dev.airlock.core.ops.OpsAccount;
 import dev.airlock.core.store.StateStore;
 import dev.airlock.core.store.StateStoreContract;
 import java.io.IOException;
@@ -14,9 +18,14 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 class FileStateStoreTest extends StateStoreContract {
@@ -150,5 +159,241 @@ class FileStateStoreTest extends StateStoreContract {
                 "{\"op\":\"secret\",\"agent\":\"ci-bot\",\"sha256\":\"" + "f".repeat(64) + "\"}",
                 "{\"op\":\"assertion\",\"client\":\"ci-bot\",\"jti\":\"a1\",\"exp\":1900000060}"),
                 lines.subList(1, lines.size()));
+    }
+
+    // --- Versioned records on disk ---
+
+    /**
+     * Parks the journal's writer thread in a write continuation (continuations attached before completion run there;
+     * see AppendOnlyFile), so that everything queued until {@code release} is counted down is written as one
+     * group-commit batch. Count it down in a finally block: a parked writer cannot close.
+     */
+    private static void parkWriter(StateStore s, CountDownLatch release) throws Exception {
+        Thread caller = Thread.currentThread();
+        while (true) {
+            CountDownLatch parked = new CountDownLatch(1);
+            AtomicBoolean ranHere = new AtomicBoolean();
+            s.setFrozen("parking", true).thenRun(() -> {
+                if (Thread.currentThread() == caller) {
+                    ranHere.set(true); // completed before we attached: try again
+                    return;
+                }
+                parked.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            if (!ranHere.get()) {
+                parked.await();
+                return;
+            }
+        }
+    }
+
+    private List<String> journalLines() throws IOException {
+        return Files.readAllLines(dir.resolve(FileStateStore.JOURNAL));
+    }
+
+    @Test
+    void savesQueuedIntoOneGroupCommitBatchAdmitExactlyTheValidChain() throws Exception {
+        Grant v1 = pendingGrant("gr-batch", t0);
+        assertTrue(await(store.saveGrant(v1)));
+        Grant v2a = approvedBy(v1, "alice", t0.plusSeconds(1));
+        Grant v2b = approvedBy(v1, "bob", t0.plusSeconds(1));
+        Grant v3a = approvedBy(v2a, "carol", t0.plusSeconds(2));
+        Grant v3b = approvedBy(v2b, "dave", t0.plusSeconds(2));
+        Grant newV1 = pendingGrant("gr-new", t0.plusSeconds(3));
+        Grant newV1Again = pendingGrant("gr-new", t0.plusSeconds(4));
+        OpsAccount erin1 = opsAccount("erin", 1, 0, null, false);
+        OpsAccount erin2 = opsAccount("erin", 2, 1, null, false);
+        OpsAccount erin2Again = opsAccount("erin", 2, 2, null, false);
+
+        List<CompletableFuture<Boolean>> saves = new ArrayList<>();
+        CountDownLatch release = new CountDownLatch(1);
+        try {
+            parkWriter(store, release);
+            // Each built from the same base as another, in this queue order: only the first of each pair chains.
+            saves.add(store.saveGrant(v2a));
+            saves.add(store.saveGrant(v2b));
+            saves.add(store.saveGrant(v3a));
+            saves.add(store.saveGrant(v3b));
+            saves.add(store.saveGrant(newV1));
+            saves.add(store.saveGrant(newV1Again));
+            saves.add(store.saveOpsAccount(erin2)); // before its v1 in the queue: refused
+            saves.add(store.saveOpsAccount(erin1));
+            saves.add(store.saveOpsAccount(erin2Again));
+            assertTrue(saves.stream().noneMatch(CompletableFuture::isDone), "queued behind the parked writer");
+        } finally {
+            release.countDown();
+        }
+        List<Boolean> outcomes = new ArrayList<>();
+        for (CompletableFuture<Boolean> save : saves) outcomes.add(await(save));
+
+        assertEquals(List.of(true, false, true, false, true, false, false, true, true), outcomes);
+        assertEquals(Optional.of(v3a), store.grant("gr-batch"));
+        assertEquals(Optional.of(newV1), store.grant("gr-new"));
+        assertEquals(Optional.of(erin2Again), store.opsAccount("erin"));
+        String journal = String.join("\n", journalLines());
+        assertFalse(journal.contains("bob") || journal.contains("dave"), "a refused save wrote nothing: " + journal);
+        assertEquals(1, journal.split("\"failures\":2", -1).length - 1, journal);
+        store.close();
+        StateStore reopened = track(open(dir, clock));
+        assertEquals(Optional.of(v3a), reopened.grant("gr-batch"));
+        assertEquals(Optional.of(newV1), reopened.grant("gr-new"));
+        assertEquals(Optional.of(erin2Again), reopened.opsAccount("erin"));
+    }
+
+    @Test
+    void compactionKeepsGrantsAndOpsAccountsAtTheirVersionsAndTheChainContinues() throws Exception {
+        Grant v1 = pendingGrant("gr-1", t0);
+        Grant v2 = approvedBy(v1, "alice", t0.plusSeconds(1));
+        Grant other = pendingGrant("gr-2", t0.plusSeconds(2));
+        for (Grant g : List.of(v1, v2, other)) assertTrue(await(store.saveGrant(g)));
+        OpsAccount alice1 = opsAccount("alice", 1, 0, null, false);
+        OpsAccount alice2 = opsAccount("alice", 2, 3, t0.plus(Duration.ofMinutes(5)), false);
+        assertTrue(await(store.saveOpsAccount(alice1)));
+        assertTrue(await(store.saveOpsAccount(alice2)));
+        store.close();
+
+        FileStateStore compacted = openCompactingAlways();
+        assertEquals(1, journalLines().size(), "compacted to its header");
+        String snapshot = Files.readString(dir.resolve(FileStateStore.SNAPSHOT));
+        assertTrue(snapshot.contains("gr-1") && snapshot.contains("gr-2") && snapshot.contains("alice"), snapshot);
+        assertEquals(List.of(v2, other), compacted.grants());
+        assertEquals(Optional.of(alice2), compacted.opsAccount("alice"));
+        assertFalse(await(compacted.saveGrant(v2)), "v2 again, against the snapshot");
+        assertFalse(await(compacted.saveOpsAccount(alice2)));
+        Grant v3 = approvedBy(v2, "bob", t0.plusSeconds(3));
+        assertTrue(await(compacted.saveGrant(v3)));
+        compacted.close();
+
+        StateStore reopened = track(open(dir, clock));
+        assertEquals(List.of(v3, other), reopened.grants());
+        assertEquals(Optional.of(alice2), reopened.opsAccount("alice"));
+    }
+
+    @Test
+    void anotherProcessCompactingDoesNotLetAStaleVersionThrough() throws Exception {
+        Grant v1 = pendingGrant("gr-1", t0);
+        assertTrue(await(store.saveGrant(v1)));
+        StateStore cli = track(open(dir, clock));
+        Grant v2 = approvedBy(v1, "alice", t0.plusSeconds(1));
+        assertTrue(await(cli.saveGrant(v2)));
+        cli.close();
+        openCompactingAlways().close(); // the journal now holds only a header; v2 is in the snapshot
+
+        // Not refreshed: the save must find v2 in the snapshot under the lock.
+        assertFalse(await(store.saveGrant(approvedBy(v1, "mallory", t0.plusSeconds(2)))));
+        assertEquals(Optional.of(v2), store.grant("gr-1"));
+        Grant v3 = approvedBy(v2, "bob", t0.plusSeconds(3));
+        assertTrue(await(store.saveGrant(v3)));
+        assertEquals(Optional.of(v3), track(open(dir, clock)).grant("gr-1"));
+    }
+
+    @Test
+    void aTornLastGrantLineIsRemovedAndThatVersionCanStillBeSaved() throws Exception {
+        Grant v1 = pendingGrant("gr-1", t0);
+        assertTrue(await(store.saveGrant(v1)));
+        store.close();
+        // The writer died in the middle of v2's line: it was never acknowledged.
+        Path journal = dir.resolve(FileStateStore.JOURNAL);
+        Files.writeString(journal, "{\"op\":\"grant\",\"grant\":{\"id\":\"gr-1\",\"agent\":\"ci-bot\",\"ver",
+                StandardOpenOption.APPEND);
+
+        FileStateStore reopened = (FileStateStore) track(open(dir, clock));
+        assertEquals(1, reopened.recoveryNotes().size());
+        assertEquals(Optional.of(v1), reopened.grant("gr-1"));
+        Grant v2 = approvedBy(v1, "alice", t0.plusSeconds(1));
+        assertTrue(await(reopened.saveGrant(v2)));
+        reopened.close();
+        assertEquals(Optional.of(v2), track(open(dir, clock)).grant("gr-1"));
+        assertTrue(Files.readString(journal).endsWith("\n"));
+    }
+
+    @Test
+    void finalGrantsAreForgottenOnRefreshOnceRetainedLongEnoughAndUnfinishedOnesNever() throws Exception {
+        // A grant's last moment is the latest of its expiry, its decision and its token's expiry.
+        Instant decided = t0.plus(Duration.ofMinutes(5));
+        Instant settled = t0.plus(Duration.ofMinutes(15)); // expiresAt of every grant here
+        Instant later = settled.plus(Duration.ofHours(1));
+        List<String> finalIds = new ArrayList<>();
+        for (GrantStatus status : GrantStatus.values()) {
+            if (!status.isFinal()) continue;
+            Grant v1 = pendingGrant("final-" + status.label(), t0);
+            boolean redeemed = status == GrantStatus.REDEEMED;
+            assertTrue(await(store.saveGrant(v1)));
+            assertTrue(await(store.saveGrant(successor(v1, status, List.of(new Approval("alice", decided)), "alice",
+                    null, decided, redeemed ? "jti-1" : null, redeemed ? 1 : 0, redeemed ? decided : null))));
+            finalIds.add(v1.id());
+        }
+        // Kept for the retention after a moment later than their expiry: a token that outlived it, and an expiry
+        // that was only written (decided) an hour after it happened.
+        Grant tokenV1 = pendingGrant("late-token", t0);
+        Grant lateToken = successor(tokenV1, GrantStatus.REDEEMED, List.of(), "alice", null, decided, "jti-2", 1, later);
+        Grant expiryV1 = pendingGrant("late-expiry", t0);
+        Grant lateExpiry = successor(expiryV1, GrantStatus.EXPIRED, List.of(), null, null, later, null, 0, null);
+        Grant pending = pendingGrant("pending", t0);
+        Grant approvedV1 = pendingGrant("approved", t0.plusSeconds(1));
+        Grant approved = successor(approvedV1, GrantStatus.APPROVED, List.of(new Approval("alice", decided)), "alice",
+                null, decided, null, 0, null);
+        for (Grant g : List.of(tokenV1, lateToken, expiryV1, lateExpiry, pending, approvedV1, approved)) {
+            assertTrue(await(store.saveGrant(g)));
+        }
+
+        // 1. Exactly the retention after their last moment: everything is still there.
+        clock.set(settled.plus(StateMemory.FINAL_GRANT_RETENTION));
+        store.refresh();
+        assertEquals(finalIds.size() + 4, store.grants().size());
+
+        // 2. Past it (and past the purge interval): those final grants go; later ones and unfinished ones stay.
+        clock.advance(Duration.ofMinutes(2));
+        store.refresh();
+        for (String id : finalIds) assertEquals(Optional.empty(), store.grant(id), id);
+        assertEquals(Set.of(lateToken, lateExpiry, pending, approved), Set.copyOf(store.grants()));
+
+        // 3. An hour later the late ones go too. Pending and approved grants long past expiry never do: they still
+        //    have to be written as expired, and that write needs them.
+        clock.advance(Duration.ofHours(1));
+        store.refresh();
+        assertEquals(List.of(pending, approved), store.grants());
+        clock.advance(Duration.ofDays(365));
+        store.refresh();
+        assertEquals(List.of(pending, approved), store.grants());
+
+        // 4. Purged grants stay purged across a restart (replayed, then purged at open) and a compaction.
+        store.close();
+        assertEquals(List.of(pending, approved), openCompactingAlways().grants());
+        String snapshot = Files.readString(dir.resolve(FileStateStore.SNAPSHOT));
+        assertFalse(snapshot.contains("final-") || snapshot.contains("late-"), snapshot);
+    }
+
+    @Test
+    void aRecordTheJournalCouldNotReadBackIsRefusedAndDoesNotDisturbTheNextSave() throws Exception {
+        // Null where the journal requires a value: written as-is, the line would stop every later open; and an
+        // encoding failure after the compare-and-set counted the version must not leave that version "taken".
+        OpsAccount noPassphrase = new OpsAccount("alice", Set.of("dba"), null, "c2VhbGVk", 0, 0, null, t0, false, 1);
+        Grant noCreatedAt = new Grant("gr-1", "ci-bot", "prod", List.of("db:read"), List.of(), "why", null, 1,
+                List.of(), GrantStatus.PENDING, null, t0.plusSeconds(60), null, null, null, null, 0, null, 1);
+        Grant noReason = new Grant("gr-2", "ci-bot", "prod", List.of("db:read"), List.of(), null, null, 1,
+                List.of(), GrantStatus.PENDING, t0, t0.plusSeconds(60), null, null, null, null, 0, null, 1);
+        for (CompletableFuture<Boolean> bad : List.of(store.saveOpsAccount(noPassphrase), store.saveGrant(noCreatedAt),
+                store.saveGrant(noReason))) {
+            ExecutionException e = assertThrows(ExecutionException.class, () -> await(bad));
+            assertTrue(e.getCause() instanceof IllegalArgumentException, e.getCause().toString());
+        }
+        assertEquals(Optional.empty(), store.grant("gr-1"));
+
+        Grant v1 = pendingGrant("gr-1", t0);
+        assertTrue(await(store.saveGrant(v1)), "v1 is still free");
+        assertFalse(await(store.saveGrant(approvedBy(approvedBy(v1, "a", t0), "b", t0))), "v3 is not next");
+        OpsAccount alice = opsAccount("alice", 1, 0, null, false);
+        assertTrue(await(store.saveOpsAccount(alice)));
+        store.close();
+
+        StateStore reopened = track(open(dir, clock));
+        assertEquals(Optional.of(v1), reopened.grant("gr-1"));
+        assertEquals(Optional.of(alice), reopened.opsAccount("alice"));
     }
 }

@@ -1,0 +1,251 @@
+package dev.airlock.cli;
+
+import com.google.zxing.EncodeHintType;
+import com.google.zxing.WriterException;
+import com.google.zxing.common.BitMatrix;
+import com.google.zxing.qrcode.QRCodeWriter;
+import com.google.zxing.qrcode.decoder.ErrorCorrectionLevel;
+import dev.airlock.core.crypto.MasterKey;
+import dev.airlock.core.crypto.SecretBox;
+import dev.airlock.core.ops.OpsAccount;
+import dev.airlock.core.ops.OpsAccounts;
+import dev.airlock.core.ops.OpsAccounts.Enrolment;
+import dev.airlock.core.policy.Environment;
+import dev.airlock.core.policy.Policy;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code airlock ops add|reset|disable|list}: the human approvers' accounts. Like {@code agent add}, this writes the
+ * data directory directly (under the journal's lock), so it works whether or not a server runs; a running server
+ * sees the change within its refresh interval.
+ */
+@Command(name = "ops", mixinStandardHelpOptions = true, description = "Manage ops (human approver) accounts.",
+        subcommands = {OpsCommand.Add.class, OpsCommand.Reset.class, OpsCommand.Disable.class, OpsCommand.ListAccounts.class})
+public final class OpsCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: add, reset, disable or list");
+    }
+
+    /** The state, plus the accounts service over it with the data directory's master key. */
+    interface Body {
+        int run(LocalState s, OpsAccounts accounts) throws IOException, ExecutionException, InterruptedException;
+    }
+
+    abstract static class Base implements Callable<Integer> {
+        @Mixin
+        DataDirOptions dirs;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+
+        int withAccounts(Body body) {
+            return LocalState.run(dirs, spec.commandLine().getErr(), s -> {
+                SecureRandom random = new SecureRandom();
+                SecretBox box = new SecretBox(masterKey(dirs.data, System.getenv(MasterKey.ENV), random), random);
+                return body.run(s, new OpsAccounts(s.store, box, s.audit, Clock.systemUTC(), random));
+            });
+        }
+    }
+
+    /**
+     * The master key the server uses, never a new one: if the server takes its key from {@code AIRLOCK_MASTER_KEY}
+     * and this shell lacks it, creating {@code master.key} here would seal TOTP secrets the server cannot open.
+     */
+    static byte[] masterKey(Path data, String envValue, SecureRandom random) throws IOException {
+        boolean fromEnv = envValue != null && !envValue.isBlank();
+        if (!fromEnv && !Files.exists(data.resolve("master.key"))) {
+            throw new IOException("no master key: " + data.resolve("master.key") + " does not exist and "
+                    + MasterKey.ENV + " is not set. Set " + MasterKey.ENV + " as the server has it, or start"
+                    + " 'airlock serve' once on this directory to create the key.");
+        }
+        return MasterKey.load(data, envValue, random);
+    }
+
+    @Command(name = "add", mixinStandardHelpOptions = true,
+            description = {"Enrol a human approver: prints a one-time passphrase, a TOTP secret, its otpauth URI and a"
+                    + " QR code of it, once. Airlock keeps only an Argon2id hash of the passphrase and the secret sealed"
+                    + " under the master key."})
+    static final class Add extends Base {
+        @Parameters(paramLabel = "NAME", description = "account name: [a-z0-9][a-z0-9._-]{0,63}")
+        String name;
+
+        @Option(names = "--group", paramLabel = "G", required = true,
+                description = "an ops group (as named in grants.yaml approver_groups); repeat for several")
+        List<String> groups;
+
+        @Option(names = "--no-qr", negatable = false, description = "do not print the QR code")
+        boolean noQr;
+
+        @Override
+        public Integer call() {
+            return withAccounts((s, accounts) -> {
+                Set<String> wanted = new LinkedHashSet<>(groups);
+                Enrolment e = accounts.create(name, wanted).get();
+                try {
+                    PrintWriter out = out();
+                    out.println("Ops account " + name + " created, groups: " + String.join(", ", new TreeSet<>(wanted)));
+                    printEnrolment(out, e, !noQr);
+                    Set<String> unused = new TreeSet<>(wanted);
+                    unused.removeAll(approverGroups(s.policy));
+                    if (!unused.isEmpty()) {
+                        out.println("Note: " + String.join(", ", unused) + " approve(s) nothing yet: no environment in "
+                                + dirs.policy + "/grants.yaml lists it under approver_groups.");
+                    }
+                    out.flush();
+                } finally {
+                    Arrays.fill(e.passphrase(), '\0');
+                }
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "reset", mixinStandardHelpOptions = true,
+            description = {"Re-enrol an approver (lost phone or passphrase): new passphrase and TOTP secret, failures"
+                    + " and lock cleared, enabled again if disabled. The old passphrase and codes stop working."})
+    static final class Reset extends Base {
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--no-qr", negatable = false, description = "do not print the QR code")
+        boolean noQr;
+
+        @Override
+        public Integer call() {
+            return withAccounts((s, accounts) -> {
+                Enrolment e = accounts.reset(name).get();
+                try {
+                    out().println("Ops account " + name + " reset.");
+                    printEnrolment(out(), e, !noQr);
+                    out().flush();
+                } finally {
+                    Arrays.fill(e.passphrase(), '\0');
+                }
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "disable", mixinStandardHelpOptions = true,
+            description = "Stop an approver from signing in and approving ('ops reset' enables the account again).")
+    static final class Disable extends Base {
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Override
+        public Integer call() {
+            return withAccounts((s, accounts) -> {
+                accounts.disable(name).get();
+                out().println("Ops account " + name + " disabled.");
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "List ops accounts: name, groups and state. Never prints secrets.")
+    static final class ListAccounts extends Base {
+        @Override
+        public Integer call() {
+            // No master key needed: nothing sealed is opened.
+            return LocalState.run(dirs, spec.commandLine().getErr(), s -> {
+                PrintWriter out = out();
+                List<OpsAccount> all = s.store.opsAccounts();
+                if (all.isEmpty()) {
+                    out.println("no ops accounts (add one with 'airlock ops add NAME --group G')");
+                    return 0;
+                }
+                Instant now = Instant.now();
+                int width = Math.max(4, all.stream().mapToInt(a -> a.name().length()).max().orElse(0));
+                String format = "%-" + width + "s  %-9s  %s%n";
+                out.printf(format, "NAME", "STATE", "GROUPS");
+                for (OpsAccount a : all) {
+                    out.printf(format, a.name(), state(a, now), String.join(",", new TreeSet<>(a.groups())));
+                }
+                out.flush();
+                return 0;
+            });
+        }
+
+        private static String state(OpsAccount a, Instant now) {
+            if (a.disabled()) return "disabled";
+            if (a.lockedUntil() != null && now.isBefore(a.lockedUntil())) return "locked";
+            return "active";
+        }
+    }
+
+    private static Set<String> approverGroups(Policy policy) {
+        Set<String> groups = new TreeSet<>();
+        for (Environment env : policy.environments()) groups.addAll(policy.grantRules(env.name()).approverGroups());
+        return groups;
+    }
+
+    private static void printEnrolment(PrintWriter out, Enrolment e, boolean qr) {
+        out.println("Hand these to " + e.name() + " once; Airlock cannot show them again.");
+        out.println("Passphrase:  " + new String(e.passphrase()));
+        out.println("TOTP secret: " + e.totpSecretBase32());
+        out.println("otpauth URI: " + e.otpauthUri());
+        if (qr) {
+            out.println("Scan with an authenticator app:");
+            out.print(qrCode(e.otpauthUri()));
+        }
+    }
+
+    /** Quiet zone in modules; the QR specification asks for four, scanners cope with two on a screen. */
+    static final int QR_MARGIN = 2;
+    /** Black on white whatever the terminal's colours: scanners expect dark modules on a light background. */
+    static final String DARK_ON_LIGHT = "\u001b[30;47m";
+    static final String RESET = "\u001b[0m";
+
+    /**
+     * The QR code as text, two modules per character cell with half blocks (the foreground is a dark module), each
+     * line wrapped in explicit colours.
+     */
+    static String qrCode(String text) {
+        BitMatrix m;
+        try {
+            m = new QRCodeWriter().encode(text, com.google.zxing.BarcodeFormat.QR_CODE, 0, 0,
+                    Map.of(EncodeHintType.ERROR_CORRECTION, ErrorCorrectionLevel.M, EncodeHintType.MARGIN, QR_MARGIN));
+        } catch (WriterException e) {
+            return "(no QR code: " + e.getMessage() + ")\n";
+        }
+        StringBuilder s = new StringBuilder();
+        for (int y = 0; y < m.getHeight(); y += 2) {
+            s.append(DARK_ON_LIGHT);
+            for (int x = 0; x < m.getWidth(); x++) {
+                boolean top = m.get(x, y);
+                boolean bottom = y + 1 < m.getHeight() && m.get(x, y + 1);
+                s.append(top ? (bottom ? '\u2588' : '\u2580') : (bottom ? '\u2584' : ' '));
+            }
+            s.append(RESET).append('\n');
+        }
+        return s.toString();
+    }
+}

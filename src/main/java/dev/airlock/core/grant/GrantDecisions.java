@@ -1,0 +1,138 @@
+package dev.airlock.core.grant;
+
+import dev.airlock.core.audit.AuditEvent;
+import dev.airlock.core.policy.Agent;
+import dev.airlock.core.policy.GrantRules;
+import dev.airlock.core.policy.Policy;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The approvers' side: list, approve with a fresh second factor, deny with a reason. Rules, in the order they are
+ * checked (cheap and state-free first, so that a refusal never spends the approver's code):
+ * the approver is in one of the environment's approver groups; is not the owner of the requesting agent (policy
+ * links them with {@code owner:}) nor named like it; the grant is pending; the approver has not approved it already
+ * (one person counts once); then the code. A lost compare-and-set race re-reads and re-decides, without asking for
+ * a second code.
+ */
+public final class GrantDecisions {
+    public static final int MAX_DENY_REASON = 1000;
+
+    private final Policy policy;
+    private final GrantLedger ledger;
+    private final FreshFactor factor;
+    private final dev.airlock.core.store.StateStore store;
+
+    GrantDecisions(Policy policy, dev.airlock.core.store.StateStore store, GrantLedger ledger, FreshFactor factor) {
+        this.policy = policy;
+        this.store = store;
+        this.ledger = ledger;
+        this.factor = factor;
+    }
+
+    /** Grants with the given status (null: all), newest first, expiry applied. */
+    public CompletableFuture<List<Grant>> list(GrantStatus status) {
+        CompletableFuture<List<Grant>> done = ledger.expireDue().thenApply(n -> {
+            List<Grant> out = new ArrayList<>();
+            for (Grant g : store.grants()) {
+                if (status == null || g.statusAt(ledger.now()) == status) out.add(g);
+            }
+            Collections.reverse(out);
+            return out;
+        });
+        return done;
+    }
+
+    public CompletableFuture<GrantOutcome> view(String id) {
+        return ledger.current(id).thenApply(g -> g.map(GrantOutcome::ok).orElseGet(GrantRequests::notFound));
+    }
+
+    public CompletableFuture<GrantOutcome> approve(Approver who, String id, String code, String address) {
+        return ledger.current(id).thenCompose(found -> {
+            if (found.isEmpty()) return done(GrantRequests.notFound());
+            Grant g = found.get();
+            GrantOutcome refusal = refuse(who, g);
+            if (refusal == null && g.approvedBy(who.name())) {
+                refusal = GrantOutcome.refused(409, "already_approved_by_you",
+                        "you already approved this grant; one person counts once");
+            }
+            if (refusal != null) return refused(who, g, "grant.approve_refused", refusal, address);
+            if (code == null || code.isBlank()) {
+                return refused(who, g, "grant.approve_refused",
+                        GrantOutcome.refused(400, "code_required", "approving needs a fresh one-time code"), address);
+            }
+            return factor.verify(who.name(), code).thenCompose(valid -> valid
+                    ? addApproval(who, id, address)
+                    : refused(who, g, "grant.approve_refused", GrantOutcome.refused(403, "code_invalid",
+                            "one-time code is wrong, expired or already used; wait for the next one"), address));
+        });
+    }
+
+    /** After the code was accepted: add the approval, retrying on a lost race with the fresh state. */
+    private CompletableFuture<GrantOutcome> addApproval(Approver who, String id, String address) {
+        return ledger.current(id).thenCompose(found -> {
+            Grant g = found.orElseThrow();
+            GrantOutcome refusal = refuse(who, g);
+            if (refusal == null && g.approvedBy(who.name())) {
+                refusal = GrantOutcome.refused(409, "already_approved_by_you", "you already approved this grant");
+            }
+            if (refusal != null) return refused(who, g, "grant.approve_refused", refusal, address);
+            List<Approval> approvals = new ArrayList<>(g.approvals());
+            approvals.add(new Approval(who.name(), ledger.now()));
+            boolean quorum = approvals.size() >= g.requiredApprovals();
+            Grant next = g.next(quorum ? GrantStatus.APPROVED : GrantStatus.PENDING, approvals,
+                    quorum ? who.name() : null, null, quorum ? ledger.now() : null, null, 0, null);
+            return ledger.record(next, "grant.approved", who.name(), AuditEvent.of("grant.approved")
+                            .with("approvals", approvals.size()).with("approvals_required", g.requiredApprovals())
+                            .with("address", address))
+                    .thenCompose(saved -> saved ? done(GrantOutcome.ok(next)) : addApproval(who, id, address));
+        });
+    }
+
+    public CompletableFuture<GrantOutcome> deny(Approver who, String id, String reason, String address) {
+        if (reason == null || reason.isBlank() || reason.length() > MAX_DENY_REASON || ReasonRules.hasControl(reason)) {
+            return done(GrantOutcome.refused(400, "reason", "a denial needs a reason (up to " + MAX_DENY_REASON
+                    + " characters): the agent is told it"));
+        }
+        return ledger.current(id).thenCompose(found -> {
+            if (found.isEmpty()) return done(GrantRequests.notFound());
+            Grant g = found.get();
+            GrantOutcome refusal = refuse(who, g);
+            if (refusal != null) return refused(who, g, "grant.deny_refused", refusal, address);
+            Grant next = g.next(GrantStatus.DENIED, g.approvals(), who.name(), reason.strip(), ledger.now(), null, 0, null);
+            return ledger.record(next, "grant.denied", who.name(), AuditEvent.of("grant.denied")
+                            .with("reason", reason.strip()).with("address", address))
+                    .thenCompose(saved -> saved ? done(GrantOutcome.ok(next)) : deny(who, id, reason, address));
+        });
+    }
+
+    /** The state-free rules every decision passes, or null. */
+    private GrantOutcome refuse(Approver who, Grant g) {
+        GrantRules rules = policy.grantRules(g.environment());
+        if (Collections.disjoint(who.groups(), rules.approverGroups())) {
+            return GrantOutcome.refused(403, "not_an_approver", who.name() + " is not in an approver group of "
+                    + g.environment() + " (" + String.join(", ", rules.approverGroups()) + ")");
+        }
+        Agent agent = policy.agent(g.agentId()).orElse(null);
+        if (who.name().equals(g.agentId()) || (agent != null && who.name().equals(agent.owner()))) {
+            return GrantOutcome.refused(403, "requester_cannot_approve", who.name()
+                    + " owns the requesting agent " + g.agentId() + " and cannot decide its grants");
+        }
+        if (g.status() != GrantStatus.PENDING) {
+            return GrantOutcome.refused(409, "grant_" + g.status().label(), "grant is " + g.status().label()
+                    + "; only pending grants can be decided");
+        }
+        return null;
+    }
+
+    private CompletableFuture<GrantOutcome> refused(Approver who, Grant g, String type, GrantOutcome r, String address) {
+        return ledger.auditOnly(AuditEvent.of(type).with("grant_id", g.id()).with("by", who.name())
+                .with("code", r.code()).with("reason", r.message()).with("address", address).build()).thenApply(v -> r);
+    }
+
+    private static CompletableFuture<GrantOutcome> done(GrantOutcome o) {
+        return CompletableFuture.completedFuture(o);
+    }
+}

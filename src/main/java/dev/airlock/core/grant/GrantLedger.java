@@ -1,0 +1,76 @@
+package dev.airlock.core.grant;
+
+import dev.airlock.core.audit.AuditEvent;
+import dev.airlock.core.audit.AuditSink;
+import dev.airlock.core.store.StateStore;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Every grant transition goes through here, in one order: compare-and-set save (durable), then the audit event
+ * (durable), then the notification (fire and forget). A caller answers its client only after the returned future.
+ */
+final class GrantLedger {
+    private final StateStore store;
+    private final AuditSink audit;
+    private final GrantNotifier notifier;
+    private final Clock clock;
+
+    GrantLedger(StateStore store, AuditSink audit, GrantNotifier notifier, Clock clock) {
+        this.store = store;
+        this.audit = audit;
+        this.notifier = notifier;
+        this.clock = clock;
+    }
+
+    Instant now() {
+        return clock.instant();
+    }
+
+    /** Completes true once saved, audited and notified; false when another writer changed the grant first. */
+    CompletableFuture<Boolean> record(Grant next, String eventType, String actor, AuditEvent.Builder fields) {
+        return store.saveGrant(next).thenCompose(saved -> {
+            if (!saved) return CompletableFuture.completedFuture(false);
+            AuditEvent e = fields.with("grant_id", next.id()).with("agent", next.agentId()).with("env", next.environment())
+                    .with("status", next.status().label()).with("by", actor).build();
+            return audit.append(e).thenApply(v -> {
+                notifier.notify(new GrantEvent(eventType.substring("grant.".length()), next, actor, now()));
+                return true;
+            });
+        });
+    }
+
+    CompletableFuture<Void> auditOnly(AuditEvent event) {
+        return audit.append(event);
+    }
+
+    /**
+     * The grant as it stands now. A pending or approved grant past its expiry is first written as expired (audited and
+     * notified), so that what people see and what the log says agree.
+     */
+    CompletableFuture<Optional<Grant>> current(String id) {
+        Optional<Grant> g = store.grant(id);
+        if (g.isEmpty() || g.get().statusAt(now()) != GrantStatus.EXPIRED || g.get().status() == GrantStatus.EXPIRED) {
+            return CompletableFuture.completedFuture(g);
+        }
+        Grant old = g.get();
+        Grant expired = old.next(GrantStatus.EXPIRED, old.approvals(), old.decidedBy(), old.denyReason(), now(), null, 0, null);
+        return record(expired, "grant.expired", "airlock", AuditEvent.of("grant.expired"))
+                .thenApply(saved -> store.grant(id));
+    }
+
+    /** Writes every grant that has expired but is not yet recorded so; returns how many. For a periodic sweep. */
+    CompletableFuture<Integer> expireDue() {
+        Instant now = now();
+        List<Grant> due = store.grants().stream()
+                .filter(g -> g.status() != GrantStatus.EXPIRED && g.statusAt(now) == GrantStatus.EXPIRED).toList();
+        CompletableFuture<Integer> all = CompletableFuture.completedFuture(0);
+        for (Grant g : due) {
+            all = all.thenCompose(n -> current(g.id()).thenApply(x -> n + 1));
+        }
+        return all;
+    }
+}

@@ -1,0 +1,171 @@
+package dev.airlock.core.grant;
+
+import dev.airlock.core.audit.AuditEvent;
+import dev.airlock.core.oauth.OAuthError;
+import dev.airlock.core.policy.Agent;
+import dev.airlock.core.policy.Environment;
+import dev.airlock.core.policy.GrantRules;
+import dev.airlock.core.policy.Policy;
+import dev.airlock.core.store.StateStore;
+import dev.airlock.core.token.AccessToken;
+import dev.airlock.core.token.Lifetimes;
+import dev.airlock.core.token.TokenMinter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Turning an approved grant into its one-shot token (OpenID CIBA poll mode, §10.1 and §11), and spending that token's
+ * uses (one by default) as checks allow actions with it. Both are compare-and-set transitions on the grant, so two
+ * concurrent redemptions yield one token and two concurrent checks one allowed action.
+ */
+public final class GrantRedemption {
+    /** CIBA §11: on slow_down the interval "MUST be increased by at least 5 seconds for all subsequent requests". */
+    static final Duration SLOW_DOWN_STEP = Duration.ofSeconds(5);
+
+    /** Exactly one of {@code minted} and {@code error}. */
+    public record Outcome(TokenMinter.Minted minted, OAuthError error) {}
+
+    private record Poll(Instant last, Duration interval) {}
+
+    private final Policy policy;
+    private final StateStore store;
+    private final GrantLedger ledger;
+    private final TokenMinter minter;
+    /** Poll pacing is advisory state: lost on restart, which only forgives one fast poll. */
+    private final Map<String, Poll> polls = new ConcurrentHashMap<>();
+
+    GrantRedemption(Policy policy, StateStore store, GrantLedger ledger, TokenMinter minter) {
+        this.policy = policy;
+        this.store = store;
+        this.ledger = ledger;
+        this.minter = minter;
+    }
+
+    /** The poll interval the agent was told (it grows after slow_down). */
+    public Duration interval(String grantId) {
+        Poll p = polls.get(grantId);
+        return p != null ? p.interval : policy.grantRules(store.grant(grantId).map(Grant::environment).orElse("")).pollInterval();
+    }
+
+    public CompletableFuture<Outcome> poll(Agent agent, String authReqId, String address) {
+        return ledger.current(authReqId).thenCompose(found -> {
+            Grant g = found.filter(x -> x.agentId().equals(agent.id())).orElse(null);
+            if (g == null) return error("invalid_grant", "unknown auth_req_id");
+            switch (g.status()) {
+                case PENDING -> {
+                    return paced(g) ? error("authorization_pending", "waiting for approvals: " + g.approvals().size()
+                            + " of " + g.requiredApprovals())
+                            : error("slow_down", "polling faster than every " + interval(g.id()).toSeconds() + " s");
+                }
+                case DENIED -> {
+                    return error("access_denied", "denied by " + g.decidedBy() + ": " + g.denyReason());
+                }
+                case CANCELLED -> {
+                    return error("access_denied", "the grant was cancelled");
+                }
+                case EXPIRED -> {
+                    return error("expired_token", "the grant expired before it was approved and redeemed");
+                }
+                case REDEEMED -> {
+                    return error("invalid_grant", "this grant was already redeemed; its token is one-shot");
+                }
+                default -> {
+                    return redeem(agent, g, address);
+                }
+            }
+        });
+    }
+
+    /** True if this poll respects the interval; records it either way and widens the interval after a fast one. */
+    private boolean paced(Grant g) {
+        Instant now = ledger.now();
+        Duration base = policy.grantRules(g.environment()).pollInterval();
+        boolean[] ok = {true};
+        polls.compute(g.id(), (id, p) -> {
+            if (p == null) return new Poll(now, base);
+            if (now.isBefore(p.last.plus(p.interval))) {
+                ok[0] = false;
+                return new Poll(now, p.interval.plus(SLOW_DOWN_STEP));
+            }
+            return new Poll(now, p.interval);
+        });
+        return ok[0];
+    }
+
+    private CompletableFuture<Outcome> redeem(Agent agent, Grant g, String address) {
+        if (store.isFrozen(g.environment())) {
+            return error("access_denied", "environment " + g.environment() + " is frozen by ops");
+        }
+        Environment env = policy.environment(g.environment()).orElse(null);
+        if (env == null) return error("access_denied", "environment " + g.environment() + " is no longer in the policy");
+        GrantRules rules = policy.grantRules(env.name());
+        Map<String, Object> claim = new LinkedHashMap<>();
+        claim.put("id", g.id());
+        claim.put("approvers", g.approverNames());
+        claim.put("resources", g.resources());
+        claim.put("uses", rules.uses());
+        TokenMinter.Minted minted = minter.mint(agent.id(), env.name(), env.audience(), Set.copyOf(g.scopes()),
+                Lifetimes.capped(rules.tokenLifetime(), env.tokenLifetime()), claim);
+        Grant next = g.next(GrantStatus.REDEEMED, g.approvals(), g.decidedBy(), null, g.decidedAt(),
+                minted.token().jti(), rules.uses(), minted.token().expiresAt());
+        return ledger.record(next, "grant.redeemed", agent.id(), AuditEvent.of("grant.redeemed")
+                        .with("jti", minted.token().jti()).with("exp", minted.token().expiresAt().getEpochSecond())
+                        .with("uses", rules.uses()).with("address", address))
+                .thenCompose(saved -> {
+                    polls.remove(g.id());
+                    // A lost race means another poll redeemed it first: this token is discarded unseen.
+                    return saved ? CompletableFuture.completedFuture(new Outcome(minted, null)) : poll(agent, g.id(), address);
+                });
+    }
+
+    /** Why a grant token may not be used: a stable code and a reason for people. */
+    public record UseRefusal(String code, String reason) {}
+
+    /** Why a grant token may not be used for this resource now, or null if it may (before spending a use). */
+    public UseRefusal useProblem(AccessToken t, String resource) {
+        Grant g = grantOf(t);
+        if (g == null) return new UseRefusal("grant_unknown", "grant token does not match a redeemed grant");
+        if (resource == null || resource.isEmpty()) {
+            return new UseRefusal("resource_required", "grant tokens act only on the granted resources: name one");
+        }
+        if (!g.resources().contains(resource)) {
+            return new UseRefusal("resource_not_granted", "resource " + resource + " is not in grant " + g.id()
+                    + " (granted: " + String.join(", ", g.resources()) + ")");
+        }
+        if (g.usesLeft() <= 0) return new UseRefusal("grant_used", "grant already used");
+        return null;
+    }
+
+    /** True while the grant behind this token still has uses (for introspection). */
+    public boolean usable(AccessToken t) {
+        Grant g = grantOf(t);
+        return g != null && g.usesLeft() > 0;
+    }
+
+    private Grant grantOf(AccessToken t) {
+        Object id = t.grant() == null ? null : t.grant().get("id");
+        Grant g = id instanceof String s ? store.grant(s).orElse(null) : null;
+        return g != null && g.status() == GrantStatus.REDEEMED && t.jti().equals(g.tokenJti()) ? g : null;
+    }
+
+    /** Spends one use of the grant behind {@code t}. Completes with null when spent, else with the refusal. */
+    public CompletableFuture<UseRefusal> spend(AccessToken t, String resource, String address) {
+        UseRefusal problem = useProblem(t, resource);
+        if (problem != null) return CompletableFuture.completedFuture(problem);
+        Grant g = store.grant((String) t.grant().get("id")).orElseThrow();
+        Grant next = g.next(g.status(), g.approvals(), g.decidedBy(), g.denyReason(), g.decidedAt(), g.tokenJti(),
+                g.usesLeft() - 1, g.tokenExpiresAt());
+        return ledger.record(next, "grant.used", t.clientId(), AuditEvent.of("grant.used").with("jti", t.jti())
+                        .with("resource", resource).with("uses_left", next.usesLeft()).with("address", address))
+                .thenCompose(saved -> saved ? CompletableFuture.completedFuture((UseRefusal) null) : spend(t, resource, address));
+    }
+
+    private static CompletableFuture<Outcome> error(String code, String description) {
+        return CompletableFuture.completedFuture(new Outcome(null, OAuthError.of(code, description)));
+    }
+}

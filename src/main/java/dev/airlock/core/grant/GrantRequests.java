@@ -1,0 +1,186 @@
+package dev.airlock.core.grant;
+
+import dev.airlock.core.audit.AuditEvent;
+import dev.airlock.core.crypto.Hashes;
+import dev.airlock.core.policy.Agent;
+import dev.airlock.core.policy.AgentGrants;
+import dev.airlock.core.policy.Environment;
+import dev.airlock.core.policy.GrantRules;
+import dev.airlock.core.policy.Policy;
+import dev.airlock.core.policy.ResourcePattern;
+import dev.airlock.core.policy.Scope;
+import dev.airlock.core.store.StateStore;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The agent's side of a grant (DESIGN flow 2): ask for exact scopes on exact resources with a reason, look at it,
+ * cancel it. Everything a request names is checked against the policy before any person is bothered.
+ */
+public final class GrantRequests {
+    public static final int MAX_PENDING_PER_AGENT = 5;
+    public static final int MAX_SCOPES = 8;
+    public static final int MAX_RESOURCES = 16;
+    public static final int MAX_COMMAND = 2000;
+
+    /** What the agent sent. Lists may be empty but not null. */
+    public record Request(String environment, List<String> scopes, List<String> resources, String reason, String command,
+                          String address) {}
+
+    private final Policy policy;
+    private final StateStore store;
+    private final GrantLedger ledger;
+    private final SecureRandom random;
+    private final String tokenEndpoint;
+
+    GrantRequests(Policy policy, StateStore store, GrantLedger ledger, SecureRandom random, String tokenEndpoint) {
+        this.policy = policy;
+        this.store = store;
+        this.ledger = ledger;
+        this.random = random;
+        this.tokenEndpoint = tokenEndpoint;
+    }
+
+    public CompletableFuture<GrantOutcome> request(Agent agent, Request req) {
+        GrantOutcome refusal = validate(agent, req);
+        if (refusal != null) {
+            return ledger.auditOnly(AuditEvent.of("grant.request_refused").with("agent", agent.id())
+                    .with("env", req.environment()).with("scopes", String.join(" ", req.scopes()))
+                    .with("resources", String.join(" ", req.resources())).with("code", refusal.code())
+                    .with("reason", refusal.message()).with("address", req.address()).build())
+                    .thenApply(v -> refusal);
+        }
+        Environment env = policy.environment(req.environment()).orElseThrow();
+        GrantRules rules = policy.grantRules(env.name());
+        boolean destructive = req.scopes().stream().anyMatch(s -> policy.scope(s).orElseThrow().destructive());
+        Instant now = ledger.now();
+        Grant g = new Grant("gr_" + Hashes.randomToken(random, 16), agent.id(), env.name(),
+                List.copyOf(new LinkedHashSet<>(req.scopes())), List.copyOf(new LinkedHashSet<>(req.resources())),
+                req.reason().strip(), blankToNull(req.command()),
+                destructive ? rules.destructiveApprovals() : rules.otherApprovals(), List.of(), GrantStatus.PENDING,
+                now, now.plus(rules.pendingLifetime()), null, null, null, null, 0, null, 1);
+        return ledger.record(g, "grant.requested", agent.id(), AuditEvent.of("grant.requested")
+                        .with("scopes", String.join(" ", g.scopes())).with("resources", String.join(" ", g.resources()))
+                        .with("approvals_required", g.requiredApprovals()).with("address", req.address()))
+                .thenApply(saved -> saved ? GrantOutcome.ok(g)
+                        : GrantOutcome.refused(409, "conflict", "grant id collision; retry"));
+    }
+
+    /** Only the requesting agent sees its grant; to anyone else it does not exist. */
+    public CompletableFuture<GrantOutcome> view(Agent agent, String id) {
+        return ledger.current(id).thenApply(g -> g.filter(x -> x.agentId().equals(agent.id()))
+                .map(GrantOutcome::ok).orElseGet(GrantRequests::notFound));
+    }
+
+    public CompletableFuture<GrantOutcome> cancel(Agent agent, String id) {
+        return ledger.current(id).thenCompose(found -> {
+            Optional<Grant> mine = found.filter(x -> x.agentId().equals(agent.id()));
+            if (mine.isEmpty()) return CompletableFuture.completedFuture(notFound());
+            Grant g = mine.get();
+            if (g.status().isFinal()) {
+                return CompletableFuture.completedFuture(GrantOutcome.refused(409, "grant_" + g.status().label(),
+                        "grant is already " + g.status().label()));
+            }
+            Grant next = g.next(GrantStatus.CANCELLED, g.approvals(), agent.id(), null, ledger.now(), null, 0, null);
+            return ledger.record(next, "grant.cancelled", agent.id(), AuditEvent.of("grant.cancelled"))
+                    .thenCompose(saved -> saved ? CompletableFuture.completedFuture(GrantOutcome.ok(next)) : cancel(agent, id));
+        });
+    }
+
+    private GrantOutcome validate(Agent agent, Request req) {
+        Environment env = req.environment() == null ? null : policy.environment(req.environment()).orElse(null);
+        if (env == null) return bad("unknown_environment", "unknown environment '" + req.environment() + "'");
+        AgentGrants allowed = agent.in(env.name()).orElse(null);
+        if (allowed == null) return forbidden("environment_not_allowed", agent.id() + " may not request anything in " + env.name());
+        if (req.scopes().isEmpty() || req.scopes().size() > MAX_SCOPES) {
+            return bad("scopes", "name between 1 and " + MAX_SCOPES + " scopes");
+        }
+        List<String> automatic = new ArrayList<>();
+        for (String name : req.scopes()) {
+            Scope s = policy.scope(name).orElse(null);
+            if (s == null) return bad("unknown_scope", "unknown scope '" + name + "' (scopes are case-sensitive)");
+            if (s.automatic()) automatic.add(name);
+            else if (!allowed.grantable().contains(name)) {
+                return forbidden("scope_not_grantable", agent.id() + " may not ask for " + name + " in " + env.name()
+                        + ", even through a grant. Stop and ask the person you work for.");
+            }
+        }
+        if (!automatic.isEmpty()) {
+            return new GrantOutcome(null, 400, "no_grant_needed", String.join(" ", automatic) + " needs no human:"
+                    + " request it at POST " + tokenEndpoint + " with grant_type=client_credentials",
+                    Map.of("token_endpoint", tokenEndpoint));
+        }
+        GrantOutcome r = resources(env, req);
+        if (r != null) return r;
+        String why = ReasonRules.problem(req.reason());
+        if (why != null) return bad("reason", why);
+        if (req.command() != null && (req.command().length() > MAX_COMMAND || ReasonRules.hasControl(req.command()))) {
+            return bad("command", "command must be at most " + MAX_COMMAND + " characters, without control characters");
+        }
+        if (store.isFrozen(env.name())) {
+            return new GrantOutcome(null, 409, "environment_frozen", "environment " + env.name() + " is frozen by ops", Map.of());
+        }
+        GrantRules rules = policy.grantRules(env.name());
+        if (rules.approverGroups().isEmpty()) {
+            return new GrantOutcome(null, 409, "no_approvers", "nobody may approve grants in " + env.name()
+                    + " (no approver_groups in grants.yaml); ask the people who run Airlock", Map.of());
+        }
+        Instant now = ledger.now();
+        long pending = store.grants().stream().filter(g -> g.agentId().equals(agent.id())
+                && g.statusAt(now) == GrantStatus.PENDING).count();
+        if (pending >= MAX_PENDING_PER_AGENT) {
+            return new GrantOutcome(null, 429, "too_many_pending", agent.id() + " already has " + pending
+                    + " pending grants; wait for decisions or cancel some", Map.of());
+        }
+        return null;
+    }
+
+    private GrantOutcome resources(Environment env, Request req) {
+        if (req.resources().isEmpty() || req.resources().size() > MAX_RESOURCES) {
+            return bad("resources", "name between 1 and " + MAX_RESOURCES + " exact resource ids");
+        }
+        for (String id : req.resources()) {
+            if (id == null || id.isEmpty() || id.length() > 256 || id.indexOf('*') >= 0 || ReasonRules.hasControl(id)) {
+                return bad("resources", "resources must be exact ids (no wildcards), up to 256 characters");
+            }
+            Environment owner = policy.ownerOf(id).orElse(null);
+            if (owner == null) {
+                return bad("resource_unknown", "resource " + id + " is not owned by any environment in the policy");
+            }
+            if (!owner.name().equals(env.name())) {
+                return bad("resource_in_other_environment", "resource " + id + " belongs to " + owner.name()
+                        + ", not " + env.name());
+            }
+            for (ResourcePattern p : owner.resources()) {
+                if (p.matches(id) && p.type() != null && req.scopes().stream()
+                        .noneMatch(s -> policy.scope(s).orElseThrow().resourceType().equals(p.type()))) {
+                    return bad("resource_type_mismatch", "resource " + id + " is a " + p.type()
+                            + "; none of the requested scopes acts on a " + p.type());
+                }
+            }
+        }
+        return null;
+    }
+
+    static GrantOutcome notFound() {
+        return GrantOutcome.refused(404, "unknown_grant", "no such grant");
+    }
+
+    private static GrantOutcome bad(String code, String message) {
+        return GrantOutcome.refused(400, code, message);
+    }
+
+    private static GrantOutcome forbidden(String code, String message) {
+        return GrantOutcome.refused(403, code, message);
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+}

@@ -1,0 +1,186 @@
+package dev.airlock.http;
+
+import dev.airlock.core.audit.RecentRefusals;
+import dev.airlock.core.grant.Approval;
+import dev.airlock.core.grant.Approver;
+import dev.airlock.core.grant.Grant;
+import dev.airlock.core.grant.GrantOutcome;
+import dev.airlock.core.grant.GrantRequests;
+import dev.airlock.core.grant.GrantStatus;
+import dev.airlock.core.grant.Grants;
+import io.vertx.ext.web.RoutingContext;
+import dev.airlock.core.oauth.GrantGuidance;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** /v1/grants: agents ask and cancel; people list, approve and deny. Parse, call the core, render. */
+final class GrantHandlers {
+    private static final Pattern ID = Pattern.compile("gr_[A-Za-z0-9_-]{1,64}");
+    /** Longer than any field's own rule allows, so the core's precise message is what the client sees. */
+    private static final int MAX_TEXT = 8000;
+    private static final Set<String> REQUEST_FIELDS = Set.of("environment", "scopes", "resources", "reason", "command");
+
+    private final Grants grants;
+    private final Callers callers;
+    private final RecentRefusals refusals;
+    private final Clock clock;
+
+    GrantHandlers(Grants grants, Callers callers, RecentRefusals refusals, Clock clock) {
+        this.clock = clock;
+        this.grants = grants;
+        this.callers = callers;
+        this.refusals = refusals;
+    }
+
+    // --- agents ---
+
+    void request(RoutingContext ctx) {
+        JsonBody body = JsonBody.parse(Http.contentType(ctx), BodyReader.body(ctx), REQUEST_FIELDS);
+        var req = new GrantRequests.Request(body.string("environment", BodyLimits.ENVIRONMENT),
+                body.strings("scopes", GrantRequests.MAX_SCOPES, BodyLimits.ACTION),
+                body.strings("resources", GrantRequests.MAX_RESOURCES, BodyLimits.RESOURCE),
+                body.string("reason", MAX_TEXT), body.string("command", MAX_TEXT), Http.address(ctx));
+        callers.agent(ctx).compose(agent -> Http.onContext(ctx, grants.requests.request(agent, req)))
+                .onSuccess(o -> {
+                    if (!o.ok()) {
+                        refusal(ctx, o);
+                        return;
+                    }
+                    Grant g = o.grant();
+                    Map<String, Object> out = new LinkedHashMap<>();
+                    // OpenID CIBA §7.3: the authentication request acknowledgement.
+                    out.put("auth_req_id", g.id());
+                    out.put("expires_in", Duration.between(g.createdAt(), g.expiresAt()).toSeconds());
+                    out.put("interval", grants.redemption.interval(g.id()).toSeconds());
+                    out.put("approvals_required", g.requiredApprovals());
+                    out.put("status", g.status().label());
+                    out.put("poll", "POST /oauth2/token with grant_type=urn:openid:params:grant-type:ciba&auth_req_id=" + g.id());
+                    out.put("grant", render(g, clock.instant()));
+                    ctx.response().putHeader("Location", GrantGuidance.GRANTS_PATH + "/" + g.id());
+                    Responses.json(ctx, 201, out);
+                })
+                .onFailure(ctx::fail);
+    }
+
+    void cancel(RoutingContext ctx) {
+        String id = id(ctx);
+        callers.agent(ctx).compose(agent -> Http.onContext(ctx, grants.requests.cancel(agent, id)))
+                .onSuccess(o -> answer(ctx, o, false)).onFailure(ctx::fail);
+    }
+
+    /** GET /v1/grants/{id}: the requesting agent, or a person. */
+    void view(RoutingContext ctx) {
+        String id = id(ctx);
+        if (isAgentCredential(ctx)) {
+            callers.agent(ctx).compose(agent -> Http.onContext(ctx, grants.requests.view(agent, id)))
+                    .onSuccess(o -> answer(ctx, o, false)).onFailure(ctx::fail);
+            return;
+        }
+        callers.ops(ctx);
+        Http.onContext(ctx, grants.decisions.view(id)).onSuccess(o -> answer(ctx, o, true)).onFailure(ctx::fail);
+    }
+
+    // --- people ---
+
+    void list(RoutingContext ctx) {
+        callers.ops(ctx);
+        String s = ctx.request().getParam("status");
+        GrantStatus status = null;
+        if (s != null && !s.isEmpty()) {
+            try {
+                status = GrantStatus.valueOf(s.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new BadRequest("status must be one of pending, approved, redeemed, denied, expired, cancelled");
+            }
+        }
+        Http.onContext(ctx, grants.decisions.list(status)).onSuccess(list -> {
+            Instant now = clock.instant();
+            List<Object> items = new ArrayList<>();
+            for (Grant g : list) items.add(render(g, now));
+            Responses.json(ctx, 200, Map.of("grants", items));
+        }).onFailure(ctx::fail);
+    }
+
+    void approve(RoutingContext ctx) {
+        OriginCheck.require(ctx);
+        Approver who = callers.ops(ctx);
+        String id = id(ctx);
+        JsonBody body = JsonBody.parse(Http.contentType(ctx), BodyReader.body(ctx), Set.of("code"));
+        String code = body.string("code", 16);
+        Http.onContext(ctx, grants.decisions.approve(who, id, code, Http.address(ctx)))
+                .onSuccess(o -> answer(ctx, o, true)).onFailure(ctx::fail);
+    }
+
+    void deny(RoutingContext ctx) {
+        OriginCheck.require(ctx);
+        Approver who = callers.ops(ctx);
+        String id = id(ctx);
+        JsonBody body = JsonBody.parse(Http.contentType(ctx), BodyReader.body(ctx), Set.of("reason"));
+        Http.onContext(ctx, grants.decisions.deny(who, id, body.string("reason", MAX_TEXT), Http.address(ctx)))
+                .onSuccess(o -> answer(ctx, o, true)).onFailure(ctx::fail);
+    }
+
+    // --- rendering ---
+
+    private void answer(RoutingContext ctx, GrantOutcome o, boolean forOps) {
+        if (!o.ok()) {
+            refusal(ctx, o);
+            return;
+        }
+        Map<String, Object> out = render(o.grant(), clock.instant());
+        if (forOps) out.put("recent_refusals", refusals.of(o.grant().agentId()));
+        Responses.json(ctx, 200, out);
+    }
+
+    private static void refusal(RoutingContext ctx, GrantOutcome o) {
+        Map<String, Object> extra = new LinkedHashMap<>(o.extra());
+        extra.put("code", o.code());
+        Responses.problem(ctx, o.status(), Responses.title(o.status()), o.message(), extra);
+    }
+
+    Map<String, Object> render(Grant g, Instant now) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", g.id());
+        m.put("status", g.statusAt(now).label());
+        m.put("agent", g.agentId());
+        m.put("environment", g.environment());
+        m.put("scopes", g.scopes());
+        m.put("resources", g.resources());
+        m.put("reason", g.reason());
+        if (g.command() != null) m.put("command", g.command());
+        m.put("approvals_required", g.requiredApprovals());
+        List<Map<String, Object>> approvals = new ArrayList<>();
+        for (Approval a : g.approvals()) approvals.add(Map.of("by", a.by(), "at", a.at().toString()));
+        m.put("approvals", approvals);
+        m.put("created_at", g.createdAt().toString());
+        m.put("expires_at", g.expiresAt().toString());
+        if (g.decidedBy() != null) m.put("decided_by", g.decidedBy());
+        if (g.denyReason() != null) m.put("deny_reason", g.denyReason());
+        if (g.status() == GrantStatus.REDEEMED) {
+            m.put("uses_left", g.usesLeft());
+            m.put("token_expires_at", g.tokenExpiresAt().toString());
+        }
+        return m;
+    }
+
+    private static String id(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        if (id == null || !ID.matcher(id).matches()) throw new BadRequest(404, "invalid_request", "no such grant");
+        return id;
+    }
+
+    private static boolean isAgentCredential(RoutingContext ctx) {
+        String authz = ctx.request().getHeader("Authorization");
+        if (authz == null) return false;
+        String bearer = Callers.bearer(authz);
+        return bearer == null || !bearer.startsWith(Callers.OPS_PREFIX);
+    }
+}

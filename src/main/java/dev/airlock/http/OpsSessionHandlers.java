@@ -1,0 +1,96 @@
+package dev.airlock.http;
+
+import dev.airlock.core.grant.Approver;
+import dev.airlock.core.ops.OpsAccounts;
+import dev.airlock.core.ops.OpsSessions;
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.CookieSameSite;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * {@code /v1/ops/session}: people sign in with passphrase + TOTP. The page gets the session as an HttpOnly,
+ * SameSite=Strict cookie (Secure when the request came over TLS), never readable by script; the CLI asks for it as a
+ * bearer ({@code "bearer": true}) and keeps it in an owner-only file.
+ */
+final class OpsSessionHandlers {
+    private static final Set<String> FIELDS = Set.of("name", "passphrase", "code", "bearer");
+    static final int MAX_PASSPHRASE = 256;
+
+    private final OpsAccounts accounts;
+    private final OpsSessions sessions;
+    private final Callers callers;
+
+    OpsSessionHandlers(OpsAccounts accounts, OpsSessions sessions, Callers callers) {
+        this.accounts = accounts;
+        this.sessions = sessions;
+        this.callers = callers;
+    }
+
+    void signIn(RoutingContext ctx) {
+        OriginCheck.require(ctx);
+        JsonBody body = JsonBody.parse(Http.contentType(ctx), BodyReader.body(ctx), FIELDS);
+        String name = body.requireString("name", 64);
+        String passphrase = body.requireString("passphrase", MAX_PASSPHRASE);
+        String code = body.requireString("code", 16);
+        boolean bearer = body.bool("bearer");
+        char[] secret = passphrase.toCharArray();
+        Http.onContext(ctx, accounts.signIn(name, secret, code)).onComplete(ar -> Arrays.fill(secret, '\0'))
+                .onSuccess(outcome -> {
+                    if (outcome instanceof OpsAccounts.SignIn.Locked locked) {
+                        ctx.response().putHeader("Retry-After", Long.toString(Math.max(1, locked.retryAfter().toSeconds())));
+                        Responses.problem(ctx, 429, Responses.title(429), "too many failed attempts; this account is"
+                                + " locked for " + locked.retryAfter().toSeconds() + " s", Map.of("code", "locked"));
+                        return;
+                    }
+                    if (!(outcome instanceof OpsAccounts.SignIn.Ok ok)) {
+                        Responses.problem(ctx, 401, Responses.title(401), OpsAccounts.SignIn.REFUSED,
+                                Map.of("code", "signin_refused"));
+                        return;
+                    }
+                    String token = sessions.open(ok.account());
+                    Map<String, Object> out = describe(ok.account().name(), ok.account().groups());
+                    if (bearer) {
+                        out.put("token", token);
+                    } else {
+                        ctx.response().addCookie(cookie(ctx, token, OpsSessions.LIFETIME.toSeconds()));
+                    }
+                    ctx.response().putHeader("Cache-Control", "no-store");
+                    Responses.json(ctx, 200, out);
+                })
+                .onFailure(ctx::fail);
+    }
+
+    void current(RoutingContext ctx) {
+        Approver who = callers.ops(ctx);
+        ctx.response().putHeader("Cache-Control", "no-store");
+        Responses.json(ctx, 200, describe(who.name(), who.groups()));
+    }
+
+    void signOut(RoutingContext ctx) {
+        OriginCheck.require(ctx);
+        callers.ops(ctx);
+        String token = Callers.bearer(ctx.request().getHeader("Authorization"));
+        if (token == null) token = ctx.request().getCookie(Callers.COOKIE).getValue();
+        sessions.close(token);
+        ctx.response().addCookie(cookie(ctx, "", 0));
+        ctx.response().setStatusCode(204).end();
+    }
+
+    private static Map<String, Object> describe(String name, Set<String> groups) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("name", name);
+        out.put("groups", new TreeSet<>(groups));
+        out.put("idle_timeout_seconds", OpsSessions.IDLE.toSeconds());
+        return out;
+    }
+
+    private static Cookie cookie(RoutingContext ctx, String value, long maxAgeSeconds) {
+        return Cookie.cookie(Callers.COOKIE, value).setPath("/").setHttpOnly(true).setSameSite(CookieSameSite.STRICT)
+                .setSecure(ctx.request().isSSL()).setMaxAge(maxAgeSeconds);
+    }
+}

@@ -1,0 +1,542 @@
+// Airlock ops page: sign in, review grants, approve with a fresh one-time code, deny with a reason.
+//
+// Everything shown here that came from the server is written with textContent or DOM construction, never innerHTML:
+// reasons, commands, resource ids and even agent names are written by agents, and an agent that could run script in
+// an approver's session could approve its own request. The CSP (script-src 'self') is the second wall, not the first.
+//
+// The page never polls on its own: a background poll would keep an ops session alive for as long as a tab stays open,
+// which defeats the idle timeout. Lists refresh when a person asks or acts.
+'use strict';
+
+(function () {
+  var STATUSES = ['pending', 'approved', 'redeemed', 'denied', 'expired', 'cancelled'];
+  var CODE_RE = /^[0-9]{6}$/;
+
+  var me = null;            // {name, groups, idle_timeout_seconds} while signed in
+  var listStatus = 'pending';
+  var current = null;       // the grant shown in the detail view
+  var skewMs = 0;           // server time minus browser time, from the Date header when the server sends one
+  var loadSeq = 0;          // discards answers to requests a newer navigation has superseded
+
+  function $(id) { return document.getElementById(id); }
+
+  // ---- HTTP -----------------------------------------------------------------------------------------------------
+
+  /** An RFC 9457 problem (or a network failure, status 0) as thrown by api(). */
+  function Problem(status, body, retryAfter) {
+    this.status = status;
+    this.body = body && typeof body === 'object' ? body : {};
+    this.retryAfter = retryAfter;
+  }
+
+  function api(method, path, body) {
+    var init = { method: method, credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'application/json' } };
+    if (method === 'POST' || method === 'DELETE') {
+      // A JSON content type cannot be sent cross-site without a CORS preflight; with SameSite=Strict it is a second
+      // guard against cross-site requests riding the ops cookie.
+      init.headers['Content-Type'] = 'application/json';
+      if (body !== undefined) init.body = JSON.stringify(body);
+    }
+    return fetch(path, init).then(function (res) {
+      noteServerTime(res);
+      return res.text().then(function (text) {
+        var data = null;
+        if (text) {
+          try { data = JSON.parse(text); } catch (e) { data = null; }
+        }
+        if (!res.ok) {
+          if (!data) data = { title: res.statusText || ('HTTP ' + res.status), status: res.status };
+          throw new Problem(res.status, data, res.headers.get('Retry-After'));
+        }
+        return data;
+      });
+    }, function (err) {
+      throw new Problem(0, { title: 'Airlock could not be reached', detail: String(err && err.message || err) }, null);
+    });
+  }
+
+  function noteServerTime(res) {
+    var d = res.headers.get('Date');
+    if (!d) return;
+    var t = Date.parse(d);
+    if (!isNaN(t)) skewMs = t - Date.now();
+  }
+
+  // ---- small DOM helpers ----------------------------------------------------------------------------------------
+
+  function el(tag, attrs, children) {
+    var e = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (k) {
+        var v = attrs[k];
+        if (v === undefined || v === null) return;
+        if (k === 'text') e.textContent = String(v);
+        else if (k === 'className') e.className = v;
+        else e.setAttribute(k, String(v));
+      });
+    }
+    (children || []).forEach(function (c) {
+      if (c === null || c === undefined) return;
+      e.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+    });
+    return e;
+  }
+
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+  }
+
+  function show(node, visible) { node.hidden = !visible; }
+
+  function asList(v) { return Array.isArray(v) ? v : (v === undefined || v === null ? [] : [v]); }
+
+  function fmtTime(iso) {
+    if (!iso) return '';
+    var t = Date.parse(iso);
+    if (isNaN(t)) return String(iso);
+    return new Date(t).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC').replace(/Z$/, ' UTC');
+  }
+
+  function timeLeft(expiresIso) {
+    var t = Date.parse(expiresIso);
+    if (isNaN(t)) return '';
+    var s = Math.floor((t - (Date.now() + skewMs)) / 1000);
+    if (s <= 0) return 'expired';
+    var m = Math.floor(s / 60);
+    var h = Math.floor(m / 60);
+    if (h >= 48) return Math.floor(h / 24) + 'd left';
+    if (h > 0) return h + 'h ' + (m % 60) + 'm left';
+    return m + 'm ' + String(s % 60).padStart(2, '0') + 's left';
+  }
+
+  function envBadge(env, attrs) {
+    var a = attrs || {};
+    a.className = 'env ' + envClass(env);
+    a['data-env'] = env;
+    a.text = env;
+    return el('span', a);
+  }
+
+  function envClass(env) { return env === 'production' ? 'env-production' : 'env-other'; }
+
+  function chips(ul, items) {
+    clear(ul);
+    asList(items).forEach(function (s) { ul.appendChild(el('li', null, [el('code', { text: s })])); });
+  }
+
+  // ---- problems --------------------------------------------------------------------------------------------------
+
+  /**
+   * Shows a problem in the alert region next to the action that failed: title, detail, stable code and, when locked
+   * out, how long to wait. A 401 means the session is gone: back to sign-in, saying why.
+   */
+  function showProblem(region, err, what) {
+    if (!(err instanceof Problem)) err = new Problem(0, { title: 'Unexpected error', detail: String(err) }, null);
+    if (err.status === 401 && what !== 'signin') {
+      signedOut('Your session has ended (' + (err.body.detail || 'not signed in') + '). Sign in again.');
+      return;
+    }
+    var p = err.body;
+    clear(region);
+    var head = el('strong', { className: 'problem-title', 'data-testid': 'problem-title',
+      text: (p.title || 'Error') + (err.status ? ' (' + err.status + ')' : '') });
+    region.appendChild(head);
+    if (p.detail) region.appendChild(el('span', { className: 'problem-detail', 'data-testid': 'problem-detail', text: p.detail }));
+    if (p.code) {
+      region.appendChild(el('span', { className: 'problem-code' }, ['code: ',
+        el('code', { 'data-testid': 'problem-code', text: p.code })]));
+    }
+    if (err.status === 429) {
+      var wait = err.retryAfter ? 'Try again in ' + err.retryAfter + ' s.' : 'Too many attempts: wait before trying again.';
+      region.appendChild(el('span', { className: 'problem-retry', 'data-testid': 'problem-retry', text: wait }));
+    }
+    var hint = hintFor(p.code, err.status);
+    if (hint) region.appendChild(el('span', { className: 'problem-hint', text: hint }));
+    show(region, true);
+  }
+
+  /** What a person can do about a refusal; the server's detail says what happened. */
+  function hintFor(code, status) {
+    switch (code) {
+      case 'code_invalid':
+      case 'code_refused':
+      case 'not_fresh': return 'Wait for the next code in your authenticator and enter it.';
+      case 'not_an_approver': return 'You are not in an approver group for this environment.';
+      case 'requester_cannot_approve':
+      case 'owner_cannot_approve': return 'The owner of the requesting agent cannot decide its grants.';
+      case 'wrong_realm': return 'This needs an ops session, not an agent credential.';
+      case 'already_approved_by_you':
+      case 'already_approved': return 'Your approval is already counted; another person must approve.';
+      case 'locked': return 'Too many failed attempts on this account.';
+      case 'cross_origin': return 'Open the ops page from the Airlock server itself.';
+      case 'already_decided':
+      case 'not_pending': return 'This grant can no longer be decided. Reload to see its status.';
+      default:
+        if (typeof code === 'string' && code.indexOf('grant_') === 0) {
+          return 'This grant can no longer be decided. Reload to see its status.';
+        }
+        return status === 0 ? 'Check your connection and try again.' : null;
+    }
+  }
+
+  function hideProblem(region) { clear(region); show(region, false); }
+
+  // ---- views ----------------------------------------------------------------------------------------------------
+
+  function showView(name) {
+    show($('page-loading'), false);
+    show($('signin-view'), name === 'signin');
+    show($('list-view'), name === 'list');
+    show($('detail-view'), name === 'detail');
+  }
+
+  function route() {
+    if (!me) {
+      showView('signin');
+      $('signin-name').focus();
+      return;
+    }
+    var m = /^#\/grants\/([^/?#]+)$/.exec(location.hash);
+    if (m) {
+      var id;
+      try { id = decodeURIComponent(m[1]); } catch (e) { id = m[1]; }
+      loadDetail(id);
+    } else {
+      loadList();
+    }
+  }
+
+  // ---- session --------------------------------------------------------------------------------------------------
+
+  function signedIn(session) {
+    me = session || {};
+    $('whoami-name').textContent = me.name || '';
+    var groups = asList(me.groups);
+    $('whoami-groups').textContent = groups.length ? '(' + groups.join(', ') + ')' : '';
+    var idle = Number(me.idle_timeout_seconds);
+    $('whoami-idle').textContent = idle > 0 ? '· signs out after ' + Math.round(idle / 60) + ' min idle' : '';
+    show($('whoami'), true);
+    show($('signin-message'), false);
+  }
+
+  /** Forgets everything shown, so the next person at this screen sees nothing of the last one's session. */
+  function signedOut(message) {
+    me = null;
+    current = null;
+    loadSeq++;
+    show($('whoami'), false);
+    clear($('grant-list'));
+    show($('grant-table'), false);
+    show($('detail'), false);
+    ['signin-error', 'list-error', 'detail-load-error', 'approve-error', 'deny-error'].forEach(function (id) { hideProblem($(id)); });
+    $('approve-code').value = '';
+    $('deny-reason').value = '';
+    $('signin-passphrase').value = '';
+    $('signin-code').value = '';
+    var msg = $('signin-message');
+    msg.textContent = message || '';
+    show(msg, !!message);
+    showView('signin');
+  }
+
+  function onSignIn(ev) {
+    ev.preventDefault();
+    var region = $('signin-error');
+    hideProblem(region);
+    var name = $('signin-name').value.trim();
+    var passphrase = $('signin-passphrase').value;
+    var code = $('signin-code').value.trim();
+    var missing = [];
+    if (!name) missing.push('name');
+    if (!passphrase) missing.push('passphrase');
+    if (!CODE_RE.test(code)) missing.push('a 6-digit code');
+    if (missing.length) {
+      showProblem(region, new Problem(0, { title: 'Incomplete', detail: 'Enter ' + missing.join(', ') + '.' }), 'signin');
+      return;
+    }
+    var button = $('signin-submit');
+    button.disabled = true;
+    api('POST', '/v1/ops/session', { name: name, passphrase: passphrase, code: code }).then(function (session) {
+      $('signin-passphrase').value = '';
+      $('signin-code').value = '';
+      signedIn(session);
+      route();
+    }, function (err) {
+      $('signin-code').value = '';
+      showProblem(region, err, 'signin');
+    }).then(function () { button.disabled = false; });
+  }
+
+  function onSignOut() {
+    api('DELETE', '/v1/ops/session').then(function () {
+      signedOut('Signed out.');
+    }, function (err) {
+      // Already gone on the server (401) is what we wanted; anything else is still a sign-out here.
+      signedOut(err.status === 401 ? 'Signed out.' : 'Signed out here; the server said: ' + (err.body.detail || err.body.title));
+    });
+  }
+
+  // ---- list -----------------------------------------------------------------------------------------------------
+
+  function loadList() {
+    showView('list');
+    current = null;
+    var seq = ++loadSeq;
+    var region = $('list-error');
+    hideProblem(region);
+    $('status-filter').value = listStatus;
+    $('list-state').textContent = 'Loading ' + listStatus + ' grants…';
+    api('GET', '/v1/grants?status=' + encodeURIComponent(listStatus)).then(function (data) {
+      if (seq !== loadSeq) return;
+      renderList(asList(data && data.grants));
+    }, function (err) {
+      if (seq !== loadSeq) return;
+      $('list-state').textContent = '';
+      showProblem(region, err, 'list');
+    });
+  }
+
+  function renderList(grants) {
+    var body = $('grant-list');
+    clear(body);
+    grants.forEach(function (g) { body.appendChild(row(g)); });
+    show($('grant-table'), grants.length > 0);
+    $('list-state').textContent = grants.length === 0
+      ? 'No ' + listStatus + ' grants.'
+      : grants.length + ' ' + listStatus + ' grant' + (grants.length === 1 ? '' : 's') + '.';
+    tick();
+  }
+
+  function row(g) {
+    var approvals = asList(g.approvals).length + '/' + (g.approvals_required === undefined ? '?' : g.approvals_required);
+    var href = '#/grants/' + encodeURIComponent(g.id);
+    var reason = String(g.reason || '');
+    var short = reason.length > 140 ? reason.slice(0, 139) + '…' : reason;
+    var tr = el('tr', { 'data-testid': 'grant-row', 'data-grant-id': g.id, className: envClass(g.environment) }, [
+      el('td', null, [envBadge(g.environment, { 'data-testid': 'grant-environment' })]),
+      el('td', { 'data-testid': 'grant-agent', text: g.agent }),
+      el('td', { 'data-testid': 'grant-scopes' }, asList(g.scopes).map(function (s) { return el('code', { text: s }); })),
+      el('td', { 'data-testid': 'grant-resources' }, asList(g.resources).map(function (s) { return el('code', { text: s }); })),
+      el('td', { 'data-testid': 'grant-approvals', text: approvals }),
+      el('td', { 'data-testid': 'grant-time-left', 'data-expires': g.expires_at, 'data-status': g.status,
+        text: leftText(g) }),
+      el('td', { 'data-testid': 'grant-reason', className: 'reason', title: reason, text: short }),
+      el('td', null, [el('a', { href: href, 'data-testid': 'grant-open', 'aria-label': 'Review grant ' + g.id + ' by ' + g.agent,
+        text: 'Review' })])
+    ]);
+    return tr;
+  }
+
+  function leftText(g) {
+    return g.status === 'pending' || g.status === 'approved' ? timeLeft(g.expires_at) : String(g.status || '');
+  }
+
+  /** Counts down the visible "time left" cells without asking the server. */
+  function tick() {
+    var cells = document.querySelectorAll('[data-expires]');
+    for (var i = 0; i < cells.length; i++) {
+      var c = cells[i];
+      var st = c.getAttribute('data-status');
+      if (st === 'pending' || st === 'approved') c.textContent = timeLeft(c.getAttribute('data-expires'));
+    }
+  }
+
+  // ---- detail ---------------------------------------------------------------------------------------------------
+
+  function loadDetail(id, keepResult) {
+    showView('detail');
+    var seq = ++loadSeq;
+    var region = $('detail-load-error');
+    hideProblem(region);
+    if (!keepResult) {
+      show($('decision-result'), false);
+      hideProblem($('approve-error'));
+      hideProblem($('deny-error'));
+    }
+    if (!current || current.id !== id) show($('detail'), false);
+    return api('GET', '/v1/grants/' + encodeURIComponent(id)).then(function (g) {
+      if (seq !== loadSeq) return;
+      renderDetail(g);
+    }, function (err) {
+      if (seq !== loadSeq) return;
+      show($('detail'), false);
+      showProblem(region, err, 'detail');
+    });
+  }
+
+  function renderDetail(g) {
+    var previous = current;
+    current = g;
+    $('detail-id').textContent = g.id;
+    var envNode = $('detail-environment');
+    envNode.textContent = g.environment;
+    envNode.className = 'env ' + envClass(g.environment);
+    envNode.setAttribute('data-env', g.environment);
+    $('detail-banner').className = 'env-banner ' + envClass(g.environment);
+    show($('detail-env-warning'), g.environment === 'production');
+
+    var status = $('detail-status');
+    status.textContent = g.status;
+    status.className = 'status status-' + String(g.status).replace(/[^a-z]/g, '');
+    $('detail-agent').textContent = g.agent;
+    chips($('detail-scopes'), g.scopes);
+    chips($('detail-resources'), g.resources);
+    $('detail-reason').textContent = g.reason || '';
+    var cmd = $('detail-command');
+    var hasCommand = typeof g.command === 'string' && g.command.length > 0;
+    cmd.textContent = hasCommand ? g.command : '(none given)';
+    cmd.className = hasCommand ? 'command' : 'command none';
+    $('detail-created').textContent = fmtTime(g.created_at);
+    var exp = $('detail-expires');
+    exp.textContent = fmtTime(g.expires_at);
+    if (g.status === 'pending' || g.status === 'approved') {
+      exp.appendChild(document.createTextNode(' · '));
+      exp.appendChild(el('span', { 'data-expires': g.expires_at, 'data-status': g.status, text: timeLeft(g.expires_at) }));
+    }
+
+    var approvals = asList(g.approvals);
+    $('detail-approvals-count').textContent = approvals.length + '/' + g.approvals_required;
+    var ol = $('detail-approvals');
+    clear(ol);
+    approvals.forEach(function (a) {
+      ol.appendChild(el('li', { 'data-testid': 'approval' }, [
+        el('strong', { text: a.by }), ' at ', el('time', { datetime: a.at, text: fmtTime(a.at) })
+      ]));
+    });
+
+    var decided = g.decided_by ? String(g.decided_by) : '';
+    $('detail-decided').textContent = decided;
+    show($('detail-decided'), !!decided);
+    show($('detail-decided-label'), !!decided);
+    var denyReason = g.deny_reason ? String(g.deny_reason) : '';
+    $('detail-deny-reason').textContent = denyReason;
+    show($('detail-deny-reason'), !!denyReason);
+    show($('detail-deny-reason-label'), !!denyReason);
+
+    renderRefusals(g.recent_refusals);
+
+    // Only a pending grant can be decided; the server is the judge, this only spares a pointless attempt.
+    show($('decision'), g.status === 'pending');
+    if (!previous || previous.id !== g.id) {
+      $('approve-code').value = '';
+      $('deny-reason').value = '';
+    }
+    show($('detail'), true);
+  }
+
+  /** Refusals are rendered generically: every field the server sent, as key: value, in its order. */
+  function renderRefusals(refusals) {
+    var ol = $('detail-refusals');
+    clear(ol);
+    var list = asList(refusals);
+    list.forEach(function (r) {
+      var dl = el('dl', { className: 'refusal-fields' });
+      if (r && typeof r === 'object') {
+        Object.keys(r).forEach(function (k) {
+          var v = r[k];
+          if (v === null || v === undefined || v === '') return;
+          var text = Array.isArray(v) ? v.join(' ') : (typeof v === 'object' ? JSON.stringify(v) : String(v));
+          if (k === 'at') text = fmtTime(text);
+          dl.appendChild(el('dt', { text: k }));
+          dl.appendChild(el('dd', { 'data-field': k, text: text }));
+        });
+      } else {
+        dl.appendChild(el('dd', { text: String(r) }));
+      }
+      ol.appendChild(el('li', { 'data-testid': 'refusal' }, [dl]));
+    });
+    show($('detail-refusals-empty'), list.length === 0);
+  }
+
+  function decisionDone(message) {
+    var result = $('decision-result');
+    result.textContent = message;
+    show(result, true);
+  }
+
+  function onApprove(ev) {
+    ev.preventDefault();
+    if (!current) return;
+    var region = $('approve-error');
+    hideProblem(region);
+    show($('decision-result'), false);
+    var code = $('approve-code').value.trim();
+    if (!CODE_RE.test(code)) {
+      // Checked here so a typo does not count as a failed attempt towards lockout.
+      showProblem(region, new Problem(0, { title: 'Code needed', detail: 'Enter the 6-digit code from your authenticator.' }), 'approve');
+      $('approve-code').focus();
+      return;
+    }
+    var id = current.id;
+    var button = $('approve-submit');
+    button.disabled = true;
+    api('POST', '/v1/grants/' + encodeURIComponent(id) + '/approve', { code: code }).then(function (g) {
+      $('approve-code').value = '';
+      var n = asList(g && g.approvals).length;
+      var need = g && g.approvals_required;
+      decisionDone(g && g.status === 'pending'
+        ? 'Approval recorded: ' + n + '/' + need + '. Still pending: another approver is needed.'
+        : 'Approval recorded: ' + n + '/' + need + '. The grant is now ' + (g && g.status) + '.');
+      return loadDetail(id, true);
+    }, function (err) {
+      $('approve-code').value = '';
+      showProblem(region, err, 'approve');
+    }).then(function () { button.disabled = false; });
+  }
+
+  function onDeny(ev) {
+    ev.preventDefault();
+    if (!current) return;
+    var region = $('deny-error');
+    hideProblem(region);
+    show($('decision-result'), false);
+    var reason = $('deny-reason').value.trim();
+    if (!reason) {
+      showProblem(region, new Problem(0, { title: 'Reason needed', detail: 'Say why you deny this request; the agent and the audit log get it.' }), 'deny');
+      $('deny-reason').focus();
+      return;
+    }
+    var id = current.id;
+    var button = $('deny-submit');
+    button.disabled = true;
+    api('POST', '/v1/grants/' + encodeURIComponent(id) + '/deny', { reason: reason }).then(function (g) {
+      $('deny-reason').value = '';
+      decisionDone('Denied. The grant is now ' + ((g && g.status) || 'denied') + '.');
+      return loadDetail(id, true);
+    }, function (err) {
+      showProblem(region, err, 'deny');
+    }).then(function () { button.disabled = false; });
+  }
+
+  // ---- start ----------------------------------------------------------------------------------------------------
+
+  function start() {
+    $('signin-form').addEventListener('submit', onSignIn);
+    $('signout-button').addEventListener('click', onSignOut);
+    $('approve-form').addEventListener('submit', onApprove);
+    $('deny-form').addEventListener('submit', onDeny);
+    $('list-refresh').addEventListener('click', loadList);
+    $('status-filter').addEventListener('change', function () {
+      var v = $('status-filter').value;
+      listStatus = STATUSES.indexOf(v) >= 0 ? v : 'pending';
+      if (location.hash && location.hash !== '#/') location.hash = '#/';
+      else loadList();
+    });
+    window.addEventListener('hashchange', route);
+    setInterval(tick, 1000);
+
+    api('GET', '/v1/ops/session').then(function (session) {
+      signedIn(session);
+      route();
+    }, function (err) {
+      if (err.status === 401) signedOut(null);
+      else {
+        signedOut(null);
+        showProblem($('signin-error'), err, 'signin');
+      }
+    });
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();
