@@ -18,6 +18,8 @@ import dev.airlock.core.oauth.ClientCredentialsGrant;
 import dev.airlock.core.policy.Policy;
 import dev.airlock.core.policy.PolicyException;
 import dev.airlock.core.policy.PolicyLoader;
+import dev.airlock.core.proxy.ProviderLoader;
+import dev.airlock.core.proxy.Providers;
 import dev.airlock.core.store.StateStore;
 import dev.airlock.core.token.KeyRing;
 import dev.airlock.core.token.TokenMinter;
@@ -35,6 +37,8 @@ import java.util.List;
 public final class Airlock implements AutoCloseable {
     public final AirlockConfig config;
     public final Policy policy;
+    /** The providers of {@code <policy>/providers/}, reached through the proxy; none if that folder is absent. */
+    public final Providers providers;
     public final StateStore store;
     public final AuditLog audit;
     public final KeyRing keys;
@@ -53,10 +57,11 @@ public final class Airlock implements AutoCloseable {
     /** Remembers each agent's recent refusals for the approvers' detail view (in memory; the audit log is the record). */
     public final RecentRefusals refusals;
 
-    private Airlock(AirlockConfig config, Policy policy, StateStore store, AuditLog log, KeyRing keys,
+    private Airlock(AirlockConfig config, Policy policy, Providers providers, StateStore store, AuditLog log, KeyRing keys,
                     SecretBox box, SecureRandom random) {
         this.config = config;
         this.policy = policy;
+        this.providers = providers;
         this.store = store;
         this.audit = log;
         this.refusals = new RecentRefusals(log, config.clock());
@@ -90,6 +95,7 @@ public final class Airlock implements AutoCloseable {
      */
     public static Airlock open(AirlockConfig config) throws IOException, PolicyException {
         Policy policy = PolicyLoader.load(config.policyDir());
+        Providers providers = ProviderLoader.load(config.policyDir().resolve("providers"), policy);
         SecureRandom random = new SecureRandom();
         Path data = config.dataDir();
         SecretBox box = new SecretBox(MasterKey.load(data, config.masterKey(), random), random);
@@ -102,7 +108,7 @@ public final class Airlock implements AutoCloseable {
             store.close();
             throw e;
         }
-        return new Airlock(config, policy, store, audit, keys, box, random);
+        return new Airlock(config, policy, providers, store, audit, keys, box, random);
     }
 
     @Override

@@ -24,7 +24,8 @@ public final class Routes {
         Callers callers = new Callers(airlock.authenticator, airlock.verifier, airlock.store, airlock.policy,
                 airlock.sessions);
         GrantHandlers grants = new GrantHandlers(airlock.grants, callers, airlock.refusals, airlock.config.clock());
-        OpsSessionHandlers sessions = new OpsSessionHandlers(airlock.ops, airlock.sessions, callers);
+        OpsSessionHandlers sessions = new OpsSessionHandlers(airlock.ops, airlock.sessions, callers,
+                vertx.createSharedWorkerExecutor(OpsSessionHandlers.PASSPHRASE_POOL, OpsSessionHandlers.PASSPHRASE_THREADS));
         OpsPage page = new OpsPage();
         router.post("/v1/grants").handler(json).handler(grants::request);
         router.get("/v1/grants").handler(grants::list);
