@@ -37,10 +37,19 @@ final class GrantLedger {
             AuditEvent e = fields.with("grant_id", next.id()).with("agent", next.agentId()).with("env", next.environment())
                     .with("status", next.status().label()).with("by", actor).build();
             return audit.append(e).thenApply(v -> {
-                notifier.notify(new GrantEvent(eventType.substring("grant.".length()), next, actor, now()));
+                notifier.notify(new GrantEvent(notification(eventType), next, actor, now()));
                 return true;
             });
         });
+    }
+
+    /**
+     * The notification vocabulary ({@code Webhook.EVENTS}) for an audit event type: the audit log says a grant was
+     * {@code grant.requested}, people are told it was {@code created}. Others keep their name after {@code grant.}.
+     */
+    static String notification(String auditType) {
+        String type = auditType.substring("grant.".length());
+        return type.equals("requested") ? "created" : type;
     }
 
     CompletableFuture<Void> auditOnly(AuditEvent event) {
