@@ -1,6 +1,5 @@
 package dev.airlock.cli;
 
-import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -32,7 +31,7 @@ public final class CheckCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws IOException, InterruptedException {
+    public Integer call() {
         String token = System.getenv(tokenEnv);
         if (token == null || token.isEmpty()) {
             spec.commandLine().getErr().println("no token: set " + tokenEnv);
@@ -43,9 +42,17 @@ public final class CheckCommand implements Callable<Integer> {
         body.put("environment", environment);
         body.put("action", action);
         if (resource != null) body.put("resource", resource);
-        ServerClient.Reply r = new ServerClient(url).postJson("/v1/check", body);
-        spec.commandLine().getOut().println(ServerClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(r.body()));
-        if (r.status() != 200) return 2;
-        return r.body().path("allowed").asBoolean(false) ? 0 : 1;
+        // Any failure to get an answer is exit 2, so that 1 always means "Airlock said no".
+        return GrantCommand.run(spec, () -> {
+            AirlockHttp.Reply r;
+            try {
+                r = new AirlockHttp(url).postJson("/v1/check", null, body);
+            } catch (CliFailure e) {
+                throw new CliFailure(2, e.getMessage());
+            }
+            GrantCommand.print(spec.commandLine().getOut(), r.body(), true);
+            if (r.status() != 200) return 2;
+            return r.body().path("allowed").asBoolean(false) ? 0 : 1;
+        });
     }
 }
