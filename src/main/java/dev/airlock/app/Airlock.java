@@ -24,6 +24,7 @@ import dev.airlock.core.store.StateStore;
 import dev.airlock.core.token.KeyRing;
 import dev.airlock.core.token.TokenMinter;
 import dev.airlock.core.token.TokenVerifier;
+import dev.airlock.core.token.VerifiedTokenCache;
 import dev.airlock.store.embedded.FileStateStore;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -68,7 +69,9 @@ public final class Airlock implements AutoCloseable {
         AuditSink audit = refusals;
         this.keys = keys;
         this.minter = new TokenMinter(keys, config.issuer(), config.clock(), random);
-        this.verifier = new TokenVerifier(keys, config.issuer(), config.clock());
+        // Each distinct token's signature is verified once (bounded cache); lifetime, revocation, freezes and grant
+        // uses are still checked on every call (see VerifiedTokenCache).
+        this.verifier = new TokenVerifier(keys, config.issuer(), config.clock(), new VerifiedTokenCache());
         this.authenticator = new ClientAuthenticator(policy, store, audit,
                 new FailureThrottle(FailureThrottle.Limits.PER_CLIENT, config.clock()),
                 new FailureThrottle(FailureThrottle.Limits.PER_ADDRESS, config.clock()), config.clock(),

@@ -1,10 +1,18 @@
 package dev.airlock.cli;
 
 import dev.airlock.core.policy.LintReport;
+import dev.airlock.core.policy.PolicyException;
 import dev.airlock.core.policy.PolicyLinter;
+import dev.airlock.core.policy.PolicyLoader;
 import dev.airlock.core.policy.PolicyProblem;
+import dev.airlock.core.proxy.Provider;
+import dev.airlock.core.proxy.ProviderLoader;
+import dev.airlock.core.proxy.Providers;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,8 +25,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "lint", mixinStandardHelpOptions = true,
         description = {
-                "Check a policy folder: every file valid, no agent able to reach a destructive scope without a human grant,"
-                        + " no resource owned by two environments.",
+                "Check a policy folder: every file valid (provider files in providers/ included), no agent able to reach a"
+                        + " destructive scope without a human grant, no resource owned by two environments.",
                 "Exit codes: 0 clean, 1 violations, 2 unreadable (missing file, YAML syntax error)."})
 public final class LintCommand implements Callable<Integer> {
     @Spec
@@ -35,9 +43,36 @@ public final class LintCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         for (LintReport.Finding f : report.findings()) err.println(relativeToWorkingDirectory(f));
         for (String line : report.summary()) out.println(line);
+        int exit = report.exitCode();
+        // Providers are read against the policy's scopes, so only a policy that loaded can have them checked.
+        if (exit == LintReport.EXIT_CLEAN) exit = lintProviders(err, out);
         err.flush();
         out.flush();
-        return report.exitCode();
+        return exit;
+    }
+
+    /**
+     * {@code <policy>/providers/}: the same loader the server uses, so a provider file that would stop the server
+     * fails the lint, with every problem located. No folder, no providers, nothing printed.
+     */
+    private int lintProviders(PrintWriter err, PrintWriter out) {
+        Path dir = policy.resolve("providers");
+        if (!Files.exists(dir)) return LintReport.EXIT_CLEAN;
+        try {
+            Providers providers = ProviderLoader.load(dir, PolicyLoader.load(policy));
+            List<String> names = new ArrayList<>();
+            for (Provider p : providers.all()) names.add(p.name() + " (" + p.kind().keyword() + ")");
+            out.println("providers OK: " + (names.isEmpty() ? "none" : String.join(", ", names))
+                    + "; every rule names a known scope, no credential is written in a provider file");
+            return LintReport.EXIT_CLEAN;
+        } catch (PolicyException e) {
+            for (PolicyProblem p : e.problems()) {
+                err.println(relativeToWorkingDirectory(new LintReport.Finding(LintReport.Severity.VIOLATION, p)));
+            }
+            int n = e.problems().size();
+            out.println("providers " + (e.unreadable() ? "UNREADABLE" : "INVALID") + ": " + n + (n == 1 ? " problem" : " problems"));
+            return e.unreadable() ? LintReport.EXIT_UNREADABLE : LintReport.EXIT_VIOLATIONS;
+        }
     }
 
     /** Findings name files inside the policy folder; prefixing the folder makes them clickable from where lint ran. */

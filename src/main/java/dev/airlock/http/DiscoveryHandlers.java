@@ -4,6 +4,9 @@ import dev.airlock.core.auth.ClientAuthenticator;
 import dev.airlock.core.policy.Policy;
 import dev.airlock.core.oauth.GrantGuidance;
 import dev.airlock.core.policy.Scope;
+import dev.airlock.core.proxy.GraphQlMapper;
+import dev.airlock.core.proxy.Provider;
+import dev.airlock.core.proxy.Providers;
 import dev.airlock.core.token.KeyRing;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
@@ -17,7 +20,7 @@ final class DiscoveryHandlers {
     private final Buffer jwks;
     private final Buffer metadata;
 
-    DiscoveryHandlers(KeyRing keys, Policy policy, String issuer) {
+    DiscoveryHandlers(KeyRing keys, Policy policy, Providers providers, String issuer) {
         this.jwks = Buffer.buffer(keys.publicJwks().toString(true));
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("issuer", issuer);
@@ -41,6 +44,18 @@ final class DiscoveryHandlers {
         m.put("scopes_supported", scopes);
         m.put("airlock_check_endpoint", issuer + "/v1/check");
         m.put("airlock_client_assertion_max_lifetime_seconds", ClientAuthenticator.MAX_ASSERTION_LIFETIME.toSeconds());
+        // RFC 8414 §2 lets a server add members. These let an agent (and `airlock env`) find the enforcement proxy
+        // from the server alone: a provider's base URL, and for GraphQL the one path the proxy forwards, which
+        // otherwise only the provider file says. An agent never needs to read the policy, nor hold the provider's token.
+        Map<String, String> proxies = new LinkedHashMap<>();
+        Map<String, String> graphql = new LinkedHashMap<>();
+        for (Provider p : providers.all()) {
+            String base = issuer + "/proxy/" + p.name();
+            proxies.put(p.name(), base);
+            if (p.mapper() instanceof GraphQlMapper g) graphql.put(p.name(), base + g.endpoint());
+        }
+        m.put("airlock_proxy_endpoints", proxies);
+        m.put("airlock_proxy_graphql_endpoints", graphql);
         this.metadata = Buffer.buffer(Responses.bytes(m));
     }
 

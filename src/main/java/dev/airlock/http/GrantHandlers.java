@@ -92,7 +92,14 @@ final class GrantHandlers {
 
     void list(RoutingContext ctx) {
         callers.ops(ctx);
-        String s = ctx.request().getParam("status");
+        String s;
+        try {
+            s = ctx.request().getParam("status");
+        } catch (IllegalArgumentException e) {
+            // Netty decodes the whole query string on first access and throws on bad percent-encoding
+            // ("?sta%us=pending"): the caller's fault, not ours (found by the hostile-input harness; it answered 500).
+            throw new BadRequest("the query string is not valid percent-encoding");
+        }
         GrantStatus status = null;
         if (s != null && !s.isEmpty()) {
             try {

@@ -1,6 +1,7 @@
 package dev.airlock.http;
 
 import dev.airlock.app.Airlock;
+import dev.airlock.core.proxy.ProxyGate;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import java.util.Map;
@@ -11,9 +12,18 @@ public final class Routes {
     private Routes() {}
 
     public static Router router(Vertx vertx, Airlock airlock) {
+        return router(vertx, airlock, ProxyForwarder.Options.DEFAULTS);
+    }
+
+    /** With the proxy's upstream timeouts given, so tests can reach the timeout path quickly. */
+    static Router router(Vertx vertx, Airlock airlock, ProxyForwarder.Options upstream) {
         Router router = Router.router(vertx);
+        // First, and on the raw path: see ProxyHandler. Credentials named {env: ...} come from Airlock's environment.
+        ProxyGate gate = new ProxyGate(airlock.check, airlock.refusals, System.getenv());
+        router.route().handler(new ProxyHandler(airlock.providers, gate, new ProxyForwarder(vertx, upstream)));
         ClientAuthStep auth = new ClientAuthStep(airlock.authenticator);
-        DiscoveryHandlers discovery = new DiscoveryHandlers(airlock.keys, airlock.policy, airlock.config.issuer());
+        DiscoveryHandlers discovery = new DiscoveryHandlers(airlock.keys, airlock.policy, airlock.providers,
+                airlock.config.issuer());
         BodyReader form = new BodyReader(BodyLimits.FORM);
         BodyReader json = new BodyReader(BodyLimits.JSON);
 

@@ -68,7 +68,8 @@ public final class WebhookNotifier implements GrantNotifier, AutoCloseable {
      * @param getenv     resolves {@code url_env} ({@code System::getenv} in production); looked up once, here
      */
     public WebhookNotifier(List<Webhook> hooks, String opsBaseUrl, Function<String, String> getenv, Clock clock) {
-        this(hooks, opsBaseUrl, getenv, clock, Tuning.defaults(), httpClient(Tuning.defaults()));
+        // No webhooks, no HTTP client: building one costs start-up time and keeps a selector thread alive.
+        this(hooks, opsBaseUrl, getenv, clock, Tuning.defaults(), hooks.isEmpty() ? null : httpClient(Tuning.defaults()));
     }
 
     WebhookNotifier(List<Webhook> hooks, String opsBaseUrl, Function<String, String> getenv, Clock clock, Tuning tuning,

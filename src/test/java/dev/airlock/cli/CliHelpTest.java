@@ -45,6 +45,8 @@ class CliHelpTest {
                 "grants show", List.of("ID"),
                 "grants approve", List.of("ID", "--code"),
                 "grants deny", List.of("ID", "--reason")));
+        COMMANDS.put("env", List.of("ENVIRONMENT", "--url", "--client-id", "--secret-file", "--key-file", "--scope",
+                "--shell", "freeze", "unfreeze", "AIRLOCK_TOKEN_EXPIRES_AT", "-- freeze"));
         COMMANDS.putAll(Map.of(
                 "ops add", List.of("NAME", "--group", "--no-qr"),
                 "ops reset", List.of("NAME"),

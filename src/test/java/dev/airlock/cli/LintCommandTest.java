@@ -22,11 +22,13 @@ class LintCommandTest {
         assertEquals(0, run("--policy", "scopes"));
         assertEquals("", err.toString());
         String[] lines = out.toString().strip().split("\\R");
-        assertEquals(7, lines.length, out.toString());
+        assertEquals(8, lines.length, out.toString());
         assertEquals("coding-agent in production: automatic: db:read; only through a human grant: db:drop, service:delete, volume:delete",
                 lines[2]);
         assertEquals("policy OK: 3 environments, 14 scopes, 2 agents; no agent can reach a destructive scope without a human grant",
                 lines[6]);
+        assertEquals("providers OK: generic-rest (rest), railway (graphql); every rule names a known scope, no credential"
+                + " is written in a provider file", lines[7]);
     }
 
     @Test

@@ -655,6 +655,87 @@ class BadInputBatteryTest {
     }
 
     // ---------------------------------------------------------------------------------------------------------------
+    // The enforcement proxy. The example policy's providers point at real provider hosts with credentials from unset
+    // environment variables, so every case here must be refused before anything would be forwarded or a credential
+    // looked up: no token, a bad one, or the early staging db:read token, which no provider rule accepts. A 502, 503
+    // or 504 (upstream or credential trouble, documented) would therefore mean a malformed request got through.
+
+    private static final String GRAPHQL = "/proxy/railway/graphql/v2";
+    private static final String REST = "/proxy/generic-rest/v1/volumes/vol-7f3a-stg";
+
+    @Test
+    void theProxyAnswersMalformedRequestsWith4xxProblemsNeverA5xx() {
+        String bearer = "Bearer " + earlyToken;
+        byte[] query = "{\"query\":\"{ volume(id: \\\"vol-7f3a-stg\\\") { id } }\"}".getBytes(UTF_8);
+        List<Executable> cases = new ArrayList<>();
+        // Who asks
+        cases.add(rejected("proxy without a token", GRAPHQL, () -> post(GRAPHQL, "application/json", query), 401, null));
+        cases.add(rejected("proxy with Basic", GRAPHQL, () -> post(GRAPHQL, "application/json", query, basic), 401, null));
+        cases.add(rejected("proxy with an empty Bearer", GRAPHQL,
+                () -> post(GRAPHQL, "application/json", query, "Bearer "), 401, null));
+        for (String garbage : List.of("a.b.c", "x", tampered(earlyToken), "eyJ9.e30.AA")) {
+            cases.add(rejected("proxy with token " + garbage.substring(0, Math.min(12, garbage.length())), GRAPHQL,
+                    () -> post(GRAPHQL, "application/json", query, "Bearer " + garbage), 401, null));
+        }
+        cases.add(rejectedRaw("proxy with two Authorization headers", REST, () -> raw(head("GET", REST,
+                "Authorization: " + bearer, "Authorization: " + bearer)), 400, null));
+        // Where to
+        for (String path : List.of("/proxy", "/proxy/", "/proxy/nope/x", "/proxy/RAILWAY/graphql/v2",
+                "/proxy/..%2Frailway/graphql/v2", "/proxy/" + "a".repeat(100) + "/x")) {
+            cases.add(rejected("proxy to " + path, path, () -> send(airlock.request(path).header("Authorization", bearer)
+                    .GET().build()), 404, null));
+        }
+        cases.add(rejectedRaw("proxy in absolute form", REST,
+                () -> raw(head("GET", airlock.base + REST, "Authorization: " + bearer)), 400, null));
+        cases.add(rejectedRaw("proxy with a fragment", REST,
+                () -> raw(head("GET", REST + "#frag", "Authorization: " + bearer)), 400, null));
+        // The proxy reads the raw path itself (the router never normalises it): the mapper refuses it as bad_path.
+        cases.add(rejectedRaw("proxy path with %zz", "/proxy/railway/%zz", () -> raw(head("GET", "/proxy/railway/%zz",
+                "Authorization: " + bearer)), 403, "percent-encoding"));
+        // What
+        byte[] nonUtf8 = concat("{\"query\":\"{ volume(id: \\\"v".getBytes(UTF_8), new byte[] {(byte) 0xff, (byte) 0xfe},
+                "\\\") { id } }\"}".getBytes(UTF_8));
+        String deep = "[".repeat(5000) + "]".repeat(5000);
+        for (byte[] body : List.of(new byte[0], "{".getBytes(UTF_8), "null".getBytes(UTF_8), "[]".getBytes(UTF_8),
+                nonUtf8, deep.getBytes(UTF_8), "{\"query\":\"{ a \",\"query\":\"{ b }\"}".getBytes(UTF_8),
+                "{\"query\":\"{{{{\"}".getBytes(UTF_8), "\0{}".getBytes(UTF_8))) {
+            String label = new String(body, 0, Math.min(body.length, 16), ISO_8859_1);
+            cases.add(rejected("proxy GraphQL body " + label, GRAPHQL,
+                    () -> post(GRAPHQL, "application/json", body, bearer), 403, null));
+        }
+        cases.add(rejected("proxy GraphQL as text/plain", GRAPHQL, () -> post(GRAPHQL, "text/plain", query, bearer), 403, null));
+        cases.add(rejected("proxy GraphQL without Content-Type", GRAPHQL, () -> post(GRAPHQL, null, query, bearer), 403, null));
+        cases.add(rejected("proxy well-formed but not allowed", GRAPHQL,
+                () -> post(GRAPHQL, "application/json", query, bearer), 403, null));
+        for (String method : List.of("get", "TRACE", "BREW", "PROPFIND")) {
+            cases.add(rejectedRaw("proxy method " + method, REST, () -> raw(head(method, REST, "Authorization: " + bearer)),
+                    403, null));
+        }
+        for (String path : List.of(REST + "/..", "/proxy/generic-rest/v1//volumes/x", "/proxy/generic-rest/v1/volumes/a%2Fb",
+                "/proxy/generic-rest/v1/volumes/%00", "/proxy/generic-rest/v1/volumes/%C3%A9", "/proxy/generic-rest/../../v1/check",
+                REST + "?volumeId=%zz&volumeId=x")) {
+            cases.add(rejectedRaw("proxy path " + path, path, () -> raw(head("GET", path, "Authorization: " + bearer)), 403,
+                    null));
+        }
+        cases.add(rejectedRaw("proxy with X-HTTP-Method-Override", REST,
+                () -> raw(head("GET", REST, "Authorization: " + bearer, "X-HTTP-Method-Override: DELETE")), 403, null));
+        // How much
+        byte[] over = new byte[ProxyHandler.MAX_BODY + 1];
+        cases.add(rejectedRaw("proxy body over the limit, Content-Length", GRAPHQL,
+                () -> raw(request("POST", GRAPHQL, "application/json", over, "Authorization: " + bearer,
+                        "Connection: close")), 413, "larger than " + ProxyHandler.MAX_BODY));
+        cases.add(rejectedRaw("proxy body over the limit, chunked", GRAPHQL,
+                () -> raw(chunkedRequest(GRAPHQL, "application/json", over, 65536, "Authorization: " + bearer)), 413,
+                "larger than " + ProxyHandler.MAX_BODY));
+        cases.add(rejectedRaw("proxy Content-Length over the limit, short body", GRAPHQL,
+                () -> raw(head("POST", GRAPHQL, "Authorization: " + bearer, "Content-Type: application/json",
+                        "Content-Length: 1000000000")), 413, "larger than"));
+        cases.add(rejected("proxy body over the limit through the JDK client", GRAPHQL,
+                () -> post(GRAPHQL, "application/json", over, bearer), 413, null, "larger than"));
+        assertAll(cases);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
     // HTTP/2 (h2c): Vert.x accepts the cleartext upgrade by default, and the JDK client asks for it.
 
     @Test
@@ -673,6 +754,7 @@ class BadInputBatteryTest {
             twoAuthenticationMethodsOrASecretInTheBodyAreRefused();
             unsupportedOrMissingGrantTypeIsRefused();
             unknownPathsAre404AndWrongMethods405InTheEndpointsFormat();
+            theProxyAnswersMalformedRequestsWith4xxProblemsNeverA5xx();
             assertAll(
                     rejected("over the limit over HTTP/2, form", "/oauth2/token",
                             () -> post("/oauth2/token", "application/x-www-form-urlencoded",

@@ -4,15 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import dev.airlock.testing.TestAirlock;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** JWKS (RFC 7517), authorization server metadata (RFC 8414), health and readiness. */
 class DiscoveryTest {
@@ -61,12 +67,46 @@ class DiscoveryTest {
     }
 
     @Test
+    void metadataNamesTheProxyOfEveryLoadedProviderSoAgentsNeedNoPolicyFile() throws Exception {
+        JsonNode m = airlock.get("/.well-known/oauth-authorization-server").json();
+        Map<String, String> proxies = TestAirlock.JSON.convertValue(m.path("airlock_proxy_endpoints"), STRING_MAP);
+        assertEquals(Map.of("generic-rest", airlock.base + "/proxy/generic-rest", "railway", airlock.base + "/proxy/railway"),
+                proxies, "one per file in scopes/providers/");
+        // GraphQL providers answer on one path only (railway.yaml's endpoint); REST ones have no such path.
+        assertEquals(Map.of("railway", airlock.base + "/proxy/railway/graphql/v2"),
+                TestAirlock.JSON.convertValue(m.path("airlock_proxy_graphql_endpoints"), STRING_MAP));
+        // Each advertised URL is the proxy's: it asks for a token (401), where an unknown provider is a 404.
+        for (String url : List.of(proxies.get("railway"), proxies.get("generic-rest"), airlock.base + "/proxy/railway/graphql/v2")) {
+            TestAirlock.Reply r = airlock.send(airlock.request(url.substring(airlock.base.length())).GET().build());
+            assertEquals(401, r.status(), url + ": " + r.body());
+        }
+        assertEquals(404, airlock.get("/proxy/not-a-provider").status());
+    }
+
+    @Test
+    void withoutProvidersTheProxyMembersAreEmptyObjects(@TempDir Path tmp) throws Exception {
+        Path policy = Files.createDirectories(tmp.resolve("policy"));
+        try (var files = Files.list(TestAirlock.EXAMPLE_POLICY)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) Files.copy(f, policy.resolve(f.getFileName()));
+        }
+        try (TestAirlock bare = TestAirlock.start(policy, tmp.resolve("data"), JWSAlgorithm.EdDSA)) {
+            JsonNode m = bare.get("/.well-known/oauth-authorization-server").json();
+            assertTrue(m.path("airlock_proxy_endpoints").isObject(), m.toString());
+            assertEquals(0, m.path("airlock_proxy_endpoints").size());
+            assertTrue(m.path("airlock_proxy_graphql_endpoints").isObject(), m.toString());
+            assertEquals(0, m.path("airlock_proxy_graphql_endpoints").size());
+        }
+    }
+
+    @Test
     void healthAndReadinessAnswer() throws Exception {
         assertEquals(200, airlock.get("/healthz").status());
         TestAirlock.Reply ready = airlock.get("/readyz");
         assertEquals(200, ready.status());
         assertEquals("ready", ready.json().path("status").asText());
     }
+
+    private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {};
 
     static List<String> strings(JsonNode array) {
         List<String> out = new ArrayList<>();

@@ -64,6 +64,11 @@ public final class RecentRefusals implements AuditSink {
                     ? new Refusal(now, "check", str(f.get("env")), str(f.get("action")) + " " + str(f.get("resource")),
                     str(f.get("reason")))
                     : null;
+            case "proxy" -> Boolean.FALSE.equals(f.get("allowed"))
+                    ? new Refusal(now, "proxy", str(f.get("env")), str(f.get("provider")) + " "
+                    + str(f.containsKey("refused_operation") ? f.get("refused_operation") : f.get("operations"))
+                    + (f.containsKey("resources") ? " " + str(f.get("resources")) : ""), str(f.get("reason")))
+                    : null;
             case "grant.request_refused" -> new Refusal(now, "grant", str(f.get("env")),
                     str(f.get("scopes")) + " " + str(f.get("resources")), str(f.get("reason")));
             default -> null;

@@ -2,6 +2,7 @@ package dev.airlock.core.check;
 
 import dev.airlock.core.audit.AuditEvent;
 import dev.airlock.core.audit.AuditSink;
+import dev.airlock.core.grant.Grant;
 import dev.airlock.core.grant.GrantRedemption;
 import dev.airlock.core.oauth.GrantGuidance;
 import dev.airlock.core.policy.Environment;
@@ -66,19 +67,132 @@ public final class CheckService {
     /** The decision alone, without auditing. Pure apart from reading revocations and freezes. */
     public Decision decide(Request req) {
         TokenVerifier.Result v = verifier.verify(req.token());
-        if (!v.ok()) {
-            String code = v.rejection().code().equals("expired") ? "token_expired" : "token_invalid";
-            return Decision.deny(code, "token refused: " + v.rejection().reason(), null);
-        }
+        if (!v.ok()) return refusedToken(v);
         AccessToken t = v.token();
+        Decision state = state(t);
+        return state != null ? state : decideVerified(t, req);
+    }
+
+    private static Decision refusedToken(TokenVerifier.Result v) {
+        String code = v.rejection().code().equals("expired") ? "token_expired" : "token_invalid";
+        return Decision.deny(code, "token refused: " + v.rejection().reason(), null);
+    }
+
+    /** Revoked or frozen: refusals that hold whatever the request asks for. Null if neither. */
+    private Decision state(AccessToken t) {
         if (store.isRevoked(t.jti())) return Decision.deny("token_revoked", "token " + t.jti() + " was revoked", t);
         if (store.isFrozen(t.environment())) {
             return Decision.deny("environment_frozen", "environment " + t.environment() + " is frozen by ops", t);
         }
+        return null;
+    }
+
+    /**
+     * The token alone: verified, not revoked, its environment not frozen. Allowed (with the token) or refused with
+     * the same codes {@link #decide} uses. For callers that must know who asks before they know what is asked.
+     */
+    public Decision authenticate(String token) {
+        TokenVerifier.Result v = verifier.verify(token);
+        if (!v.ok()) return refusedToken(v);
+        Decision state = state(v.token());
+        return state != null ? state : Decision.allow(v.token(), "token valid for " + v.token().environment());
+    }
+
+    // --- several actions at once (the enforcement proxy: one request, every action it would take) ---
+
+    /** One action of a request that takes several: a scope and the one resource it touches, or null for none. */
+    public record Item(String action, String resource) {}
+
+    /**
+     * The decision on a whole request, and which item it fell on.
+     *
+     * @param refused the index of the first refused item; -1 when the request is allowed or refused before any item
+     *                (a bad, revoked or frozen token)
+     */
+    public record Outcome(Decision decision, int refused) {}
+
+    /**
+     * Decides every item for the environment of the token itself, the way {@link #decide} decides one: all must be
+     * allowed or the whole request is refused. Nothing is spent and nothing audited; see {@link #spend}.
+     *
+     * <p>Precedence: the token, then its state, then isolation over all items (a resource owned by another environment
+     * is the refusal that tells the agent what is really wrong: asking for {@code volume:delete} in staging would not
+     * help it delete a production volume), then each item in order, then, for a grant token, whether the grant has a
+     * use left for every item.
+     */
+    public Outcome decideAll(String token, List<Item> items) {
+        if (items.isEmpty()) throw new IllegalArgumentException("nothing to decide");
+        TokenVerifier.Result v = verifier.verify(token);
+        if (!v.ok()) return new Outcome(refusedToken(v), -1);
+        AccessToken t = v.token();
+        Decision state = state(t);
+        if (state != null) return new Outcome(state, -1);
+        for (int i = 0; i < items.size(); i++) {
+            Item item = items.get(i);
+            Environment owner = item.resource() == null ? null : policy.ownerOf(item.resource()).orElse(null);
+            if (owner != null && !owner.name().equals(t.environment())) {
+                Decision d = Decision.deny("resource_in_other_environment", "resource " + item.resource()
+                        + " belongs to " + owner.name() + ", and this token is for " + t.environment(), t);
+                return new Outcome(guided(d, t, owner.name(), item.action()), i);
+            }
+        }
+        for (int i = 0; i < items.size(); i++) {
+            Item item = items.get(i);
+            Decision d = decideVerified(t, new Request(token, t.environment(), item.action(), item.resource(), null));
+            if (!d.allowed()) return new Outcome(guided(d.withGuidance(null), t, t.environment(), item.action()), i);
+        }
+        if (t.grant() != null) {
+            // Each item is one act the approvers allowed once: two deletions in one request need two uses.
+            int left = store.grant(String.valueOf(t.grant().get("id"))).map(Grant::usesLeft).orElse(0);
+            if (left < items.size()) {
+                Decision d = Decision.deny("grant_used", left == 0 ? "grant already used" : "this request takes "
+                        + items.size() + " uses of grant " + t.grant().get("id") + " and it has " + left + " left", t);
+                return new Outcome(guided(d, t, t.environment(), items.get(0).action()), 0);
+            }
+        }
+        String what = items.size() == 1 ? "1 action" : items.size() + " actions";
+        return new Outcome(Decision.allow(t, what + " allowed for " + t.environment()), -1);
+    }
+
+    /**
+     * Spends the grant uses an allowed {@link #decideAll} needs (one per item; nothing for a token without a grant).
+     * Each use is a compare-and-set on the grant, so of two concurrent requests with a one-shot token exactly one
+     * is allowed. A request of several items that loses a race part-way is refused and the uses it spent are not
+     * given back: failing closed costs the agent a new grant, never an unapproved act.
+     */
+    public CompletableFuture<Decision> spend(Decision allowed, List<Item> items, String address) {
+        if (!allowed.allowed()) throw new IllegalArgumentException("only an allowed decision is spent");
+        AccessToken t = allowed.token();
+        if (t.grant() == null) return CompletableFuture.completedFuture(allowed);
+        CompletableFuture<Decision> chain = CompletableFuture.completedFuture(allowed);
+        for (Item item : items) {
+            chain = chain.thenCompose(d -> !d.allowed() ? CompletableFuture.completedFuture(d)
+                    : grants.spend(t, item.resource(), address).thenApply(refusal -> refusal == null ? d
+                    : guided(Decision.deny(refusal.code(), refusal.reason(), t), t, t.environment(), item.action())));
+        }
+        Object grantId = t.grant().get("id");
+        return chain.thenApply(d -> d.allowed() ? Decision.allow(t, d.reason() + "; approved in grant " + grantId) : d);
+    }
+
+    /** Refusals a human grant could fix carry the instructions for asking one, for the environment that can give it. */
+    private Decision guided(Decision d, AccessToken t, String environment, String action) {
+        Scope scope = policy.scope(action).orElse(null);
+        if (scope == null || scope.automatic() || !GUIDED.contains(d.code())) return d;
+        boolean mayAsk = policy.agent(t.clientId()).flatMap(a -> a.in(environment))
+                .map(g -> g.grantable().contains(scope.name())).orElse(false);
+        return d.withGuidance(GrantGuidance.structured(baseUrl, environment, List.of(scope.name()), mayAsk));
+    }
+
+    private static final java.util.Set<String> GUIDED = java.util.Set.of("scope_missing", "resource_in_other_environment",
+            "grant_used", "resource_not_granted");
+
+    private Decision decideVerified(AccessToken t, Request req) {
         Environment env = policy.environment(req.environment()).orElse(null);
         if (env == null) return Decision.deny("unknown_environment", "unknown environment '" + req.environment() + "'", t);
         if (!t.environment().equals(env.name()) || !t.audience().equals(env.audience())) {
-            return Decision.deny("wrong_environment", "token is for " + t.environment() + ", not " + env.name(), t);
+            return Decision.deny("wrong_environment", t.environment().equals(env.name())
+                    ? "token's audience " + t.audience() + " is not " + env.name() + "'s (" + env.audience() + ")"
+                    : "token is for " + t.environment() + ", not " + env.name(), t);
         }
         if (t.grant() != null && policy.environment(t.environment()).isEmpty()) {
             return Decision.deny("unknown_environment", "environment " + t.environment() + " is no longer in the policy", t);

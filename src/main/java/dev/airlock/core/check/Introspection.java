@@ -40,6 +40,9 @@ public final class Introspection {
                 : store.isRevoked(v.token().jti()) ? "revoked"
                 : store.isFrozen(v.token().environment()) ? "environment_frozen"
                 : policy.environment(v.token().environment()).isEmpty() ? "unknown_environment"
+                // The check refuses a token whose aud is not its env's audience (wrong_environment); so must this.
+                : !policy.environment(v.token().environment()).get().audience().equals(v.token().audience())
+                        ? "wrong_audience"
                 : v.token().grant() != null && !grants.usable(v.token()) ? "grant_spent" : null;
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("active", inactive == null);

@@ -8,6 +8,9 @@ public final class Glob {
     private Glob() {}
 
     public static boolean matches(String pattern, String text) {
+        // Most resources are exact ids, and every check compares an id against a whole environment's list of them:
+        // without a star, equality is the whole test (and String.equals is an intrinsic that rejects on length).
+        if (pattern.indexOf('*') < 0) return pattern.equals(text);
         // Iterative wildcard matching with single backtrack point: O(n*m) worst case, no recursion.
         int p = 0, t = 0, star = -1, mark = 0;
         while (t < text.length()) {
@@ -30,6 +33,21 @@ public final class Glob {
 
     /** True if some id matches both globs: then two environments would claim the same resource. */
     public static boolean intersects(String a, String b) {
+        // The loader compares every pair of resources across environments (a million pairs for a thousand
+        // resources), so the common cases are answered without the quadratic search below.
+        boolean globA = a.indexOf('*') >= 0;
+        boolean globB = b.indexOf('*') >= 0;
+        if (!globA && !globB) return a.equals(b);
+        if (!globA) return matches(b, a);
+        if (!globB) return matches(a, b);
+        // Every id matching a glob starts with the text before its first star and ends with the text after its
+        // last: if those of the two globs disagree, no id matches both.
+        String prefixA = a.substring(0, a.indexOf('*'));
+        String prefixB = b.substring(0, b.indexOf('*'));
+        if (!prefixA.startsWith(prefixB) && !prefixB.startsWith(prefixA)) return false;
+        String suffixA = a.substring(a.lastIndexOf('*') + 1);
+        String suffixB = b.substring(b.lastIndexOf('*') + 1);
+        if (!suffixA.endsWith(suffixB) && !suffixB.endsWith(suffixA)) return false;
         Boolean[][] memo = new Boolean[a.length() + 1][b.length() + 1];
         return intersects(a, 0, b, 0, memo);
     }

@@ -1,8 +1,10 @@
 package dev.airlock.core.policy;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +26,14 @@ public final class Policy {
     private final Map<String, Agent> agents;
     private final Map<String, GrantRules> grantRules;
     private final List<Webhook> webhooks;
+    /** For {@link #ownerOf}: exact resource ids, each to the first environment (in order) that lists it. */
+    private final Map<String, Owner> exactOwners = new HashMap<>();
+    /** For {@link #ownerOf}: the glob resources, in environment order. */
+    private final List<GlobOwner> globOwners = new ArrayList<>();
+
+    private record Owner(int order, Environment environment) {}
+
+    private record GlobOwner(int order, Environment environment, String pattern) {}
 
     /** A policy without grants.yaml: built-in grant defaults, nobody may approve anything, no webhooks. */
     public Policy(Collection<Environment> environments, Collection<Scope> scopes, Collection<Agent> agents) {
@@ -42,6 +52,14 @@ public final class Policy {
         for (Environment e : environments) {
             this.environments.put(e.name(), e);
             this.byAudience.put(e.audience(), e);
+        }
+        int order = 0;
+        for (Environment e : this.environments.values()) {
+            for (ResourcePattern r : e.resources()) {
+                if (r.isGlob()) globOwners.add(new GlobOwner(order, e, r.pattern()));
+                else exactOwners.putIfAbsent(r.pattern(), new Owner(order, e));
+            }
+            order++;
         }
         this.scopes = new LinkedHashMap<>();
         for (Scope s : scopes) this.scopes.put(s.name(), s);
@@ -76,10 +94,14 @@ public final class Policy {
 
     /** The environment that owns this resource id, if any. At most one does: the loader refuses overlaps. */
     public Optional<Environment> ownerOf(String resourceId) {
-        for (Environment e : environments.values()) {
-            if (e.owns(resourceId)) return Optional.of(e);
+        // Asked on every check: a hash lookup for exact ids, a scan of the globs only. The answer is the one a scan
+        // of every environment in order would give, even for a policy built with overlaps (the linter's input).
+        Owner exact = exactOwners.get(resourceId);
+        for (GlobOwner g : globOwners) {
+            if (exact != null && g.order() >= exact.order()) break;
+            if (Glob.matches(g.pattern(), resourceId)) return Optional.of(g.environment());
         }
-        return Optional.empty();
+        return exact == null ? Optional.empty() : Optional.of(exact.environment());
     }
 
     public Collection<Environment> environments() {

@@ -69,6 +69,10 @@ public sealed interface CredentialSource permits CredentialSource.FromEnv, Crede
                 return checked(text, where);
             } catch (CharacterCodingException e) {
                 throw new Unavailable(where + " is not UTF-8");
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new Unavailable(where + " does not exist");
+            } catch (java.nio.file.AccessDeniedException e) {
+                throw new Unavailable(where + " is not readable by the Airlock process");
             } catch (IOException e) {
                 throw new Unavailable(where + " cannot be read (" + e.getClass().getSimpleName() + ")");
             }

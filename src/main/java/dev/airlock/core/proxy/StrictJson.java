@@ -48,7 +48,9 @@ final class StrictJson {
      * we read as JSON must be what the upstream reads as JSON, and JSON is UTF-8 (RFC 8259 §8.1).
      */
     static void requireJson(String contentType, String what) throws Refusal {
-        String[] parts = contentType == null ? new String[] {""} : contentType.split(";");
+        // limit -1 keeps empty parts: "Content-Type: ;" split without it is an empty array (found by the
+        // hostile-input harness: ArrayIndexOutOfBoundsException, a 500).
+        String[] parts = contentType == null ? new String[] {""} : contentType.split(";", -1);
         String type = parts[0].trim().toLowerCase(Locale.ROOT);
         if (!type.equals("application/json") && !(type.startsWith("application/") && type.endsWith("+json"))) {
             throw new Refusal(MappingResult.BAD_REQUEST, what + " must be sent as application/json");

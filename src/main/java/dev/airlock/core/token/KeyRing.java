@@ -50,7 +50,11 @@ import org.bouncycastle.jce.provider.BouncyCastleProvider;
  */
 public final class KeyRing {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final BouncyCastleProvider BC = new BouncyCastleProvider();
+
+    /** BouncyCastle's JCA provider, for ES256 keys only; built on first use, as building it is a visible part of start-up. */
+    private static final class Bc {
+        static final BouncyCastleProvider PROVIDER = new BouncyCastleProvider();
+    }
 
     private final List<SigningKey> keys;
     private final Map<String, SigningKey> byKid = new ConcurrentHashMap<>();
@@ -161,9 +165,9 @@ public final class KeyRing {
             ECDSASigner signer = new ECDSASigner(ec);
             // BouncyCastle's ECDSA is about twice the JDK's on this machine; used as a plain provider object,
             // never registered globally.
-            signer.getJCAContext().setProvider(BC);
+            signer.getJCAContext().setProvider(Bc.PROVIDER);
             ECDSAVerifier verifier = new ECDSAVerifier(ec.toPublicJWK());
-            verifier.getJCAContext().setProvider(BC);
+            verifier.getJCAContext().setProvider(Bc.PROVIDER);
             return new SigningKey(jwk.getKeyID(), alg, ec.toPublicJWK(), signer, verifier, created);
         } catch (JOSEException e) {
             throw new IllegalStateException("unusable key " + jwk.getKeyID(), e);

@@ -29,11 +29,25 @@ public final class TokenVerifier {
     private final KeyRing keys;
     private final String issuer;
     private final Clock clock;
+    /** Null: every call verifies in full. */
+    private final VerifiedTokenCache cache;
 
+    /** Verifies every token in full, every time. */
     public TokenVerifier(KeyRing keys, String issuer, Clock clock) {
+        this(keys, issuer, clock, null);
+    }
+
+    /**
+     * Verifies each distinct token's signature once and remembers its claims in {@code cache} (which must serve this
+     * verifier only: its entries are what this key ring and issuer accepted). The lifetime is checked against the
+     * clock on every call, cached or not; revocation, freezes and grant uses are the callers' checks and run after
+     * every call (see {@link VerifiedTokenCache}).
+     */
+    public TokenVerifier(KeyRing keys, String issuer, Clock clock, VerifiedTokenCache cache) {
         this.keys = keys;
         this.issuer = issuer;
         this.clock = clock;
+        this.cache = cache;
     }
 
     /** Why a token was not accepted. {@code code} is stable for machines, {@code reason} is for people. */
@@ -53,38 +67,98 @@ public final class TokenVerifier {
     public Result verify(String jwt) {
         if (jwt == null || jwt.isEmpty()) return Result.no("missing", "no token");
         if (jwt.length() > MAX_TOKEN_LENGTH) return Result.no("malformed", "token longer than " + MAX_TOKEN_LENGTH);
+        if (!strictCompact(jwt)) {
+            return Result.no("malformed", "not a compact JWS: three base64url parts without padding or whitespace"
+                    + " (RFC 7515 §7.1)");
+        }
+        VerifiedTokenCache.Key key = cache == null ? null : VerifiedTokenCache.keyOf(jwt);
+        if (key != null) {
+            AccessToken known = cache.get(key);
+            if (known != null) {
+                // Signature, header and claims were verified when it was cached; time has moved since.
+                Result r = timely(known, true, clock.instant());
+                if (!r.ok()) cache.remove(key);
+                return r;
+            }
+        }
+        Verified v = verifyFully(jwt);
+        // Only tokens with nbf are cached, so that a hit checks exactly what the full path checked.
+        if (key != null && v.result.ok() && v.hasNotBefore) cache.put(key, v.result.token());
+        return v.result;
+    }
+
+    /**
+     * Exactly one spelling per token. nimbus's base64url decoder skips characters outside the alphabet and ignores
+     * padding and the unused low bits of the last digit, and the signature part is not covered by the signature: so
+     * without this, {@code sig}, {@code sig==}, {@code si g}, {@code si%g} and {@code sig} with another last digit
+     * were all accepted as the same token (found by the JWT attack suite). Anything keyed on the token string (the
+     * verified-token cache, a deny list of leaked tokens, the token hash in a log) would see several tokens.
+     */
+    static boolean strictCompact(String jwt) {
+        int dots = 0;
+        int partStart = 0;
+        for (int i = 0; i <= jwt.length(); i++) {
+            char c = i == jwt.length() ? '.' : jwt.charAt(i);
+            if (c == '.') {
+                if (++dots > 3 || !canonicalPart(jwt, partStart, i)) return false;
+                partStart = i + 1;
+            } else if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_')) {
+                return false;
+            }
+        }
+        return dots == 3;
+    }
+
+    /** RFC 4648 §3.5: a non-empty base64url part whose last digit has its unused low bits zero. */
+    private static boolean canonicalPart(String s, int from, int to) {
+        int n = to - from;
+        if (n == 0 || n % 4 == 1) return false;
+        int unusedBits = n % 4 == 2 ? 4 : n % 4 == 3 ? 2 : 0;
+        char last = s.charAt(to - 1);
+        int value = last >= 'A' && last <= 'Z' ? last - 'A' : last >= 'a' && last <= 'z' ? last - 'a' + 26
+                : last >= '0' && last <= '9' ? last - '0' + 52 : last == '-' ? 62 : 63;
+        return (value & ((1 << unusedBits) - 1)) == 0;
+    }
+
+    private record Verified(Result result, boolean hasNotBefore) {
+        static Verified no(String code, String reason) {
+            return new Verified(Result.no(code, reason), false);
+        }
+    }
+
+    private Verified verifyFully(String jwt) {
         SignedJWT signed;
         try {
             signed = SignedJWT.parse(jwt);
         } catch (ParseException e) {
-            return Result.no("malformed", "not a signed JWT");
+            return Verified.no("malformed", "not a signed JWT");
         }
         JWSHeader h = signed.getHeader();
         if (h.getJWKURL() != null || h.getX509CertURL() != null || h.getJWK() != null || h.getX509CertChain() != null) {
-            return Result.no("untrusted_key", "token names its own key (jku/x5u/jwk/x5c); only Airlock's keys are trusted");
+            return Verified.no("untrusted_key", "token names its own key (jku/x5u/jwk/x5c); only Airlock's keys are trusted");
         }
-        if (h.getCriticalParams() != null) return Result.no("unsupported", "token has critical header parameters");
-        if (!TokenMinter.AT_JWT.equals(h.getType())) return Result.no("wrong_type", "typ must be at+jwt (RFC 9068)");
+        if (h.getCriticalParams() != null) return Verified.no("unsupported", "token has critical header parameters");
+        if (!TokenMinter.AT_JWT.equals(h.getType())) return Verified.no("wrong_type", "typ must be at+jwt (RFC 9068)");
         SigningKey key = h.getKeyID() == null ? null : keys.byKid(h.getKeyID()).orElse(null);
-        if (key == null) return Result.no("unknown_key", "token was not signed by this Airlock");
+        if (key == null) return Verified.no("unknown_key", "token was not signed by this Airlock");
         if (!key.algorithm().equals(h.getAlgorithm())) {
-            return Result.no("wrong_algorithm", "alg " + h.getAlgorithm() + " does not match key " + key.kid());
+            return Verified.no("wrong_algorithm", "alg " + h.getAlgorithm() + " does not match key " + key.kid());
         }
         try {
-            if (!signed.verify(key.verifier())) return Result.no("bad_signature", "signature does not verify");
+            if (!signed.verify(key.verifier())) return Verified.no("bad_signature", "signature does not verify");
         } catch (JOSEException | IllegalStateException e) {
-            return Result.no("bad_signature", "signature does not verify");
+            return Verified.no("bad_signature", "signature does not verify");
         }
         try {
             return claims(signed.getJWTClaimsSet());
         } catch (ParseException | ClassCastException e) {
-            return Result.no("malformed", "claims are malformed");
+            return Verified.no("malformed", "claims are malformed");
         }
     }
 
-    private Result claims(JWTClaimsSet c) throws ParseException {
+    private Verified claims(JWTClaimsSet c) throws ParseException {
         Instant now = clock.instant();
-        if (!issuer.equals(c.getIssuer())) return Result.no("wrong_issuer", "token was issued by another issuer");
+        if (!issuer.equals(c.getIssuer())) return Verified.no("wrong_issuer", "token was issued by another issuer");
         Date exp = c.getExpirationTime();
         Date iat = c.getIssueTime();
         Date nbf = c.getNotBeforeTime();
@@ -95,16 +169,25 @@ public final class TokenVerifier {
         List<String> aud = c.getAudience();
         if (exp == null || iat == null || jti == null || env == null || clientId == null || scope == null
                 || aud.size() != 1 || c.getSubject() == null) {
-            return Result.no("malformed", "token lacks required claims");
-        }
-        if (!now.isBefore(exp.toInstant())) return Result.no("expired", "token expired at " + exp.toInstant());
-        if (nbf != null && now.plus(SKEW).isBefore(nbf.toInstant())) {
-            return Result.no("not_yet_valid", "token is not valid before " + nbf.toInstant());
+            return Verified.no("malformed", "token lacks required claims");
         }
         Set<String> scopes = new LinkedHashSet<>(List.of(scope.split(" ")));
         scopes.remove("");
         Map<String, Object> grant = c.getJSONObjectClaim("grant");
-        return new Result(new AccessToken(jti, c.getSubject(), clientId, aud.get(0), env, scopes, iat.toInstant(),
-                nbf == null ? iat.toInstant() : nbf.toInstant(), exp.toInstant(), grant), null);
+        AccessToken token = new AccessToken(jti, c.getSubject(), clientId, aud.get(0), env, scopes, iat.toInstant(),
+                nbf == null ? iat.toInstant() : nbf.toInstant(), exp.toInstant(), grant);
+        return new Verified(timely(token, nbf != null, now), nbf != null);
+    }
+
+    /**
+     * The lifetime check, the one part of a verified token's validity that changes by itself: the same function for
+     * a freshly verified token and a cached one. {@code checkNotBefore} is false for a token without {@code nbf}.
+     */
+    private static Result timely(AccessToken t, boolean checkNotBefore, Instant now) {
+        if (!now.isBefore(t.expiresAt())) return Result.no("expired", "token expired at " + t.expiresAt());
+        if (checkNotBefore && now.plus(SKEW).isBefore(t.notBefore())) {
+            return Result.no("not_yet_valid", "token is not valid before " + t.notBefore());
+        }
+        return new Result(t, null);
     }
 }

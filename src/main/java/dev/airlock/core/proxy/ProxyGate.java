@@ -1,0 +1,147 @@
+package dev.airlock.core.proxy;
+
+import dev.airlock.core.audit.AuditEvent;
+import dev.airlock.core.audit.AuditSink;
+import dev.airlock.core.check.CheckService;
+import dev.airlock.core.check.Decision;
+import dev.airlock.core.token.AccessToken;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The enforcement proxy's decision (DESIGN flow 4): who asks (the Airlock token), what the request would do (the
+ * provider's mapping), and whether every action of it is allowed, decided by the same rules as {@code /v1/check}.
+ * Then the provider's credential is read, a grant token's uses are spent, and the call is audited, in that order,
+ * before the HTTP layer forwards anything or answers. Every call that reaches the proxy is exactly one
+ * {@value #AUDIT_TYPE} audit event; bodies and credentials are never in it.
+ *
+ * <p>The credential is read only for a request that is allowed, and before a grant use is spent: a proxy that cannot
+ * authenticate upstream must not burn a one-shot grant on a call it will not make.
+ */
+public final class ProxyGate {
+    public static final String AUDIT_TYPE = "proxy";
+    /** Request paths in the audit log are cut here; query strings are never audited (they may carry API keys). */
+    static final int AUDIT_PATH_MAX = 200;
+    private static final Set<String> UNAUTHENTICATED = Set.of("token_invalid", "token_expired", "token_revoked");
+
+    private final CheckService check;
+    private final AuditSink audit;
+    private final Map<String, String> environment;
+
+    /**
+     * @param environment where {@code credential: {env: NAME}} is read from: {@code System.getenv()} in production
+     */
+    public ProxyGate(CheckService check, AuditSink audit, Map<String, String> environment) {
+        this.check = Objects.requireNonNull(check, "check");
+        this.audit = Objects.requireNonNull(audit, "audit");
+        this.environment = Map.copyOf(environment);
+    }
+
+    /** The call as the HTTP layer saw it, for the audit log: no body, no query string, no headers. */
+    public record Call(String provider, String method, String rawPath, String address) {}
+
+    /**
+     * Decides one request and audits the verdict; completes once the audit event is durable.
+     *
+     * @param token the Airlock access token from {@code Authorization: Bearer}
+     */
+    public CompletableFuture<ProxyVerdict> admit(String token, Provider provider, ProxyRequest request, String address) {
+        Call call = new Call(provider.name(), request.method(), request.rawPath(), address);
+        MappingResult mapping = provider.map(request);
+        if (mapping instanceof MappingResult.Refused r) {
+            // Who asks comes first: a caller without a valid token learns nothing about the mapping rules.
+            Decision who = check.authenticate(token);
+            ProxyVerdict v = who.allowed()
+                    ? new ProxyVerdict(ProxyVerdict.Kind.FORBIDDEN, r.code(), r.reason(), null, List.of(), null,
+                    who.token(), null)
+                    : refusal(who, List.of(), null);
+            return audited(call, v);
+        }
+        List<ProxyAction> actions = ((MappingResult.Mapped) mapping).actions();
+        List<CheckService.Item> items = new ArrayList<>();
+        List<ProxyAction> itemAction = new ArrayList<>();
+        for (ProxyAction a : actions) {
+            if (a.resources().isEmpty()) {
+                items.add(new CheckService.Item(a.scope(), null));
+                itemAction.add(a);
+            }
+            for (String resource : a.resources()) {
+                items.add(new CheckService.Item(a.scope(), resource));
+                itemAction.add(a);
+            }
+        }
+        CheckService.Outcome outcome = check.decideAll(token, items);
+        if (!outcome.decision().allowed()) {
+            ProxyAction on = outcome.refused() < 0 ? null : itemAction.get(outcome.refused());
+            return audited(call, refusal(outcome.decision(), actions, on));
+        }
+        ProxyVerdict.Credential credential;
+        try {
+            String value = provider.credential().resolve(environment);
+            credential = new ProxyVerdict.Credential(provider.injection().header(), provider.injection().render(value));
+        } catch (CredentialSource.Unavailable e) {
+            return audited(call, new ProxyVerdict(ProxyVerdict.Kind.CREDENTIAL_UNAVAILABLE, "credential_unavailable",
+                    "the credential for provider " + provider.name() + " is unavailable: " + e.getMessage()
+                            + "; the operator of this Airlock must provide it", null, actions, null,
+                    outcome.decision().token(), null));
+        } catch (IllegalArgumentException e) {
+            return audited(call, new ProxyVerdict(ProxyVerdict.Kind.CREDENTIAL_UNAVAILABLE, "credential_unavailable",
+                    "the credential for provider " + provider.name() + " (" + provider.credential()
+                            + ") cannot go in a header", null, actions, null, outcome.decision().token(), null));
+        }
+        return check.spend(outcome.decision(), items, address).thenCompose(d -> audited(call, d.allowed()
+                ? new ProxyVerdict(ProxyVerdict.Kind.FORWARD, d.code(), d.reason(), null, actions, null, d.token(),
+                credential)
+                : refusal(d, actions, actions.size() == 1 ? actions.get(0) : null)));
+    }
+
+    /**
+     * Audits a call the HTTP layer refused before it could be decided here (no token, unknown provider, body over the
+     * limit, a malformed request target), so that every call to the proxy is in the audit log.
+     */
+    public CompletableFuture<Void> refusedEarly(Call call, String code, String reason) {
+        AuditEvent.Builder e = event(call).with("allowed", false).with("code", code).with("reason", reason);
+        return audit.append(e.build());
+    }
+
+    private static ProxyVerdict refusal(Decision d, List<ProxyAction> actions, ProxyAction on) {
+        ProxyVerdict.Kind kind = UNAUTHENTICATED.contains(d.code()) ? ProxyVerdict.Kind.UNAUTHENTICATED
+                : ProxyVerdict.Kind.FORBIDDEN;
+        return new ProxyVerdict(kind, d.code(), d.reason(), d.guidance(), actions, on, d.token(), null);
+    }
+
+    private CompletableFuture<ProxyVerdict> audited(Call call, ProxyVerdict v) {
+        AuditEvent.Builder e = event(call).with("allowed", v.forward()).with("code", v.code()).with("reason", v.reason());
+        if (!v.actions().isEmpty()) {
+            Set<String> operations = new LinkedHashSet<>();
+            Set<String> scopes = new LinkedHashSet<>();
+            Set<String> resources = new LinkedHashSet<>();
+            for (ProxyAction a : v.actions()) {
+                operations.add(a.operation());
+                scopes.add(a.scope());
+                resources.addAll(a.resources());
+            }
+            e.with("operations", List.copyOf(operations)).with("scopes", List.copyOf(scopes))
+                    .with("resources", List.copyOf(resources));
+        }
+        if (v.refused() != null) e.with("refused_operation", v.refused().operation());
+        AccessToken t = v.token();
+        if (t != null) {
+            e.with("client_id", t.clientId()).with("env", t.environment()).with("jti", t.jti());
+            if (t.grant() != null) e.with("grant", String.valueOf(t.grant().get("id")));
+        }
+        return audit.append(e.build()).thenApply(x -> v);
+    }
+
+    private static AuditEvent.Builder event(Call call) {
+        return AuditEvent.of(AUDIT_TYPE).with("provider", RequestChecks.printable(call.provider(), 64))
+                .with("method", RequestChecks.printable(call.method(), 16))
+                .with("path", RequestChecks.printable(call.rawPath(), AUDIT_PATH_MAX))
+                .with("address", call.address());
+    }
+}
