@@ -35,6 +35,21 @@ public final class ProviderLoader {
 
     private ProviderLoader() {}
 
+    /** The items of a {@code rules} list, or null (reported) if it is not a list, is empty or is too long. */
+    static List<StrictYaml.Node> ruleItems(StrictYaml.Node node) {
+        List<StrictYaml.Node> items = node.list();
+        if (items == null) return null;
+        if (items.isEmpty()) {
+            node.error("no rules: a provider without rules refuses every request; add rules or remove the file");
+            return null;
+        }
+        if (items.size() > MAX_RULES) {
+            node.error("more than " + MAX_RULES + " rules");
+            return null;
+        }
+        return items;
+    }
+
     /**
      * @param dir    the providers folder; absent means no providers
      * @param policy the loaded policy whose scopes the rules must name

@@ -18,16 +18,8 @@ final class RestRulesSection {
 
     /** The rules, or null if any is wrong (all reported). */
     static List<RestRule> read(StrictYaml.Node node, Policy policy) {
-        List<StrictYaml.Node> items = node.list();
+        List<StrictYaml.Node> items = ProviderLoader.ruleItems(node);
         if (items == null) return null;
-        if (items.isEmpty()) {
-            node.error("no rules: a provider without rules refuses every request; add rules or remove the file");
-            return null;
-        }
-        if (items.size() > ProviderLoader.MAX_RULES) {
-            node.error("more than " + ProviderLoader.MAX_RULES + " rules");
-            return null;
-        }
         List<RestRule> rules = new ArrayList<>();
         List<StrictYaml.Node> at = new ArrayList<>();
         boolean ok = true;

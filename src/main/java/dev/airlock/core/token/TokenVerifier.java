@@ -67,19 +67,20 @@ public final class TokenVerifier {
     public Result verify(String jwt) {
         if (jwt == null || jwt.isEmpty()) return Result.no("missing", "no token");
         if (jwt.length() > MAX_TOKEN_LENGTH) return Result.no("malformed", "token longer than " + MAX_TOKEN_LENGTH);
-        if (!strictCompact(jwt)) {
-            return Result.no("malformed", "not a compact JWS: three base64url parts without padding or whitespace"
-                    + " (RFC 7515 §7.1)");
-        }
         VerifiedTokenCache.Key key = cache == null ? null : VerifiedTokenCache.keyOf(jwt);
         if (key != null) {
             AccessToken known = cache.get(key);
             if (known != null) {
-                // Signature, header and claims were verified when it was cached; time has moved since.
+                // Signature, header, claims and spelling were verified when it was cached (only strings that passed
+                // strictCompact are ever put, and the key is the exact string); time has moved since.
                 Result r = timely(known, true, clock.instant());
                 if (!r.ok()) cache.remove(key);
                 return r;
             }
+        }
+        if (!strictCompact(jwt)) {
+            return Result.no("malformed", "not a compact JWS: three base64url parts without padding or whitespace"
+                    + " (RFC 7515 §7.1)");
         }
         Verified v = verifyFully(jwt);
         // Only tokens with nbf are cached, so that a hit checks exactly what the full path checked.
