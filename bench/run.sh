@@ -75,15 +75,18 @@ CP=$BUILD/bench/benchmarks.jar:$JAR
 
 # --- the physical limit, on the same cores, before the server starts -------------------------------------------------
 log "raw Ed25519 sign/verify on $CORES threads (RawCrypto: ${RAW_WARMUP}s warm-up, ${RAW_SECONDS}s each)"
-timeout 300 java -cp "$CP" dev.airlock.bench.RawCrypto "$CORES" "$RAW_WARMUP" "$RAW_SECONDS" > "$WORK/raw.txt" 2>&1 \
+timeout 300 java -cp "$CP" dev.airlock.bench.RawCrypto "$CORES" "$RAW_WARMUP" "$RAW_SECONDS" "$WORK/raw-disk" \
+  > "$WORK/raw.txt" 2>&1 \
   || die "raw crypto measurement failed: see $WORK/raw.txt"
 raw() { awk -v op="$1" -v k="$2" '$1 == "RAW" { split($0, f, " "); ok = 0; v = "";
   for (i in f) { split(f[i], kv, "="); if (kv[1] == "op" && kv[2] == op) ok = 1; if (kv[1] == k) v = kv[2] }
   if (ok) print v }' "$WORK/raw.txt"; }
 RAW_SIGN=$(raw sign rate); RAW_SIGN_CPU=$(raw sign cpu_us)
 RAW_VERIFY=$(raw verify rate); RAW_VERIFY_CPU=$(raw verify cpu_us)
+RAW_FSYNC=$(raw fsync rate); RAW_FSYNC_CPU=$(raw fsync cpu_us); RAW_FSYNC_P50=$(raw fsync p50_us); RAW_FSYNC_P99=$(raw fsync p99_us)
 [[ -n $RAW_SIGN && -n $RAW_VERIFY ]] || die "no raw rates in $WORK/raw.txt"
 log "raw Ed25519: sign $RAW_SIGN/s ($RAW_SIGN_CPU us CPU each), verify $RAW_VERIFY/s ($RAW_VERIFY_CPU us CPU each)"
+log "raw durable append: $RAW_FSYNC/s on one thread, p50 $RAW_FSYNC_P50 us, $RAW_FSYNC_CPU us CPU each"
 
 # --- fixture: policy, agents, upstream -----------------------------------------------------------------------------
 java -cp "$CP" dev.airlock.bench.LoadFixture policy "$WORK/policy" "$UPSTREAM" "$WORK/bench-jwt.jwk" || die "fixture failed"
@@ -199,11 +202,13 @@ run() {
   rm -f "$WORK/rss.stop"
   rss_sampler & local sampler=$!
   local cpu0; cpu0=$(cpu_ms "$MEASURED")
+  children_cpu_ms; local gen0=$CHILD_MS
   env "$@" BENCH_RATE="$rate" BENCH_THREADS="$threads" BENCH_WRK_DIR="$BENCH/wrk" \
     timeout $(( secs + 30 )) wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 2s --latency -s "$BENCH/wrk/$script" "$url" \
     > "$WORK/wrk-$name.txt" 2>&1 || true
   local cpu1; cpu1=$(cpu_ms "$MEASURED")
   touch "$WORK/rss.stop"; wait "$sampler" 2>/dev/null || true
+  children_cpu_ms; local gen1=$CHILD_MS
   local line kv
   line=$(grep '^RESULT' "$WORK/wrk-$name.txt" || true)
   [[ -n $line ]] || { log "wrk printed no result for $name: $(tail -3 "$WORK/wrk-$name.txt")"; line="RESULT rps=0"; }
@@ -213,16 +218,26 @@ run() {
   for kv in ${line#RESULT }; do R[$name.${kv%%=*}]=${kv#*=}; done
   R[$name.rss_mb]=$(( $(cat "$WORK/rss.max") / 1024 ))
   R[$name.cpu_us]=$(( R[$name.requests] > 0 ? (cpu1 - cpu0) * 1000 / R[$name.requests] : 0 ))
+  R[$name.gen_us]=$(( R[$name.requests] > 0 ? (gen1 - gen0) * 1000 / R[$name.requests] : 0 ))
   R[$name.conns]=$conns
   R[$name.errors]=$(( ${R[$name.non2xx]:-0} + ${R[$name.badbody]:-0} + ${R[$name.connect]:-0} + ${R[$name.read]:-0} \
     + ${R[$name.write]:-0} + ${R[$name.timeout]:-0} ))
   log "$name: $(printf '%.0f' "${R[$name.rps]}") req/s, p50 $(ms "${R[$name.p50_us]:-0}") ms, p99 $(ms "${R[$name.p99_us]:-0}") ms, errors ${R[$name.errors]}, RSS ${R[$name.rss_mb]} MB, CPU ${R[$name.cpu_us]} us/request"
 }
 ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
+# Sets CHILD_MS to the CPU ms (user + system) of this shell's waited-for children so far: wrk (through env and
+# timeout) and the RSS sampler (bash builtins, a few ms). Not to be called in $( ): a subshell has no children.
+children_cpu_ms() {
+  times > "$WORK/times.txt"
+  CHILD_MS=$(awk 'NR == 2 { n = 0; for (i = 1; i <= 2; i++) { split($i, p, "m"); n += p[1] * 60000 + p[2] * 1000 }
+    printf "%d", n }' "$WORK/times.txt")
+}
 half() { awk -v r="$1" 'BEGIN { printf "%.0f", (r >= 2) ? r / 2 : 1 }'; }
-assertions() { # name count
+# Each assertion expires 30 s after the run that uses it: Airlock remembers used ids until they expire, under a cap
+# (AssertionLimits: 50,000 per client, 200,000 in all; the load is spread over 16 agents, see LoadFixture).
+assertions() { # name count run_seconds
   java -cp "$CP" dev.airlock.bench.LoadFixture assertions "$WORK/bench-jwt.jwk" "$BASE" "$2" "$WORK/assertions-$1.txt" \
-    || die "could not generate assertions"
+    "$(( $3 + 30 ))" || die "could not generate assertions"
 }
 # Each endpoint: a discarded warm-up, a run at full load (all connections, unpaced), a run held at half that rate.
 endpoint() { # name script url [ENV=VALUE...]
@@ -238,13 +253,13 @@ endpoint() { # name script url [ENV=VALUE...]
 endpoint mint_secret token-secret.lua "$BASE" BENCH_BASIC="$BASIC"
 
 # private_key_jwt: every request needs an unused assertion; sized from the previous run's rate, never reused.
-assertions warmup "$(awk -v r="${R[mint_secret.max.rps]}" -v d="$WARMUP" 'BEGIN { printf "%d", r * d * 1.5 + 2000 }')"
+assertions warmup "$(awk -v r="${R[mint_secret.max.rps]}" -v d="$WARMUP" 'BEGIN { printf "%d", r * d * 1.5 + 2000 }')" "$WARMUP"
 log "mint_jwt: warm-up ${WARMUP}s"
 run mint_jwt.warmup token-jwt.lua "$BASE" "$CONNECTIONS" "$THREADS" "$WARMUP" 0 BENCH_ASSERTIONS="$WORK/assertions-warmup.txt"
-assertions max "$(awk -v r="${R[mint_jwt.warmup.rps]}" -v d="$DURATION" 'BEGIN { printf "%d", r * d * 2 + 2000 }')"
+assertions max "$(awk -v r="${R[mint_jwt.warmup.rps]}" -v d="$DURATION" 'BEGIN { printf "%d", r * d * 2 + 2000 }')" "$DURATION"
 run mint_jwt.max token-jwt.lua "$BASE" "$CONNECTIONS" "$THREADS" "$DURATION" 0 BENCH_ASSERTIONS="$WORK/assertions-max.txt"
 R[mint_jwt.target]=$(half "${R[mint_jwt.max.rps]}")
-assertions half "$(awk -v r="${R[mint_jwt.max.rps]}" -v d="$DURATION" 'BEGIN { printf "%d", r / 2 * d * 1.5 + 2000 }')"
+assertions half "$(awk -v r="${R[mint_jwt.max.rps]}" -v d="$DURATION" 'BEGIN { printf "%d", r / 2 * d * 1.5 + 2000 }')" "$DURATION"
 run mint_jwt.half token-jwt.lua "$BASE" "$CONNECTIONS" "$THREADS" "$DURATION" "$(half "${R[mint_jwt.max.rps]}")" \
   BENCH_ASSERTIONS="$WORK/assertions-half.txt"
 rm -f "$WORK"/assertions-*.txt
@@ -293,13 +308,14 @@ verdict() { if awk "BEGIN { exit !($1) }"; then echo "met"; else echo "**missed*
 row_max() {
   local n=$1
   if [[ $5 == - ]]; then
-    printf '| %s | %.0f | %s | %s | %s | %s | %s | %s | - | - |\n' "$2" "${R[$n.max.rps]}" "$(ms "${R[$n.max.p50_us]}")" \
-      "$(ms "${R[$n.max.p99_us]}")" "$(ms "${R[$n.max.p999_us]}")" "${R[$n.max.errors]}" "${R[$n.max.rss_mb]}" "${R[$n.max.cpu_us]}"
+    printf '| %s | %.0f | %s | %s | %s | %s | %s | %s | %s | - | - |\n' "$2" "${R[$n.max.rps]}" "$(ms "${R[$n.max.p50_us]}")" \
+      "$(ms "${R[$n.max.p99_us]}")" "$(ms "${R[$n.max.p999_us]}")" "${R[$n.max.errors]}" "${R[$n.max.rss_mb]}" "${R[$n.max.cpu_us]}" \
+      "${R[$n.max.gen_us]}"
     return
   fi
-  printf '| %s | %.0f | %s | %s | %s | %s | %s | %s | %s × %s | %s |\n' "$2" "${R[$n.max.rps]}" \
+  printf '| %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %s × %s | %s |\n' "$2" "${R[$n.max.rps]}" \
     "$(ms "${R[$n.max.p50_us]}")" "$(ms "${R[$n.max.p99_us]}")" "$(ms "${R[$n.max.p999_us]}")" "${R[$n.max.errors]}" \
-    "${R[$n.max.rss_mb]}" "${R[$n.max.cpu_us]}" "$(ratio "${R[$n.max.rps]}" "$3")" "$5" \
+    "${R[$n.max.rss_mb]}" "${R[$n.max.cpu_us]}" "${R[$n.max.gen_us]}" "$(ratio "${R[$n.max.rps]}" "$3")" "$5" \
     "$(awk -v c="${R[$n.max.cpu_us]}" -v r="$4" 'BEGIN { printf "%.1f", (r > 0) ? c / r : 0 }')"
 }
 row_paced() { # run label target
@@ -331,10 +347,16 @@ QUIET=$(awk -v l="${LOAD_BEFORE%% *}" -v c="$CORES" 'BEGIN { print (l < 0.25 * c
        "${RAW_SECONDS} s each): **sign $RAW_SIGN/s** ($RAW_SIGN_CPU µs of CPU each), **verify $RAW_VERIFY/s**" \
        "($RAW_VERIFY_CPU µs of CPU each)."
   echo
+  echo "A durable answer's other limit, the disk: one audit-sized line appended and fsync'd, back to back on one thread" \
+       "in the data directory's file system (\`RawCrypto\` again, as the audit writer does it): **$RAW_FSYNC/s**," \
+       "**p50 $RAW_FSYNC_P50 µs**, p99 $RAW_FSYNC_P99 µs, **$RAW_FSYNC_CPU µs of CPU each** (the process's CPU" \
+       "clock, kernel time included: on this virtual machine each fsync's device requests are paid in guest CPU)." \
+       "Group commit shares one fsync among the answers waiting for it, but every answer waits for one."
+  echo
   echo "## Full load ($DURATION s each, after a ${WARMUP} s warm-up per endpoint)"
   echo
-  echo "| endpoint | req/s | p50 ms | p99 ms | p99.9 ms | errors | RSS max MB | CPU µs/req | req/s ÷ raw rate | CPU ÷ raw op's CPU |"
-  echo "|---|---|---|---|---|---|---|---|---|---|"
+  echo "| endpoint | req/s | p50 ms | p99 ms | p99.9 ms | errors | RSS max MB | CPU µs/req | wrk's CPU µs/req | req/s ÷ raw rate | CPU ÷ raw op's CPU |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
   row_max mint_secret "token, client_secret_basic" "$RAW_SIGN" "$RAW_SIGN_CPU" sign
   row_max mint_jwt "token, private_key_jwt" "$RAW_SIGN" "$RAW_SIGN_CPU" sign
   row_max check "/v1/check (one token, cached)" "$RAW_VERIFY" "$RAW_VERIFY_CPU" verify
@@ -353,6 +375,8 @@ QUIET=$(awk -v l="${LOAD_BEFORE%% *}" -v c="$CORES" 'BEGIN { print (l < 0.25 * c
        "the run, over the requests it answered (the upstream's, for the direct row). Other load on the machine" \
        "disturbs it far less than req/s and latency. \"CPU ÷ raw op's CPU\" is how many raw signatures (minting) or" \
        "verifications (the rest) one request costs in CPU."
+  echo "- wrk's CPU µs/req: the load generator's CPU time (user + system) over the same requests: what it takes of" \
+       "the same $CORES cores, and so what is not left for the server."
   [[ ${R[mint_jwt.max.exhausted]:-0} == 0 ]] || echo "- Note: private_key_jwt ran out of pre-generated assertions in some thread."
   echo
   echo "## Half of the maximum rate"
@@ -407,6 +431,25 @@ QUIET=$(awk -v l="${LOAD_BEFORE%% *}" -v c="$CORES" 'BEGIN { print (l < 0.25 * c
   echo
   echo "\"In CPU\": the raw operation's CPU time over the endpoint's CPU time per request, the same ratio read from CPU" \
        "clocks instead of req/s: what the rate ratio would be if the server had every core to itself and no other load."
+  echo
+  echo "What these $CORES cores allow at best, from this run's own measurements (wrk, the upstream and the server share them):"
+  echo
+  if [[ $PROXY == available ]]; then
+    HTTP_FLOOR=${R[direct.max.cpu_us]}
+    echo "- **Minting**: every token costs at least wrk's share (${R[mint_secret.max.gen_us]} µs of CPU per request)," \
+         "one signature ($RAW_SIGN_CPU µs) and a bare HTTP exchange (${HTTP_FLOOR} µs: the upstream's CPU per answer)," \
+         "so even a server doing nothing else could mint at most" \
+         "$(awk -v c="$CORES" -v g="${R[mint_secret.max.gen_us]}" -v s="$RAW_SIGN_CPU" -v h="$HTTP_FLOOR" -v r="$RAW_SIGN" \
+           'BEGIN { m = c * 1e6 / (g + s + h); printf "%.0f/s, %.0f %% of the raw sign rate", m, 100 * m / r }')."
+    echo "- **Proxy throughput**: a proxied call costs wrk's share, the upstream's answer, and at least one more HTTP" \
+         "exchange on each side of the proxy; with this run's direct figures (wrk ${R[direct.max.gen_us]} µs, upstream" \
+         "${HTTP_FLOOR} µs per call) a proxy that decided nothing and wrote no audit line would keep at most" \
+         "$(awk -v g="${R[direct.max.gen_us]}" -v h="$HTTP_FLOOR" 'BEGIN { printf "%.0f %%", 100 * (g + h) / (g + 3 * h) }')" \
+         "of direct throughput. Against a real provider, whose answers take milliseconds of its own time, not this" \
+         "machine's CPU, the proxy's cost is a small part of each call."
+  fi
+  echo "- **Latency of a durable answer**: an answer that waits for its audit line to be on disk waits for an fsync:" \
+       "p50 $RAW_FSYNC_P50 µs here, alone on an idle disk. The proxy's added p50 includes one."
   echo
   echo "Per-run wrk output, the raw measurement and the server's log are in \`bench/work/load/\` (not committed)."
 } > "$OUT"

@@ -20,6 +20,7 @@ import dev.airlock.core.policy.PolicyException;
 import dev.airlock.core.policy.PolicyLoader;
 import dev.airlock.core.proxy.ProviderLoader;
 import dev.airlock.core.proxy.Providers;
+import dev.airlock.core.store.AssertionLimits;
 import dev.airlock.core.store.StateStore;
 import dev.airlock.core.token.KeyRing;
 import dev.airlock.core.token.TokenMinter;
@@ -103,7 +104,7 @@ public final class Airlock implements AutoCloseable {
         Path data = config.dataDir();
         SecretBox box = new SecretBox(MasterKey.load(data, config.masterKey(), random), random);
         KeyRing keys = KeyRing.open(data, box, config.algorithm(), config.clock(), random);
-        StateStore store = FileStateStore.open(data, config.clock());
+        StateStore store = FileStateStore.open(data, config.clock(), AssertionLimits.DEFAULT);
         AuditLog audit;
         try {
             audit = AuditLog.open(data.resolve("audit.log"), config.clock());

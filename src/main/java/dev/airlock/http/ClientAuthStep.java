@@ -27,7 +27,14 @@ final class ClientAuthStep {
     }
 
     private static OAuthError refusal(AuthOutcome o) {
-        if (o.retryAfter() != null) return OAuthError.throttled(Math.max(1, (o.retryAfter().toMillis() + 999) / 1000));
+        // A client over a limit proved who it is: "slow_down" (RFC 8628 §3.5, registered for the token endpoint)
+        // with 429 and Retry-After says "valid, but not now", where invalid_client would suggest its key is wrong.
+        if (o.overLimit()) return new OAuthError(429, "slow_down", o.reason(), null, seconds(o));
+        if (o.retryAfter() != null) return OAuthError.throttled(seconds(o));
         return OAuthError.invalidClient(o.reason());
+    }
+
+    private static long seconds(AuthOutcome o) {
+        return Math.max(1, (o.retryAfter().toMillis() + 999) / 1000);
     }
 }

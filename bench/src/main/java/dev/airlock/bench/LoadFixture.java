@@ -31,26 +31,39 @@ import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 /**
  * Set-up steps of bench/run.sh that need Java:
  * <pre>
- *   policy DIR UPSTREAM_URL KEY_OUT       the generated policy, plus the load run's two agents (bench-secret with a
- *                                         client secret, bench-jwt with private_key_jwt) and the proxy's provider;
- *                                         bench-jwt's private key is written to KEY_OUT
- *   assertions KEY AUDIENCE COUNT OUT     COUNT token request bodies for bench-jwt, one per line, each with a fresh
- *                                         RFC 7523 assertion (new jti: Airlock refuses a replayed one)
+ *   policy DIR UPSTREAM_URL KEY_OUT       the generated policy, plus the load run's agents (bench-secret with a
+ *                                         client secret, bench-jwt-00..15 with private_key_jwt and one key) and the
+ *                                         proxy's provider; the bench-jwt private key is written to KEY_OUT
+ *   assertions KEY AUDIENCE COUNT OUT [EXP_SECONDS]
+ *                                         COUNT token request bodies, one per line, each with a fresh RFC 7523
+ *                                         assertion (new jti: Airlock refuses a replayed one) from bench-jwt-00..15
+ *                                         in turn, expiring EXP_SECONDS (default 540) after now
  * </pre>
  */
 public final class LoadFixture {
     static final String AGENT_SCOPES = "[volume:read, volume:write, db:read]";
     static final String KID = "bench-jwt-1";
+    /**
+     * The private_key_jwt load is spread over this many agents (one key): Airlock remembers each used assertion id
+     * until the assertion expires, and caps how many one client may have (AssertionLimits: 50,000), so one agent
+     * minting thousands a second would, rightly, be told to slow down.
+     */
+    static final int JWT_CLIENTS = 16;
+
+    static String jwtClient(int c) {
+        return "bench-jwt-%02d".formatted(c);
+    }
 
     private LoadFixture() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length == 4 && args[0].equals("policy")) {
             policy(Path.of(args[1]), args[2], Path.of(args[3]));
-        } else if (args.length == 5 && args[0].equals("assertions")) {
-            assertions(Path.of(args[1]), args[2], Integer.parseInt(args[3]), Path.of(args[4]));
+        } else if ((args.length == 5 || args.length == 6) && args[0].equals("assertions")) {
+            assertions(Path.of(args[1]), args[2], Integer.parseInt(args[3]), Path.of(args[4]),
+                    Duration.ofSeconds(args.length == 6 ? Long.parseLong(args[5]) : 540));
         } else {
-            System.err.println("usage: policy DIR UPSTREAM_URL KEY_OUT | assertions KEY AUDIENCE COUNT OUT");
+            System.err.println("usage: policy DIR UPSTREAM_URL KEY_OUT | assertions KEY AUDIENCE COUNT OUT [EXP_SECONDS]");
             System.exit(2);
         }
     }
@@ -71,32 +84,37 @@ public final class LoadFixture {
                       staging:
                         scopes: %s
                 """.formatted(AGENT_SCOPES);
-        String jwtAgent = """
-                  - id: bench-jwt
-                    auth: private_key_jwt
-                    jwks:
-                      keys:
-                        - kty: OKP
-                          crv: Ed25519
-                          use: sig
-                          kid: %s
-                          x: %s
-                    environments:
-                      staging:
-                        scopes: %s
-                """.formatted(KID, Base64URL.encode(x), AGENT_SCOPES);
+        StringBuilder jwtAgents = new StringBuilder();
+        for (int c = 0; c < JWT_CLIENTS; c++) {
+            jwtAgents.append("""
+                      - id: %s
+                        auth: private_key_jwt
+                        jwks:
+                          keys:
+                            - kty: OKP
+                              crv: Ed25519
+                              use: sig
+                              kid: %s
+                              x: %s
+                        environments:
+                          staging:
+                            scopes: %s
+                    """.formatted(jwtClient(c), KID, Base64URL.encode(x), AGENT_SCOPES));
+        }
+        String jwtAgent = jwtAgents.toString();
         PolicyGenerator.write(dir, 1000, 100, List.of(new PolicyGenerator.ExtraAgent(secretAgent),
                 new PolicyGenerator.ExtraAgent(jwtAgent)), upstream);
     }
 
-    static void assertions(Path keyFile, String audience, int count, Path out) throws Exception {
+    static void assertions(Path keyFile, String audience, int count, Path out, Duration lifetime) throws Exception {
         OctetKeyPair jwk = OctetKeyPair.parse(Files.readString(keyFile));
         Ed25519BcSigner signer = new Ed25519BcSigner(jwk.getDecodedD());
         JWSHeader header = new JWSHeader.Builder(JWSAlgorithm.EdDSA).keyID(KID).build();
         Instant now = Instant.now();
-        // Airlock accepts an assertion whose exp is at most 10 minutes ahead; the run uses these within minutes.
+        // Airlock accepts an assertion whose exp is at most 10 minutes ahead; run.sh asks for just over the length
+        // of the run that uses them, so that the ids Airlock must remember (until exp) stay under its total cap.
         Date iat = Date.from(now);
-        Date exp = Date.from(now.plus(Duration.ofMinutes(9)));
+        Date exp = Date.from(now.plus(lifetime));
         String prefix = "grant_type=client_credentials&environment=staging&scope=volume%3Aread"
                 + "&client_assertion_type=" + URLEncoder.encode("urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
                 StandardCharsets.UTF_8) + "&client_assertion=";
@@ -105,7 +123,8 @@ public final class LoadFixture {
         IntStream.range(0, count).parallel().forEach(i -> {
             byte[] jti = new byte[16];
             random.nextBytes(jti);
-            JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer("bench-jwt").subject("bench-jwt").audience(audience)
+            String client = jwtClient(i % JWT_CLIENTS);
+            JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(client).subject(client).audience(audience)
                     .issueTime(iat).expirationTime(exp).jwtID(Base64.getUrlEncoder().withoutPadding().encodeToString(jti))
                     .build();
             SignedJWT jwt = new SignedJWT(header, claims);

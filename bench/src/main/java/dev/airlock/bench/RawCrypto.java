@@ -6,6 +6,13 @@ import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.SignedJWT;
 import dev.airlock.core.token.SigningKey;
 import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,7 +30,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code cpu_us} is the CPU time one operation costs (per-thread CPU clocks), which other load on the machine
  * disturbs far less than the rate.
  *
- * <pre>  java -cp benchmarks.jar:airlock.jar dev.airlock.bench.RawCrypto THREADS WARMUP_SECONDS MEASURE_SECONDS</pre>
+ * <pre>  java -cp benchmarks.jar:airlock.jar dev.airlock.bench.RawCrypto THREADS WARMUP_SECONDS MEASURE_SECONDS [DIR]</pre>
+ * With {@code DIR}, it also measures a durable append there ({@link #durableAppend}).
  */
 public final class RawCrypto {
     private RawCrypto() {}
@@ -50,6 +58,54 @@ public final class RawCrypto {
                 if (!key.verifier().verify(header, input, signature)) throw new IllegalStateException("verify failed");
             });
         }
+        if (args.length > 3) durableAppend(Path.of(args[3]), warmup, measure);
+    }
+
+    /**
+     * The other physical limit of a durable answer: one audit-sized line appended and fsync'd, as the audit log's
+     * writer does it ({@code FileChannel.write} then {@code force(false)}), back to back on one thread, in a file
+     * in {@code dir} (the data directory's file system). Prints the rate, the CPU time one costs (kernel time
+     * included: on a virtual machine each fsync's device requests are paid in guest CPU) and its latency:
+     * <pre>  RAW op=fsync threads=1 rate=2400 cpu_us=120.0 p50_us=380 p99_us=900</pre>
+     */
+    private static void durableAppend(Path dir, Duration warmup, Duration measure) throws Exception {
+        Files.createDirectories(dir);
+        Path file = Files.createTempFile(dir, "raw-fsync", ".log");
+        byte[] line = ("{\"type\":\"check\",\"at\":\"2026-11-24T00:00:00Z\",\"agent\":\"agent-001\",\"env\":\"staging\","
+                + "\"action\":\"volume:read\",\"resource\":\"vol-stg-0001\",\"allowed\":true,\"jti\":\""
+                + "x".repeat(43) + "\",\"prev\":\"" + "0".repeat(64) + "\"}\n").getBytes(StandardCharsets.UTF_8);
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            long until = System.nanoTime() + warmup.toNanos();
+            while (System.nanoTime() < until) append(ch, line);
+            long[] latencies = new long[1 << 20];
+            int n = 0;
+            long cpu0 = os.getProcessCpuTime(); // the process's: fsync's kernel time is not all on the caller's clock
+            long start = System.nanoTime();
+            until = start + measure.toNanos();
+            long now = start;
+            while (now < until && n < latencies.length) {
+                append(ch, line);
+                long t = System.nanoTime();
+                latencies[n++] = t - now;
+                now = t;
+            }
+            long cpu = os.getProcessCpuTime() - cpu0;
+            long wall = now - start;
+            long[] sorted = Arrays.copyOf(latencies, n);
+            Arrays.sort(sorted);
+            System.out.printf("RAW op=fsync threads=1 rate=%.0f cpu_us=%.1f p50_us=%d p99_us=%d%n", n * 1e9 / wall,
+                    cpu / 1e3 / n, sorted[n / 2] / 1000, sorted[(int) (n * 0.99)] / 1000);
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    private static void append(FileChannel ch, byte[] line) throws java.io.IOException {
+        ByteBuffer buf = ByteBuffer.wrap(line);
+        while (buf.hasRemaining()) ch.write(buf);
+        ch.force(false);
     }
 
     private static void measure(String name, int threads, Duration warmup, Duration measure, Op op) throws Exception {

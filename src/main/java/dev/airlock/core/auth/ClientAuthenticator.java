@@ -18,6 +18,7 @@ import dev.airlock.core.crypto.Hashes;
 import dev.airlock.core.policy.Agent;
 import dev.airlock.core.policy.AuthMethod;
 import dev.airlock.core.policy.Policy;
+import dev.airlock.core.store.AssertionLimits;
 import dev.airlock.core.store.StateStore;
 import java.text.ParseException;
 import java.time.Clock;
@@ -29,11 +30,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * Authenticates agents: {@code client_secret_basic} (RFC 6749 §2.3.1) against the SHA-256 of a 256-bit secret, or
  * {@code private_key_jwt} (RFC 7523 §2.2, §3) against the public keys in the policy, with assertion replay refused.
  * Every failure is throttled and audited; the caller only ever learns "invalid client", the audit log learns why.
+ * An assertion the store cannot record because a cap on remembered ids is reached ({@link AssertionLimits}) is
+ * refused too, audited but not throttled (its client proved who it is), and the caller is told to slow down.
  */
 public final class ClientAuthenticator {
     public static final String JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -83,17 +87,47 @@ public final class ClientAuthenticator {
         }
     }
 
+    /** A client assertion parsed once, unverified: {@code jwt} is null if it is absent, too long or not a JWS. */
+    private record Parsed(SignedJWT jwt, JWTClaimsSet claims) {
+        static final Parsed NONE = new Parsed(null, null);
+
+        static Parsed of(ClientCredentials.Assertion a) {
+            if (a.assertion() == null || a.assertion().length() > MAX_ASSERTION_LENGTH) return NONE;
+            try {
+                SignedJWT jwt = SignedJWT.parse(a.assertion());
+                return new Parsed(jwt, jwt.getJWTClaimsSet());
+            } catch (ParseException | RuntimeException e) {
+                return NONE;
+            }
+        }
+
+        /** For throttling and the audit log only, before anything is verified. */
+        String unverifiedIssuer() {
+            String iss = claims == null ? null : claims.getIssuer();
+            return iss != null && iss.length() <= 128 ? iss : null;
+        }
+    }
+
     public CompletableFuture<AuthOutcome> authenticate(ClientCredentials credentials, String address) {
         String claimed = credentials.claimedClientId();
-        if (claimed == null && credentials instanceof ClientCredentials.Assertion a) claimed = unverifiedIssuer(a);
+        Parsed parsed = null;
+        if (claimed == null && credentials instanceof ClientCredentials.Assertion a) {
+            parsed = Parsed.of(a);
+            claimed = parsed.unverifiedIssuer();
+        }
         String addrKey = "addr:" + address;
         String clientKey = "client:" + claimed + "@" + address;
         Optional<Duration> wait = longer(perClient.retryAfter(clientKey), perAddress.retryAfter(addrKey));
         if (wait.isPresent()) {
             return audited(claimed, address, "throttled", AuthOutcome.throttled(wait.get()));
         }
-        Check check = credentials instanceof ClientCredentials.SecretBasic s ? secret(s) : assertion(
-                (ClientCredentials.Assertion) credentials);
+        Check check;
+        if (credentials instanceof ClientCredentials.SecretBasic s) {
+            check = secret(s);
+        } else {
+            var a = (ClientCredentials.Assertion) credentials;
+            check = assertion(a, parsed != null ? parsed : Parsed.of(a));
+        }
         if (check.failure != null) {
             failed(clientKey, addrKey);
             return audited(claimed, address, check.failure, AuthOutcome.refused("invalid client credentials"));
@@ -111,6 +145,16 @@ public final class ClientAuthenticator {
             failed(clientKey, addrKey);
             return audited(clientId, address, "assertion jti already used (replay)",
                     AuthOutcome.refused("invalid client credentials"));
+        }).exceptionallyCompose(e -> {
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (!(cause instanceof AssertionLimits.Reached full)) return CompletableFuture.failedFuture(e);
+            // Not a failed attempt: the signature verified, so no one else can cause this refusal, and counting it
+            // would lock the agent out for minutes after the cap frees a slot.
+            long seconds = Math.max(1, full.retryAfter().toSeconds());
+            return audited(clientId, address, "assertion not recorded: " + full.getMessage(), AuthOutcome.overLimit(
+                    full.getMessage() + "; each assertion's jti is remembered until its exp to refuse replays"
+                            + (full.total() ? "" : ", so shorter-lived assertions leave room for more")
+                            + "; retry after " + seconds + " s", full.retryAfter()));
         });
     }
 
@@ -142,27 +186,12 @@ public final class ClientAuthenticator {
         return new Check(agent, null, null, null);
     }
 
-    private static String unverifiedIssuer(ClientCredentials.Assertion a) {
-        if (a.assertion() == null || a.assertion().length() > MAX_ASSERTION_LENGTH) return null;
-        try {
-            String iss = SignedJWT.parse(a.assertion()).getJWTClaimsSet().getIssuer();
-            return iss != null && iss.length() <= 128 ? iss : null;
-        } catch (ParseException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    private Check assertion(ClientCredentials.Assertion a) {
+    private Check assertion(ClientCredentials.Assertion a, Parsed parsed) {
         if (!JWT_BEARER.equals(a.assertionType())) return Check.fail("client_assertion_type must be " + JWT_BEARER);
         if (a.assertion() == null || a.assertion().length() > MAX_ASSERTION_LENGTH) return Check.fail("bad assertion size");
-        SignedJWT jwt;
-        JWTClaimsSet claims;
-        try {
-            jwt = SignedJWT.parse(a.assertion());
-            claims = jwt.getJWTClaimsSet();
-        } catch (ParseException e) {
-            return Check.fail("client_assertion is not a signed JWT");
-        }
+        if (parsed.jwt == null) return Check.fail("client_assertion is not a signed JWT");
+        SignedJWT jwt = parsed.jwt;
+        JWTClaimsSet claims = parsed.claims;
         String iss = claims.getIssuer();
         if (iss == null || !iss.equals(claims.getSubject())) return Check.fail("assertion iss and sub must be the client id");
         if (a.clientIdParam() != null && !a.clientIdParam().equals(iss)) return Check.fail("client_id differs from assertion iss");

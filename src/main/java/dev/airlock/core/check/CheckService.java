@@ -239,8 +239,8 @@ public final class CheckService {
         if (!owner.name().equals(env.name())) {
             return Decision.deny("resource_in_other_environment", "resource " + id + " belongs to " + owner.name(), t);
         }
-        for (ResourcePattern p : owner.resources()) {
-            if (p.matches(id) && p.type() != null && !p.type().equals(scope.resourceType())) {
+        for (ResourcePattern p : policy.patternsMatching(owner, id)) {
+            if (p.type() != null && !p.type().equals(scope.resourceType())) {
                 return Decision.deny("resource_type_mismatch", "resource " + id + " is a " + p.type() + ", not a "
                         + scope.resourceType(), t);
             }

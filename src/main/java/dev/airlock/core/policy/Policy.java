@@ -31,7 +31,13 @@ public final class Policy {
     /** For {@link #ownerOf}: the glob resources, in environment order. */
     private final List<GlobOwner> globOwners = new ArrayList<>();
 
+    /** For {@link #patternsMatching}: per environment, its exact resources by id and its globs, with positions. */
+    private final Map<String, Map<String, Positioned>> exactByEnvironment = new HashMap<>();
+    private final Map<String, List<Positioned>> globsByEnvironment = new HashMap<>();
+
     private record Owner(int order, Environment environment) {}
+
+    private record Positioned(int position, ResourcePattern pattern) {}
 
     private record GlobOwner(int order, Environment environment, String pattern) {}
 
@@ -55,10 +61,21 @@ public final class Policy {
         }
         int order = 0;
         for (Environment e : this.environments.values()) {
+            Map<String, Positioned> exact = new HashMap<>();
+            List<Positioned> globs = new ArrayList<>();
+            int position = 0;
             for (ResourcePattern r : e.resources()) {
-                if (r.isGlob()) globOwners.add(new GlobOwner(order, e, r.pattern()));
-                else exactOwners.putIfAbsent(r.pattern(), new Owner(order, e));
+                if (r.isGlob()) {
+                    globOwners.add(new GlobOwner(order, e, r.pattern()));
+                    globs.add(new Positioned(position, r));
+                } else {
+                    exactOwners.putIfAbsent(r.pattern(), new Owner(order, e));
+                    exact.putIfAbsent(r.pattern(), new Positioned(position, r));
+                }
+                position++;
             }
+            exactByEnvironment.put(e.name(), exact);
+            globsByEnvironment.put(e.name(), globs);
             order++;
         }
         this.scopes = new LinkedHashMap<>();
@@ -102,6 +119,26 @@ public final class Policy {
             if (Glob.matches(g.pattern(), resourceId)) return Optional.of(g.environment());
         }
         return exact == null ? Optional.empty() : Optional.of(exact.environment());
+    }
+
+    /**
+     * The resources of {@code environment} (one of this policy's) that match {@code resourceId}, in file order: the
+     * same list a scan of {@code environment.resources()} gives, through a hash lookup for exact ids and a scan of
+     * the globs only (asked on every check of a resource).
+     */
+    public List<ResourcePattern> patternsMatching(Environment environment, String resourceId) {
+        Positioned exact = exactByEnvironment.getOrDefault(environment.name(), Map.of()).get(resourceId);
+        List<ResourcePattern> out = new ArrayList<>(2);
+        boolean exactAdded = exact == null;
+        for (Positioned g : globsByEnvironment.getOrDefault(environment.name(), List.of())) {
+            if (!exactAdded && exact.position() < g.position()) {
+                out.add(exact.pattern());
+                exactAdded = true;
+            }
+            if (g.pattern().matches(resourceId)) out.add(g.pattern());
+        }
+        if (!exactAdded) out.add(exact.pattern());
+        return out;
     }
 
     public Collection<Environment> environments() {

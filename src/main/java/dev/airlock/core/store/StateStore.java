@@ -38,7 +38,10 @@ public interface StateStore extends AutoCloseable {
 
     /**
      * Records that a client assertion with this {@code jti} was used. Completes with {@code false}, and records
-     * nothing, if the same client already used that jti and it has not yet expired: a replay.
+     * nothing, if the same client already used that jti and it has not yet expired: a replay. Fails with
+     * {@link AssertionLimits.Reached}, and records nothing, if the id is not a replay but recording it would pass
+     * one of the store's {@link AssertionLimits} (counting unexpired ids only): the caller must refuse the assertion,
+     * since accepting it unrecorded would allow its replay.
      */
     CompletableFuture<Boolean> recordAssertion(String clientId, String jti, Instant assertionExpiresAt);
 

@@ -4,6 +4,7 @@ import dev.airlock.core.journal.AppendOnlyFile;
 import dev.airlock.core.journal.LineReader;
 import dev.airlock.core.journal.PrivateFiles;
 import dev.airlock.core.journal.Unseen;
+import dev.airlock.core.store.AssertionLimits;
 import dev.airlock.core.store.StateStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -40,6 +41,7 @@ import java.util.stream.Collectors;
  *
  * <p>Replay protection for client assertions is atomic within this process only. Assertions are checked by the
  * server; several servers sharing one data directory is not a supported deployment (scale-out uses PostgreSQL).
+ * The ids are held in memory under {@link AssertionLimits}; see {@link UsedAssertions}.
  */
 public final class FileStateStore implements StateStore {
 
@@ -51,14 +53,16 @@ public final class FileStateStore implements StateStore {
     private final Path dir;
     private final Clock clock;
     private final long compactAboveBytes;
-    private final StateMemory memory = new StateMemory();
+    private final StateMemory memory;
     private final AppendOnlyFile<StateOp> journal;
     private volatile Instant nextPurge = Instant.MIN;
 
-    private FileStateStore(Path dir, Clock clock, long compactAboveBytes) throws IOException {
+    private FileStateStore(Path dir, Clock clock, long compactAboveBytes, AssertionLimits assertionLimits)
+            throws IOException {
         this.dir = dir;
         this.clock = clock;
         this.compactAboveBytes = compactAboveBytes;
+        this.memory = new StateMemory(assertionLimits);
         this.journal = AppendOnlyFile.open(dir.resolve(JOURNAL), new Journal());
         try {
             purgeIfDue();
@@ -69,13 +73,20 @@ public final class FileStateStore implements StateStore {
         }
     }
 
-    /** Opens the store in {@code dataDir} (created if needed); compacts the journal when it exceeds 4 MiB. */
+    /**
+     * Opens the store in {@code dataDir} (created if needed), with {@link AssertionLimits#DEFAULT}; compacts the
+     * journal when it exceeds 4 MiB.
+     */
     public static FileStateStore open(Path dataDir, Clock clock) throws IOException {
-        return open(dataDir, clock, DEFAULT_COMPACT_ABOVE_BYTES);
+        return open(dataDir, clock, AssertionLimits.DEFAULT);
+    }
+
+    public static FileStateStore open(Path dataDir, Clock clock, AssertionLimits assertionLimits) throws IOException {
+        return new FileStateStore(dataDir, clock, DEFAULT_COMPACT_ABOVE_BYTES, assertionLimits);
     }
 
     static FileStateStore open(Path dataDir, Clock clock, long compactAboveBytes) throws IOException {
-        return new FileStateStore(dataDir, clock, compactAboveBytes);
+        return new FileStateStore(dataDir, clock, compactAboveBytes, AssertionLimits.DEFAULT);
     }
 
     @Override
@@ -117,9 +128,13 @@ public final class FileStateStore implements StateStore {
     @Override
     public CompletableFuture<Boolean> recordAssertion(String clientId, String jti, Instant assertionExpiresAt) {
         long exp = assertionExpiresAt.getEpochSecond();
-        if (!memory.reserveAssertion(Objects.requireNonNull(clientId), Objects.requireNonNull(jti), exp,
-                clock.instant().getEpochSecond())) {
-            return CompletableFuture.completedFuture(false);
+        try {
+            if (!memory.reserveAssertion(Objects.requireNonNull(clientId), Objects.requireNonNull(jti), exp,
+                    clock.instant().getEpochSecond())) {
+                return CompletableFuture.completedFuture(false);
+            }
+        } catch (AssertionLimits.Reached full) {
+            return CompletableFuture.failedFuture(full);
         }
         return journal.append(new StateOp.Assertion(clientId, jti, exp)).thenApply(durable -> true);
     }

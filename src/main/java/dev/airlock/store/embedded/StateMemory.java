@@ -2,6 +2,7 @@ package dev.airlock.store.embedded;
 
 import dev.airlock.core.grant.Grant;
 import dev.airlock.core.ops.OpsAccount;
+import dev.airlock.core.store.AssertionLimits;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,12 +17,10 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class StateMemory {
 
-    record AssertionKey(String client, String jti) {}
-
     final ConcurrentHashMap<String, Long> revoked = new ConcurrentHashMap<>();
     final ConcurrentHashMap<String, Boolean> frozen = new ConcurrentHashMap<>();
     final ConcurrentHashMap<String, String> secrets = new ConcurrentHashMap<>();
-    final ConcurrentHashMap<AssertionKey, Long> assertions = new ConcurrentHashMap<>();
+    private final UsedAssertions assertions;
     final ConcurrentHashMap<String, Grant> grants = new ConcurrentHashMap<>();
     final ConcurrentHashMap<String, OpsAccount> opsAccounts = new ConcurrentHashMap<>();
     /** Versions admitted into the batch being written but not yet durable; see {@link #admit}. Writer thread only. */
@@ -29,6 +28,10 @@ final class StateMemory {
 
     /** How long a grant that can no longer change is kept (for GET /v1/grants/{id} and the ops history). */
     static final Duration FINAL_GRANT_RETENTION = Duration.ofDays(30);
+
+    StateMemory(AssertionLimits assertionLimits) {
+        this.assertions = new UsedAssertions(assertionLimits);
+    }
 
     void apply(StateOp op) {
         if (op instanceof StateOp.Revoke r) {
@@ -38,7 +41,7 @@ final class StateMemory {
         } else if (op instanceof StateOp.Secret s) {
             secrets.put(s.agent(), s.sha256());
         } else if (op instanceof StateOp.Assertion a) {
-            assertions.merge(new AssertionKey(a.client(), a.jti()), a.exp(), Math::max);
+            assertions.remember(a.client(), a.jti(), a.exp());
         } else if (op instanceof StateOp.SaveGrant g) {
             grants.merge(g.grant().id(), g.grant(), (old, neu) -> neu.version() > old.version() ? neu : old);
         } else if (op instanceof StateOp.SaveOps s) {
@@ -82,24 +85,21 @@ final class StateMemory {
      * Atomically reserves a client assertion id: true if unseen or expired. Done in memory before the journal
      * write so two concurrent uses of one jti in this process get exactly one {@code true}. A reservation whose
      * write then fails is kept: the jti stays burnt, which costs the client a fresh assertion, never a replay.
+     *
+     * @throws AssertionLimits.Reached if a cap is reached; nothing is reserved
      */
     boolean reserveAssertion(String client, String jti, long exp, long nowSeconds) {
-        boolean[] fresh = {false};
-        assertions.compute(new AssertionKey(client, jti), (key, seen) -> {
-            if (seen != null && seen >= nowSeconds) return seen;
-            fresh[0] = true;
-            return exp;
-        });
-        return fresh[0];
+        return assertions.reserve(client, jti, exp, nowSeconds);
     }
 
     /**
      * Forgets revocations and assertion ids whose tokens have expired (exp &lt; now): an expired token is refused
-     * on its own, so remembering it protects nothing and would grow without bound.
+     * on its own, so remembering it protects nothing and would grow without bound. Assertion ids are also purged
+     * as new ones are reserved (cheaply, oldest first); this pass covers a process that reserves none.
      */
     void purgeExpired(long nowSeconds) {
         revoked.values().removeIf(exp -> exp < nowSeconds);
-        assertions.values().removeIf(exp -> exp < nowSeconds);
+        assertions.purge(nowSeconds);
         long keepAfter = nowSeconds - FINAL_GRANT_RETENTION.toSeconds();
         grants.values().removeIf(g -> g.status().isFinal() && lastMoment(g) < keepAfter);
     }
@@ -122,11 +122,7 @@ final class StateMemory {
         for (Map.Entry<String, Long> r : revoked.entrySet()) {
             if (r.getValue() >= nowSeconds) ops.add(new StateOp.Revoke(r.getKey(), r.getValue()));
         }
-        for (Map.Entry<AssertionKey, Long> a : assertions.entrySet()) {
-            if (a.getValue() >= nowSeconds) {
-                ops.add(new StateOp.Assertion(a.getKey().client(), a.getKey().jti(), a.getValue()));
-            }
-        }
+        ops.addAll(assertions.liveOps(nowSeconds));
         return ops;
     }
 }

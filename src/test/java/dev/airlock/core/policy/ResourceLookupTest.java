@@ -73,6 +73,24 @@ class ResourceLookupTest {
                 .orElseThrow().name());
     }
 
+    @Test
+    void patternsMatchingIsTheScanOfTheEnvironmentsResourcesInFileOrder() {
+        // Exact ids before, between and after globs, several globs matching one id, an exact id also matched by a
+        // glob: the index must list what filtering environment.resources() lists, in the same order.
+        Environment mixed = env("mixed", "ab", "a*", "b", "*b", "aa", "*", "ba");
+        Environment plain = env("plain", "x", "y");
+        Environment globs = env("globs", "x*", "*y");
+        Policy policy = new Policy(List.of(mixed, plain, globs), List.of(), List.of());
+        List<String> ids = new ArrayList<>(List.of("x", "y", "xy", "zz"));
+        for (String id : patterns()) if (id.indexOf('*') < 0) ids.add(id);
+        for (Environment e : List.of(mixed, plain, globs)) {
+            for (String id : ids) {
+                List<ResourcePattern> scan = e.resources().stream().filter(r -> r.matches(id)).toList();
+                assertEquals(scan, policy.patternsMatching(e, id), e.name() + " " + id);
+            }
+        }
+    }
+
     static Environment env(String name, String... resources) {
         List<ResourcePattern> r = new ArrayList<>();
         for (String id : resources) r.add(new ResourcePattern(id, null));
