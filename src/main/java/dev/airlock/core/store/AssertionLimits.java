@@ -16,7 +16,7 @@ public record AssertionLimits(int perClient, int total) {
      * 50,000 per client is, at the longest allowed lifetime of 10 minutes, a sustained 83 assertions a second from
      * one agent (833 a second with 60-second assertions), far beyond what one agent needs for tokens that live
      * minutes. 200,000 in total bounds the heap the ids take: about 155 bytes each with 36-character ids, the id
-     * string included (measured for the embedded store), so about 31 MB, a quarter of the 128 MB heap the server is
+     * string included (measured for the embedded store), so about 31 MB, under a third of the 112 MB heap the server is
      * run with (bench/README.md); that still holds four agents at their cap, or 3,000 assertions a second of
      * 60-second assertions.
      */
