@@ -14,6 +14,30 @@ import java.time.Clock;
 public record AirlockConfig(Path dataDir, Path policyDir, String issuer, JWSAlgorithm algorithm, String masterKey,
                             Clock clock) {
     public static final String DEFAULT_DATA = ".airlock";
+
+    public AirlockConfig {
+        requireIssuerUrl(issuer);
+    }
+
+    /**
+     * RFC 8414 §2: the issuer is a URL with a scheme and host and no query or fragment; https in production, http
+     * allowed for loopback and behind a proxy that ends TLS. Every token's {@code iss}, every advertised URL and the
+     * ops page's origin check derive from it, so a malformed one is refused at start, not discovered by clients.
+     */
+    static void requireIssuerUrl(String issuer) {
+        java.net.URI u;
+        try {
+            u = new java.net.URI(java.util.Objects.requireNonNull(issuer, "issuer"));
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("--issuer is not a URL: " + e.getMessage());
+        }
+        String scheme = u.getScheme();
+        if (!("https".equals(scheme) || "http".equals(scheme)) || u.getHost() == null || u.getRawQuery() != null
+                || u.getRawFragment() != null || u.getRawUserInfo() != null) {
+            throw new IllegalArgumentException("--issuer must be an http(s) URL with a host and no user, query or"
+                    + " fragment, like https://airlock.example.com: " + issuer);
+        }
+    }
     public static final String DEFAULT_POLICY = "scopes";
 
     public static JWSAlgorithm parseAlgorithm(String name) {

@@ -30,10 +30,12 @@ final class GrantHandlers {
 
     private final Grants grants;
     private final Callers callers;
+    private final OriginCheck origins;
     private final RecentRefusals refusals;
     private final Clock clock;
 
-    GrantHandlers(Grants grants, Callers callers, RecentRefusals refusals, Clock clock) {
+    GrantHandlers(Grants grants, Callers callers, RecentRefusals refusals, Clock clock, OriginCheck origins) {
+        this.origins = origins;
         this.clock = clock;
         this.grants = grants;
         this.callers = callers;
@@ -117,7 +119,7 @@ final class GrantHandlers {
     }
 
     void approve(RoutingContext ctx) {
-        OriginCheck.require(ctx);
+        origins.require(ctx);
         Approver who = callers.ops(ctx);
         String id = id(ctx);
         JsonBody body = JsonBody.parse(Http.contentType(ctx), BodyReader.body(ctx), Set.of("code"));
@@ -127,7 +129,7 @@ final class GrantHandlers {
     }
 
     void deny(RoutingContext ctx) {
-        OriginCheck.require(ctx);
+        origins.require(ctx);
         Approver who = callers.ops(ctx);
         String id = id(ctx);
         JsonBody body = JsonBody.parse(Http.contentType(ctx), BodyReader.body(ctx), Set.of("reason"));

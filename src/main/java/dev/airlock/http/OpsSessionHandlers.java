@@ -25,6 +25,7 @@ final class OpsSessionHandlers {
     private final OpsAccounts accounts;
     private final OpsSessions sessions;
     private final Callers callers;
+    private final OriginCheck origins;
 
     /**
      * Argon2id costs about 0.1 s of CPU and 19 MiB per sign-in: it runs on this small shared pool, never on an event
@@ -36,7 +37,9 @@ final class OpsSessionHandlers {
 
     private final WorkerExecutor passphrasePool;
 
-    OpsSessionHandlers(OpsAccounts accounts, OpsSessions sessions, Callers callers, WorkerExecutor passphrasePool) {
+    OpsSessionHandlers(OpsAccounts accounts, OpsSessions sessions, Callers callers, WorkerExecutor passphrasePool,
+                       OriginCheck origins) {
+        this.origins = origins;
         this.passphrasePool = passphrasePool;
         this.accounts = accounts;
         this.sessions = sessions;
@@ -44,7 +47,7 @@ final class OpsSessionHandlers {
     }
 
     void signIn(RoutingContext ctx) {
-        OriginCheck.require(ctx);
+        origins.require(ctx);
         JsonBody body = JsonBody.parse(Http.contentType(ctx), BodyReader.body(ctx), FIELDS);
         String name = body.requireString("name", 64);
         String passphrase = body.requireString("passphrase", MAX_PASSPHRASE);
@@ -85,7 +88,7 @@ final class OpsSessionHandlers {
     }
 
     void signOut(RoutingContext ctx) {
-        OriginCheck.require(ctx);
+        origins.require(ctx);
         callers.ops(ctx);
         String token = Callers.bearer(ctx.request().getHeader("Authorization"));
         if (token == null) token = ctx.request().getCookie(Callers.COOKIE).getValue();
@@ -102,8 +105,9 @@ final class OpsSessionHandlers {
         return out;
     }
 
-    private static Cookie cookie(RoutingContext ctx, String value, long maxAgeSeconds) {
+    /** Secure when this hop is TLS or when the public origin is https (TLS ended by a proxy in front). */
+    private Cookie cookie(RoutingContext ctx, String value, long maxAgeSeconds) {
         return Cookie.cookie(Callers.COOKIE, value).setPath("/").setHttpOnly(true).setSameSite(CookieSameSite.STRICT)
-                .setSecure(ctx.request().isSSL()).setMaxAge(maxAgeSeconds);
+                .setSecure(ctx.request().isSSL() || origins.publicOriginIsHttps()).setMaxAge(maxAgeSeconds);
     }
 }

@@ -33,9 +33,12 @@ public final class Routes {
         router.post("/v1/check").handler(json).handler(new CheckHandler(airlock.check));
         Callers callers = new Callers(airlock.authenticator, airlock.verifier, airlock.store, airlock.policy,
                 airlock.sessions);
-        GrantHandlers grants = new GrantHandlers(airlock.grants, callers, airlock.refusals, airlock.config.clock());
+        OriginCheck origins = new OriginCheck(airlock.config.issuer());
+        GrantHandlers grants = new GrantHandlers(airlock.grants, callers, airlock.refusals, airlock.config.clock(),
+                origins);
         OpsSessionHandlers sessions = new OpsSessionHandlers(airlock.ops, airlock.sessions, callers,
-                vertx.createSharedWorkerExecutor(OpsSessionHandlers.PASSPHRASE_POOL, OpsSessionHandlers.PASSPHRASE_THREADS));
+                vertx.createSharedWorkerExecutor(OpsSessionHandlers.PASSPHRASE_POOL, OpsSessionHandlers.PASSPHRASE_THREADS),
+                origins);
         OpsPage page = new OpsPage();
         router.post("/v1/grants").handler(json).handler(grants::request);
         router.get("/v1/grants").handler(grants::list);

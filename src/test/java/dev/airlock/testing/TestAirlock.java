@@ -55,10 +55,16 @@ public final class TestAirlock implements AutoCloseable {
     }
 
     public static TestAirlock start(Path policy, Path dataDir, JWSAlgorithm alg) throws Exception {
+        return start(policy, dataDir, alg, null);
+    }
+
+    /** @param issuer the public URL ({@code serve --issuer}), as behind a TLS proxy; null for the loopback URL */
+    public static TestAirlock start(Path policy, Path dataDir, JWSAlgorithm alg, String issuer) throws Exception {
         int port = freePort();
         String base = "http://127.0.0.1:" + port;
         MutableClock clock = new MutableClock(Clock.systemUTC().instant());
-        Airlock airlock = Airlock.open(new AirlockConfig(dataDir, policy, base, alg, null, clock));
+        Airlock airlock = Airlock.open(new AirlockConfig(dataDir, policy, issuer != null ? issuer : base, alg, null,
+                clock));
         Vertx vertx = Vertx.vertx();
         AirlockServer server = AirlockServer.start(vertx, airlock, "127.0.0.1", port, 2)
                 .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
