@@ -104,7 +104,8 @@ public final class Airlock implements AutoCloseable {
         Path data = config.dataDir();
         SecretBox box = new SecretBox(MasterKey.load(data, config.masterKey(), random), random);
         KeyRing keys = KeyRing.open(data, box, config.algorithm(), config.clock(), random);
-        StateStore store = FileStateStore.open(data, config.clock(), AssertionLimits.DEFAULT);
+        StateStore store = FileStateStore.open(data, config.clock(), AssertionLimits.DEFAULT,
+                config.journalCompactBytes());
         AuditLog audit;
         try {
             audit = AuditLog.open(data.resolve("audit.log"), config.clock());

@@ -10,13 +10,26 @@ import java.time.Clock;
  * @param issuer    the {@code iss} of every token and the base of every URL Airlock tells clients about
  *                  (RFC 8414 §2: it must be the URL the metadata is served under)
  * @param masterKey base64 master key, or null to use {@code <data>/master.key}
+ * @param journalCompactBytes compact {@code state.journal} into {@code state.snapshot} once it passes this size
  */
 public record AirlockConfig(Path dataDir, Path policyDir, String issuer, JWSAlgorithm algorithm, String masterKey,
-                            Clock clock) {
+                            Clock clock, long journalCompactBytes) {
     public static final String DEFAULT_DATA = ".airlock";
+    public static final long DEFAULT_JOURNAL_COMPACT_BYTES = dev.airlock.store.embedded.FileStateStore.DEFAULT_COMPACT_ABOVE_BYTES;
+    public static final long MIN_JOURNAL_COMPACT_BYTES = 4096;
 
     public AirlockConfig {
         requireIssuerUrl(issuer);
+        if (journalCompactBytes < MIN_JOURNAL_COMPACT_BYTES) {
+            throw new IllegalArgumentException("--compact-journal-above must be at least " + MIN_JOURNAL_COMPACT_BYTES
+                    + " bytes, not " + journalCompactBytes);
+        }
+    }
+
+    /** With the journal compacted above {@value #DEFAULT_JOURNAL_COMPACT_BYTES} bytes. */
+    public AirlockConfig(Path dataDir, Path policyDir, String issuer, JWSAlgorithm algorithm, String masterKey,
+                         Clock clock) {
+        this(dataDir, policyDir, issuer, algorithm, masterKey, clock, DEFAULT_JOURNAL_COMPACT_BYTES);
     }
 
     /**

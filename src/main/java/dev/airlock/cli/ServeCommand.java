@@ -40,6 +40,11 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--instances", description = "event loops serving HTTP (default: number of cores)")
     Integer instances;
 
+    @Option(names = "--compact-journal-above", defaultValue = "" + AirlockConfig.DEFAULT_JOURNAL_COMPACT_BYTES, paramLabel = "BYTES",
+            description = "compact state.journal into state.snapshot each time it passes this size"
+                    + " (default: ${DEFAULT-VALUE}, at least 4096)")
+    long compactJournalAbove;
+
     @Mixin
     DataDirOptions dirs;
 
@@ -58,7 +63,7 @@ public final class ServeCommand implements Callable<Integer> {
         AirlockConfig config;
         try {
             config = new AirlockConfig(dirs.data, dirs.policy, iss, AirlockConfig.parseAlgorithm(alg),
-                    System.getenv(MasterKey.ENV), Clock.systemUTC());
+                    System.getenv(MasterKey.ENV), Clock.systemUTC(), compactJournalAbove);
         } catch (IllegalArgumentException e) {
             err.println(e.getMessage());
             return 2;

@@ -1,6 +1,7 @@
 package dev.airlock.app;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,7 +11,7 @@ import java.time.Clock;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The issuer (RFC 8414 §2) is checked when the configuration is made, so a bad {@code --issuer} stops the start. */
+/** Settings are checked when the configuration is made, so a bad {@code --issuer} or size stops the start. */
 class AirlockConfigTest {
     private static AirlockConfig with(String issuer) {
         return new AirlockConfig(Path.of("d"), Path.of("p"), issuer, JWSAlgorithm.EdDSA, null, Clock.systemUTC());
@@ -28,5 +29,16 @@ class AirlockConfigTest {
             assertTrue(e.getMessage().startsWith("--issuer"), e.getMessage());
         }
         assertThrows(NullPointerException.class, () -> with(null));
+    }
+
+    @Test
+    void journalCompactionSizeHasAFloorAndADefault() {
+        String issuer = "http://127.0.0.1:8080";
+        assertEquals(4L << 20, with(issuer).journalCompactBytes());
+        assertDoesNotThrow(() -> new AirlockConfig(Path.of("d"), Path.of("p"), issuer, JWSAlgorithm.EdDSA, null,
+                Clock.systemUTC(), 4096));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new AirlockConfig(
+                Path.of("d"), Path.of("p"), issuer, JWSAlgorithm.EdDSA, null, Clock.systemUTC(), 4095));
+        assertTrue(e.getMessage().startsWith("--compact-journal-above must be at least 4096"), e.getMessage());
     }
 }

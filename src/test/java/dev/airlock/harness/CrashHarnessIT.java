@@ -67,7 +67,9 @@ class CrashHarnessIT {
         Path policy = HarnessPolicy.SHIPPED;
         String secret = HarnessCli.agentAdd(logs, data, policy, "coding-agent");
         String basic = HarnessClient.basic("coding-agent", secret);
-        AirlockProcess server = AirlockProcess.server(data, policy, AirlockProcess.freePort(), logs);
+        // The smallest compaction size, so kills also land while state.snapshot is being written and committed.
+        AirlockProcess server = AirlockProcess.server(data, policy, AirlockProcess.freePort(), logs,
+                "--compact-journal-above", "4096");
         servers.add(server);
         server.start();
         List<HarnessCli.Ops> accounts = new ArrayList<>();
@@ -168,7 +170,8 @@ class CrashHarnessIT {
                 .append("`)").append(sabotage.isEmpty() ? "" : " **with sabotage " + sabotage + " (self-test)**")
                 .append("\n");
         b.append("- Machine: ").append(HarnessMode.machine()).append("\n");
-        b.append("- Server: the shipped jar as its own process (`serve --instances 2`, `-Xmx256m`), example policy;"
+        b.append("- Server: the shipped jar as its own process (`serve --instances 2"
+                + " --compact-journal-above 4096`, `-Xmx256m`), example policy;"
                 + " load from the test JVM over loopback (2 minting/revoking workers, 1 grant worker, 1 CLI freeze"
                 + " worker on the same data directory)\n");
         b.append("- Kills: ").append(killed).append(" of ").append(kills).append(" planned, in ").append(took.toSeconds())

@@ -64,10 +64,27 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
         }
     }
 
-    /** Runs under the lock before a compaction truncates the file; it must make the file's content redundant. */
-    @FunctionalInterface
+    /**
+     * What a compaction saves before the file is truncated, in three steps so that appends wait only for the first
+     * and the last, which are short: {@link #capture} and {@link #commit} run under the lock on the writer thread,
+     * {@link #write} (the bulk of the I/O) on the caller's thread while appends go on.
+     */
     public interface Checkpoint {
-        void save() throws IOException;
+        /** Under the lock, just after a catch-up: take in memory what the file's content amounts to. */
+        void capture() throws IOException;
+
+        /** Without the lock, appends continuing: write what {@link #capture} took durably, aside from the file. */
+        void write() throws IOException;
+
+        /**
+         * Under the lock: add {@code since}, the complete lines appended after the capture (by any process, in file
+         * order), to what {@link #write} wrote, and put the result in place durably. Once this returns the file's
+         * whole content must be redundant: it is truncated.
+         */
+        void commit(Unseen since) throws IOException;
+
+        /** The compaction stopped before {@link #commit} returned: remove what {@link #write} left aside. */
+        void abandon();
     }
 
     static final int MAX_BATCH_LINES = 4096;
@@ -79,12 +96,14 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
     private final Owner<T> owner;
     private final FileChannel data;
     private final FileMutex mutex;
+    private FileMutex compactions; // guarded by this; opened by the first compaction
     private final LinkedBlockingQueue<Request<T>> queue = new LinkedBlockingQueue<>();
     private final List<String> recoveryNotes = new CopyOnWriteArrayList<>();
     private final Thread writer;
     private volatile long knownSize;
     private byte[] knownHead = new byte[0];
     private volatile boolean stale;
+    private long generation; // writer thread only: +1 whenever the file is found or made rewritten
     private boolean closed; // guarded by this
 
     private AppendOnlyFile(Path file, Owner<T> owner) throws IOException {
@@ -144,19 +163,54 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
         onWriter(() -> mutex.run(() -> syncUnderLock(false)));
     }
 
-    /** Under the lock: catch up, save the checkpoint, then truncate the file to empty (plus the owner's header). */
+    /**
+     * Saves the checkpoint, then truncates the file to empty (plus the owner's header). One compaction at a time
+     * across processes (an OS lock on {@code <name>.compact.lock}); the file's lock is held only while the checkpoint
+     * is captured and while it is committed, not while it is written, so appends are not stalled by a large one.
+     *
+     * <p>Crash safety is the checkpoint's: until {@link Checkpoint#commit} puts it in place the file holds
+     * everything; after, the file's lines are redundant with it (and replaying them on top must be harmless).
+     * If another process rewrote the file meanwhile (a compaction that did not take our lock), this one gives up.
+     */
     public void compact(Checkpoint checkpoint) throws IOException {
-        onWriter(() -> mutex.run(() -> {
-            syncUnderLock(false);
-            checkpoint.save();
-            // Truncate, never delete or replace: other processes keep the file open and must see our writes.
-            data.truncate(0);
-            data.force(true);
-            knownSize = 0;
-            knownHead = new byte[0];
-            writeHeaderIfEmpty();
-            refreshHead();
-        }));
+        compactionMutex().run(() -> {
+            boolean[] committed = {false};
+            try {
+                long[] captured = new long[2]; // size, generation
+                onWriter(() -> mutex.run(() -> {
+                    syncUnderLock(false);
+                    checkpoint.capture();
+                    captured[0] = knownSize;
+                    captured[1] = generation;
+                }));
+                checkpoint.write();
+                onWriter(() -> mutex.run(() -> {
+                    syncUnderLock(false);
+                    if (generation != captured[1] || knownSize < captured[0]) {
+                        throw new IOException(file.getFileName() + " was rewritten by another process during "
+                                + "compaction; compaction abandoned");
+                    }
+                    checkpoint.commit(new Unseen(data, captured[0], knownSize, false));
+                    committed[0] = true;
+                    // Truncate, never delete or replace: other processes keep the file open and must see our writes.
+                    data.truncate(0);
+                    data.force(true);
+                    generation++;
+                    knownSize = 0;
+                    knownHead = new byte[0];
+                    writeHeaderIfEmpty();
+                    refreshHead();
+                }));
+            } finally {
+                if (!committed[0]) checkpoint.abandon();
+            }
+        });
+    }
+
+    private synchronized FileMutex compactionMutex() throws IOException {
+        if (closed) throw new IllegalStateException(file.getFileName() + " is closed");
+        if (compactions == null) compactions = new FileMutex(file.resolveSibling(file.getFileName() + ".compact"));
+        return compactions;
     }
 
     /** Bytes of the file as of this instance's last write or catch-up. */
@@ -198,6 +252,9 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
 
     private void closeChannels() {
         mutex.close();
+        synchronized (this) {
+            if (compactions != null) compactions.close();
+        }
         try {
             data.close();
         } catch (IOException ignored) {
@@ -349,7 +406,10 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
             long from = fromStart ? 0 : knownSize;
             owner.catchUp(new Unseen(data, from, size, fromStart));
             knownSize = size;
-            if (fromStart) knownHead = new byte[0];
+            if (fromStart) {
+                knownHead = new byte[0];
+                generation++;
+            }
             stale = false;
         }
         writeHeaderIfEmpty();

@@ -47,7 +47,7 @@ public final class FileStateStore implements StateStore {
 
     static final String JOURNAL = "state.journal";
     static final String SNAPSHOT = "state.snapshot";
-    static final long DEFAULT_COMPACT_ABOVE_BYTES = 4L << 20;
+    public static final long DEFAULT_COMPACT_ABOVE_BYTES = 4L << 20;
     private static final Duration PURGE_EVERY = Duration.ofMinutes(1);
 
     private final Path dir;
@@ -56,6 +56,7 @@ public final class FileStateStore implements StateStore {
     private final StateMemory memory;
     private final AppendOnlyFile<StateOp> journal;
     private volatile Instant nextPurge = Instant.MIN;
+    private volatile Runnable snapshotWritten = () -> {};
 
     private FileStateStore(Path dir, Clock clock, long compactAboveBytes, AssertionLimits assertionLimits)
             throws IOException {
@@ -83,6 +84,12 @@ public final class FileStateStore implements StateStore {
 
     public static FileStateStore open(Path dataDir, Clock clock, AssertionLimits assertionLimits) throws IOException {
         return new FileStateStore(dataDir, clock, DEFAULT_COMPACT_ABOVE_BYTES, assertionLimits);
+    }
+
+    /** Compacts the journal each time it passes {@code compactAboveBytes} (at open and on {@link #refresh}). */
+    public static FileStateStore open(Path dataDir, Clock clock, AssertionLimits assertionLimits,
+                                      long compactAboveBytes) throws IOException {
+        return new FileStateStore(dataDir, clock, compactAboveBytes, assertionLimits);
     }
 
     static FileStateStore open(Path dataDir, Clock clock, long compactAboveBytes) throws IOException {
@@ -209,6 +216,11 @@ public final class FileStateStore implements StateStore {
         journal.close();
     }
 
+    /** Tests: runs after a compaction's snapshot is written and before it is committed (the journal is unlocked). */
+    void onSnapshotWritten(Runnable hook) {
+        snapshotWritten = Objects.requireNonNull(hook);
+    }
+
     private void purgeIfDue() {
         Instant now = clock.instant();
         if (now.isBefore(nextPurge)) return;
@@ -217,26 +229,96 @@ public final class FileStateStore implements StateStore {
     }
 
     /**
-     * Under the journal lock: snapshot to a temp file, fsync, atomic rename, then truncate the journal. A crash
-     * after the rename but before the truncate leaves a journal whose every line is already in the snapshot;
-     * replaying it on top is harmless because each op sets a key to a value (idempotent, last writer wins).
+     * Writes {@code state.snapshot} (every live key as of now) and empties the journal, stalling appends only for
+     * the capture and the commit: see {@link Snapshot}.
      */
     private void compact() throws IOException {
-        journal.compact(() -> {
-            StringBuilder text = new StringBuilder(new StateOp.Header("snapshot", UUID.randomUUID().toString())
-                    .toJson()).append('\n');
-            for (StateOp op : memory.liveOps(clock.instant().getEpochSecond())) text.append(op.toJson()).append('\n');
-            Path tmp = dir.resolve(SNAPSHOT + ".tmp");
-            Files.deleteIfExists(tmp);
+        journal.compact(new Snapshot());
+    }
+
+    /**
+     * One compaction's snapshot. Capture (journal lock held): copy the live state out of memory. Write (lock
+     * released, appends go on): {@code state.snapshot.tmp}, fsync'd. Commit (lock held): append the journal lines
+     * written since the capture, fsync, rename over {@code state.snapshot}, fsync the directory; the journal is then
+     * truncated. A crash before the rename leaves the old snapshot and the whole journal; a crash after it and
+     * before the truncate leaves a journal whose every line is already in the snapshot, and replaying it on top is
+     * harmless because each op sets a key to a value (idempotent, last writer wins; versions only move forward).
+     */
+    private final class Snapshot implements AppendOnlyFile.Checkpoint {
+        private final Path tmp = dir.resolve(SNAPSHOT + ".tmp");
+        private List<StateOp> live;
+
+        @Override
+        public void capture() {
+            live = memory.liveOps(clock.instant().getEpochSecond());
+        }
+
+        @Override
+        public void write() throws IOException {
+            Files.deleteIfExists(tmp); // left by a compaction that crashed; only one compacts at a time
             try (FileChannel out = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                     PrivateFiles.ownerOnly(false))) {
-                ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
-                while (bytes.hasRemaining()) out.write(bytes);
+                LineWriter lines = new LineWriter(out);
+                lines.write(new StateOp.Header("snapshot", UUID.randomUUID().toString()).toJson());
+                for (StateOp op : live) lines.write(op.toJson());
+                live = null;
+                lines.flush();
+                out.force(true);
+            }
+            snapshotWritten.run();
+        }
+
+        @Override
+        public void commit(Unseen since) throws IOException {
+            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+                LineWriter lines = new LineWriter(out);
+                since.forEachLine(line -> lines.write(line.text()));
+                lines.flush();
                 out.force(true);
             }
             Files.move(tmp, dir.resolve(SNAPSHOT), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             PrivateFiles.fsyncDirectory(dir);
-        });
+        }
+
+        @Override
+        public void abandon() {
+            live = null;
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // the next compaction deletes it first
+            }
+        }
+    }
+
+    /** Lines to a channel through a 64 KiB buffer, so a large snapshot is never one string in memory. */
+    private static final class LineWriter {
+        private final FileChannel out;
+        private final ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+
+        LineWriter(FileChannel out) {
+            this.out = out;
+        }
+
+        void write(String line) throws IOException {
+            byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
+            if (bytes.length > buffer.remaining()) flush();
+            if (bytes.length > buffer.capacity()) {
+                drain(ByteBuffer.wrap(bytes));
+            } else {
+                buffer.put(bytes);
+            }
+        }
+
+        void flush() throws IOException {
+            buffer.flip();
+            drain(buffer);
+            buffer.clear();
+        }
+
+        private void drain(ByteBuffer bytes) throws IOException {
+            while (bytes.hasRemaining()) out.write(bytes);
+        }
     }
 
     /** Applies the journal to memory, in file order, under its lock. */

@@ -162,7 +162,12 @@ class AppendOnlyFileTest {
             a.append("x").get(5, TimeUnit.SECONDS);
             List<String> checkpointed = new ArrayList<>();
             compactor.header = "{\"gen\":2}";
-            a.compact(() -> checkpointed.add(Files.readString(file)));
+            a.compact(new Copying(file) {
+                @Override
+                public void capture() throws IOException {
+                    checkpointed.add(Files.readString(file));
+                }
+            });
             assertEquals(List.of("{\"gen\":1}\nx\n"), checkpointed);
             assertEquals("{\"gen\":2}\n", Files.readString(file));
 
@@ -171,6 +176,109 @@ class AppendOnlyFileTest {
             b.catchUp();
             assertEquals(List.of(true, true), other.fromStart);
             assertEquals(List.of("{\"gen\":1}", "{\"gen\":2}", "y"), other.caughtUp);
+        }
+    }
+
+    /** A checkpoint that records each step; {@code whileWriting} runs in {@link #write}, with the file unlocked. */
+    static class Copying implements AppendOnlyFile.Checkpoint {
+        final Path file;
+        final List<String> steps = new CopyOnWriteArrayList<>();
+        final List<String> since = new CopyOnWriteArrayList<>();
+        String captured;
+        IoStep whileWriting = () -> {};
+
+        interface IoStep {
+            void run() throws IOException;
+        }
+
+        Copying(Path file) {
+            this.file = file;
+        }
+
+        @Override
+        public void capture() throws IOException {
+            steps.add("capture");
+            captured = Files.readString(file);
+        }
+
+        @Override
+        public void write() throws IOException {
+            steps.add("write");
+            whileWriting.run();
+        }
+
+        @Override
+        public void commit(Unseen unseen) throws IOException {
+            steps.add("commit");
+            unseen.forEachLine(line -> since.add(line.text()));
+        }
+
+        @Override
+        public void abandon() {
+            steps.add("abandon");
+        }
+    }
+
+    @Test
+    void appendsGoOnWhileACompactionWritesItsCheckpointAndReachItsCommit() throws Exception {
+        Path file = dir.resolve("journal.jsonl");
+        Recording owner = new Recording();
+        owner.header = "{\"gen\":1}";
+        try (AppendOnlyFile<String> a = AppendOnlyFile.open(file, owner)) {
+            a.append("before").get(5, TimeUnit.SECONDS);
+            Copying checkpoint = new Copying(file);
+            checkpoint.whileWriting = () -> {
+                try {
+                    a.append("during-1").get(30, TimeUnit.SECONDS);
+                    a.append("during-2").get(30, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new AssertionError("an append waited for the checkpoint's write", e);
+                }
+            };
+            owner.header = "{\"gen\":2}";
+            a.compact(checkpoint);
+
+            assertEquals(List.of("capture", "write", "commit"), checkpoint.steps);
+            assertEquals("{\"gen\":1}\nbefore\n", checkpoint.captured);
+            assertEquals(List.of("during-1", "during-2"), checkpoint.since);
+            assertEquals("{\"gen\":2}\n", Files.readString(file));
+            a.append("after").get(5, TimeUnit.SECONDS);
+            assertEquals("{\"gen\":2}\nafter\n", Files.readString(file));
+        }
+    }
+
+    @Test
+    void aCheckpointThatFailsToWriteIsAbandonedAndTheFileKeepsEverything() throws Exception {
+        Path file = dir.resolve("journal.jsonl");
+        try (AppendOnlyFile<String> a = AppendOnlyFile.open(file, new Recording())) {
+            a.append("kept").get(5, TimeUnit.SECONDS);
+            Copying checkpoint = new Copying(file);
+            checkpoint.whileWriting = () -> {
+                throw new IOException("disk full");
+            };
+            IOException e = assertThrows(IOException.class, () -> a.compact(checkpoint));
+            assertEquals("disk full", e.getMessage());
+            assertEquals(List.of("capture", "write", "abandon"), checkpoint.steps);
+            a.append("still").get(5, TimeUnit.SECONDS);
+            assertEquals("kept\nstill\n", Files.readString(file));
+        }
+    }
+
+    @Test
+    void aFileRewrittenDuringTheWriteIsNotTruncatedByTheCompaction() throws Exception {
+        Path file = dir.resolve("journal.jsonl");
+        Recording owner = new Recording();
+        owner.header = "{\"gen\":1}";
+        try (AppendOnlyFile<String> a = AppendOnlyFile.open(file, owner)) {
+            a.append("x").get(5, TimeUnit.SECONDS);
+            Copying checkpoint = new Copying(file);
+            // As a compaction by a process that did not take the compaction lock would leave it.
+            checkpoint.whileWriting = () -> Files.writeString(file, "{\"gen\":\"other\"}\nz\n");
+            IOException e = assertThrows(IOException.class, () -> a.compact(checkpoint));
+            assertTrue(e.getMessage().contains("rewritten by another process"), e.getMessage());
+            assertEquals(List.of("capture", "write", "abandon"), checkpoint.steps);
+            assertEquals("{\"gen\":\"other\"}\nz\n", Files.readString(file));
+            assertEquals(List.of(true, true), owner.fromStart, "shown the rewritten file from its start");
         }
     }
 

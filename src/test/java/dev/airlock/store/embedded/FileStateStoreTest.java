@@ -103,6 +103,51 @@ class FileStateStoreTest extends StateStoreContract {
     }
 
     @Test
+    void writesMadeWhileACompactionWritesItsSnapshotAreDurableAndInTheSnapshot() throws Exception {
+        store.close();
+        FileStateStore compacting = openCompactingAlways();
+        writeSomeState(compacting);
+        List<String> during = new ArrayList<>();
+        compacting.onSnapshotWritten(() -> {
+            try {
+                // The journal is not locked now: these appends must complete before the compaction does.
+                compacting.revoke("during-compaction", inAnHour).get(30, java.util.concurrent.TimeUnit.SECONDS);
+                compacting.putAgentSecretHash("deploy-bot", "f".repeat(64))
+                        .get(30, java.util.concurrent.TimeUnit.SECONDS);
+                during.add("done");
+            } catch (Exception e) {
+                throw new AssertionError("an append waited for the snapshot write", e);
+            }
+        });
+        compacting.refresh();
+        assertEquals(List.of("done"), during);
+        assertEquals(1, journalLines().size(), "compacted to its header, after the appends made during it");
+        String snapshot = Files.readString(dir.resolve(FileStateStore.SNAPSHOT));
+        assertTrue(snapshot.contains("during-compaction") && snapshot.contains("deploy-bot"), snapshot);
+        assertFalse(Files.exists(dir.resolve(FileStateStore.SNAPSHOT + ".tmp")));
+        compacting.close();
+
+        StateStore reopened = track(open(dir, clock));
+        assertLiveState(reopened);
+        assertTrue(reopened.isRevoked("during-compaction"));
+        assertEquals(Optional.of("f".repeat(64)), reopened.agentSecretHash("deploy-bot"));
+    }
+
+    @Test
+    void aSnapshotLeftHalfWrittenByACrashedCompactionIsIgnoredAndReplaced() throws Exception {
+        writeSomeState(store);
+        store.close();
+        Files.writeString(dir.resolve(FileStateStore.SNAPSHOT + ".tmp"), "{\"op\":\"revoke\",\"jti\":\"half");
+
+        StateStore reopened = track(open(dir, clock));
+        assertLiveState(reopened);
+        reopened.close();
+        openCompactingAlways().close();
+        assertFalse(Files.exists(dir.resolve(FileStateStore.SNAPSHOT + ".tmp")));
+        assertLiveState(track(open(dir, clock)));
+    }
+
+    @Test
     void aTornLastJournalLineIsIgnoredAndRemoved() throws Exception {
         await(store.revoke("whole", inAnHour));
         store.close();
