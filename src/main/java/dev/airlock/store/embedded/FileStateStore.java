@@ -29,6 +29,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
 /**
@@ -57,6 +58,7 @@ public final class FileStateStore implements StateStore {
     private final AppendOnlyFile<StateOp> journal;
     private volatile Instant nextPurge = Instant.MIN;
     private volatile Runnable snapshotWritten = () -> {};
+    private final AtomicBoolean compacting = new AtomicBoolean();
 
     private FileStateStore(Path dir, Clock clock, long compactAboveBytes, AssertionLimits assertionLimits)
             throws IOException {
@@ -67,7 +69,7 @@ public final class FileStateStore implements StateStore {
         this.journal = AppendOnlyFile.open(dir.resolve(JOURNAL), new Journal());
         try {
             purgeIfDue();
-            if (journal.size() > compactAboveBytes) compact();
+            compactIfLarge();
         } catch (IOException | RuntimeException e) {
             journal.close();
             throw e;
@@ -200,7 +202,7 @@ public final class FileStateStore implements StateStore {
         try {
             journal.catchUp();
             purgeIfDue();
-            if (journal.size() > compactAboveBytes) compact();
+            compactIfLarge();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -229,11 +231,18 @@ public final class FileStateStore implements StateStore {
     }
 
     /**
-     * Writes {@code state.snapshot} (every live key as of now) and empties the journal, stalling appends only for
-     * the capture and the commit: see {@link Snapshot}.
+     * Past the size limit, writes {@code state.snapshot} (every live key as of now) and empties the journal,
+     * stalling appends only for the capture and the commit: see {@link Snapshot}.
      */
-    private void compact() throws IOException {
-        journal.compact(new Snapshot());
+    private void compactIfLarge() throws IOException {
+        // Refreshes run every 250 ms on any worker thread; one that finds a compaction running must not queue
+        // another behind it (which would then rewrite the snapshot of a journal just emptied).
+        if (journal.size() <= compactAboveBytes || !compacting.compareAndSet(false, true)) return;
+        try {
+            journal.compact(new Snapshot());
+        } finally {
+            compacting.set(false);
+        }
     }
 
     /**

@@ -134,6 +134,23 @@ class FileStateStoreTest extends StateStoreContract {
     }
 
     @Test
+    void aRefreshDuringACompactionDoesNotStartAnother() throws Exception {
+        store.close();
+        FileStateStore compacting = openCompactingAlways();
+        writeSomeState(compacting);
+        List<String> snapshotsWritten = new ArrayList<>();
+        compacting.onSnapshotWritten(() -> {
+            snapshotsWritten.add("written");
+            compacting.refresh(); // as the next 250 ms tick would, while this compaction is still running
+        });
+        compacting.refresh();
+        assertEquals(List.of("written"), snapshotsWritten);
+        assertEquals(1, journalLines().size());
+        compacting.close();
+        assertLiveState(track(open(dir, clock)));
+    }
+
+    @Test
     void aSnapshotLeftHalfWrittenByACrashedCompactionIsIgnoredAndReplaced() throws Exception {
         writeSomeState(store);
         store.close();
