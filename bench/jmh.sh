@@ -11,18 +11,21 @@ BUILD=${BENCH_BUILD:-$ROOT/bench/work/build}
 DATE=$(date -u +%Y-%m-%d)
 OUT=${BENCH_OUT:-$ROOT/bench/results/$DATE-jmh.md}
 mkdir -p "$BUILD" "$(dirname "$OUT")"
+# Before anything runs or is written: the load is other processes', not our build's, and the tree is the one measured
+# (the report below is itself a tracked file, and truncating it would make any tree look changed).
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" status --porcelain 2>/dev/null | grep -q . && echo ' (with uncommitted changes)')"
 (cd "$ROOT" && timeout 900 mvn -o -q -DskipTests -Dairlock.build="$BUILD" package)
 timeout 600 mvn -o -q -f "$ROOT/bench/pom.xml" -Dairlock.jar="$BUILD/airlock.jar" -Dbench.build="$BUILD/bench" package
 CP=$BUILD/bench/benchmarks.jar:$BUILD/airlock.jar
 if [[ " $* " == *" -l "* || " $* " == *" -h "* ]]; then exec java -cp "$CP" org.openjdk.jmh.Main "$@"; fi
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 LOG=$BUILD/jmh-$DATE.txt
 timeout 7200 java -cp "$CP" org.openjdk.jmh.Main "$@" | tee "$LOG"
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 {
   echo "# JMH microbenchmarks, $DATE"
   echo
-  echo "- Command: \`bench/jmh.sh${*:+ $*}\` (JMH 1.37), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" status --porcelain 2>/dev/null | grep -q . && echo ' (with uncommitted changes)'), $(date -u '+%Y-%m-%d %H:%M UTC')."
+  echo "- Command: \`bench/jmh.sh${*:+ $*}\` (JMH 1.37), commit $COMMIT, $(date -u '+%Y-%m-%d %H:%M UTC')."
   echo "- Machine: $(nproc) cores ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '/^MemTotal/ { printf "%.1f GiB memory", $2 / 1048576 }' /proc/meminfo); $(java -version 2>&1 | head -1)."
   echo "- Load average (1, 5, 15 min) before: $LOAD_BEFORE; after: $LOAD_AFTER$(awk -v l="${LOAD_BEFORE%% *}" -v c="$(nproc)" 'BEGIN { if (l >= 0.25 * c) printf "; **other load was present**, expect wide errors" }')."
   echo "- One thread unless the command says otherwise: ops/s is per core. What each benchmark measures: bench/README.md."
