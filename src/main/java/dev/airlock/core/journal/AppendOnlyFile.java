@@ -252,9 +252,13 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
 
     private void closeChannels() {
         mutex.close();
+        FileMutex compacting;
         synchronized (this) {
-            if (compactions != null) compactions.close();
+            compacting = compactions;
         }
+        // Outside the monitor: this waits for a compaction that holds the mutex, and that compaction needs the
+        // monitor to queue its last step (which then fails: the file is closed), so holding it here would deadlock.
+        if (compacting != null) compacting.close();
         try {
             data.close();
         } catch (IOException ignored) {

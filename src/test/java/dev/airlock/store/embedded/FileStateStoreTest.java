@@ -3,6 +3,7 @@ package dev.airlock.store.embedded;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.airlock.core.grant.Approval;
@@ -147,6 +148,33 @@ class FileStateStoreTest extends StateStoreContract {
         assertEquals(List.of("written"), snapshotsWritten);
         assertEquals(1, journalLines().size());
         compacting.close();
+        assertLiveState(track(open(dir, clock)));
+    }
+
+    @Test
+    void closingDuringACompactionAbandonsItAndLosesNothing() throws Exception {
+        store.close();
+        FileStateStore compacting = openCompactingAlways();
+        writeSomeState(compacting);
+        Thread[] closer = new Thread[1];
+        compacting.onSnapshotWritten(() -> {
+            // A shutdown arrives while the snapshot is being written: close() must wait for the compaction's mutex,
+            // and the compaction's last step must still be able to find out that the file is closed.
+            closer[0] = new Thread(compacting::close, "closer");
+            closer[0].start();
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (closer[0].getState() != Thread.State.WAITING
+                    || !java.util.Arrays.toString(closer[0].getStackTrace()).contains("FileMutex.close")) {
+                if (System.nanoTime() > deadline) throw new AssertionError("close() never reached the compaction lock");
+                Thread.onSpinWait();
+            }
+        });
+        IllegalStateException e = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                () -> assertThrows(IllegalStateException.class, compacting::refresh), "deadlocked with close()");
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        closer[0].join(30_000);
+        assertFalse(closer[0].isAlive(), "close() did not return");
+        assertFalse(Files.exists(dir.resolve(FileStateStore.SNAPSHOT + ".tmp")));
         assertLiveState(track(open(dir, clock)));
     }
 
