@@ -1,6 +1,7 @@
 package dev.airlock.app;
 
 import com.nimbusds.jose.JWSAlgorithm;
+import dev.airlock.store.embedded.FileStateStore;
 import java.nio.file.Path;
 import java.time.Clock;
 
@@ -15,7 +16,7 @@ import java.time.Clock;
 public record AirlockConfig(Path dataDir, Path policyDir, String issuer, JWSAlgorithm algorithm, String masterKey,
                             Clock clock, long journalCompactBytes) {
     public static final String DEFAULT_DATA = ".airlock";
-    public static final long DEFAULT_JOURNAL_COMPACT_BYTES = dev.airlock.store.embedded.FileStateStore.DEFAULT_COMPACT_ABOVE_BYTES;
+    public static final long DEFAULT_JOURNAL_COMPACT_BYTES = FileStateStore.DEFAULT_COMPACT_ABOVE_BYTES;
     public static final long MIN_JOURNAL_COMPACT_BYTES = 4096;
 
     public AirlockConfig {
