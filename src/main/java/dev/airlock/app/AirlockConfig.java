@@ -2,8 +2,11 @@ package dev.airlock.app;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import dev.airlock.store.embedded.FileStateStore;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Objects;
 
 /**
  * Typed settings for one Airlock instance.
@@ -39,10 +42,10 @@ public record AirlockConfig(Path dataDir, Path policyDir, String issuer, JWSAlgo
      * ops page's origin check derive from it, so a malformed one is refused at start, not discovered by clients.
      */
     static void requireIssuerUrl(String issuer) {
-        java.net.URI u;
+        URI u;
         try {
-            u = new java.net.URI(java.util.Objects.requireNonNull(issuer, "issuer"));
-        } catch (java.net.URISyntaxException e) {
+            u = new URI(Objects.requireNonNull(issuer, "issuer"));
+        } catch (URISyntaxException e) {
             throw new IllegalArgumentException("--issuer is not a URL: " + e.getMessage());
         }
         String scheme = u.getScheme();

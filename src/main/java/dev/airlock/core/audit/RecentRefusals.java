@@ -33,7 +33,7 @@ public final class RecentRefusals implements AuditSink {
     @Override
     public CompletableFuture<Void> append(AuditEvent e) {
         CompletableFuture<Void> written = delegate.append(e);
-        Refusal r = refusal(e, clock);
+        Refusal r = refusal(e);
         if (r != null) {
             String agent = (String) (e.fields().containsKey("client_id") ? e.fields().get("client_id") : e.fields().get("agent"));
             if (agent != null && (byAgent.size() < MAX_AGENTS || byAgent.containsKey(agent))) {
@@ -57,24 +57,27 @@ public final class RecentRefusals implements AuditSink {
     }
 
     /** The refusal {@code e} records, or null; the time is formatted only for a refusal (most events are not). */
-    private static Refusal refusal(AuditEvent e, java.time.Clock clock) {
+    private Refusal refusal(AuditEvent e) {
         Map<String, Object> f = e.fields();
-        java.util.function.Supplier<String> at = () -> clock.instant().toString();
         return switch (e.type()) {
-            case "token.refused" -> new Refusal(at.get(), "token", str(f.get("env")), str(f.get("scope")), str(f.get("reason")));
+            case "token.refused" -> new Refusal(now(), "token", str(f.get("env")), str(f.get("scope")), str(f.get("reason")));
             case "check" -> Boolean.FALSE.equals(f.get("allowed"))
-                    ? new Refusal(at.get(), "check", str(f.get("env")), str(f.get("action")) + " " + str(f.get("resource")),
+                    ? new Refusal(now(), "check", str(f.get("env")), str(f.get("action")) + " " + str(f.get("resource")),
                     str(f.get("reason")))
                     : null;
             case "proxy" -> Boolean.FALSE.equals(f.get("allowed"))
-                    ? new Refusal(at.get(), "proxy", str(f.get("env")), str(f.get("provider")) + " "
+                    ? new Refusal(now(), "proxy", str(f.get("env")), str(f.get("provider")) + " "
                     + str(f.containsKey("refused_operation") ? f.get("refused_operation") : f.get("operations"))
                     + (f.containsKey("resources") ? " " + str(f.get("resources")) : ""), str(f.get("reason")))
                     : null;
-            case "grant.request_refused" -> new Refusal(at.get(), "grant", str(f.get("env")),
+            case "grant.request_refused" -> new Refusal(now(), "grant", str(f.get("env")),
                     str(f.get("scopes")) + " " + str(f.get("resources")), str(f.get("reason")));
             default -> null;
         };
+    }
+
+    private String now() {
+        return clock.instant().toString();
     }
 
     private static String str(Object o) {

@@ -193,7 +193,7 @@ final class EnvironmentsSection {
         List<Integer> globsSoFar = new ArrayList<>();
         for (int j = 0; j < patterns.size(); j++) {
             String b = patterns.get(j);
-            boolean glob = b.indexOf('*') >= 0;
+            boolean glob = Glob.isGlob(b);
             List<Integer> candidates;
             if (glob) {
                 candidates = java.util.stream.IntStream.range(0, j).boxed().toList();

@@ -7,10 +7,15 @@ package dev.airlock.core.policy;
 public final class Glob {
     private Glob() {}
 
+    /** Whether {@code pattern} has a star; without one it matches only itself. */
+    public static boolean isGlob(String pattern) {
+        return pattern.indexOf('*') >= 0;
+    }
+
     public static boolean matches(String pattern, String text) {
         // Most resources are exact ids, and every check compares an id against a whole environment's list of them:
         // without a star, equality is the whole test (and String.equals is an intrinsic that rejects on length).
-        if (pattern.indexOf('*') < 0) return pattern.equals(text);
+        if (!isGlob(pattern)) return pattern.equals(text);
         // Iterative wildcard matching with single backtrack point: O(n*m) worst case, no recursion.
         int p = 0, t = 0, star = -1, mark = 0;
         while (t < text.length()) {
@@ -33,10 +38,10 @@ public final class Glob {
 
     /** True if some id matches both globs: then two environments would claim the same resource. */
     public static boolean intersects(String a, String b) {
-        // The loader compares every pair of resources across environments (a million pairs for a thousand
-        // resources), so the common cases are answered without the quadratic search below.
-        boolean globA = a.indexOf('*') >= 0;
-        boolean globB = b.indexOf('*') >= 0;
+        // Lint and the loader ask this for many pairs of resources, so the common cases are answered without the
+        // quadratic search below.
+        boolean globA = isGlob(a);
+        boolean globB = isGlob(b);
         if (!globA && !globB) return a.equals(b);
         if (!globA) return matches(b, a);
         if (!globB) return matches(a, b);

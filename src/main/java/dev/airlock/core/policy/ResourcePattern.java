@@ -13,7 +13,7 @@ public record ResourcePattern(String pattern, String type) {
     }
 
     public boolean isGlob() {
-        return pattern.indexOf('*') >= 0;
+        return Glob.isGlob(pattern);
     }
 
     public boolean matches(String resourceId) {
