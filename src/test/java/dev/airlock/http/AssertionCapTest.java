@@ -9,6 +9,7 @@ import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.gen.OctetKeyPairGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.airlock.core.store.AssertionLimits;
+import dev.airlock.core.store.Retention;
 import dev.airlock.testing.TestAirlock;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The token endpoint when an agent has as many unexpired assertions recorded as the shipped cap allows
+ * The token endpoint when an agent has as many assertion ids remembered as the shipped cap allows
  * ({@link AssertionLimits#DEFAULT}): refused with 429 {@code slow_down} and Retry-After, never accepted unrecorded,
  * never counted as a failed attempt, and only for that agent. The example policy plus a second key-authenticated
  * agent, release-bot.
@@ -68,6 +69,8 @@ class AssertionCapTest {
                 """.formatted(releaseBot.getX()), StandardOpenOption.APPEND);
         airlock = TestAirlock.start(policy, Files.createTempDirectory("airlock-test"), com.nimbusds.jose.JWSAlgorithm.EdDSA);
         deployBot = ClientAuthenticationTest.deployBotKey();
+        // Past the server's first 20 minutes, in which its store forgets nothing (Retention).
+        airlock.clock.advance(Retention.LONGEST_LIFETIME.plus(Retention.TOLERATED_STEP).plusMinutes(1));
         fillDeployBotToItsCap();
     }
 
@@ -76,14 +79,14 @@ class AssertionCapTest {
         airlock.close();
     }
 
-    /** As if deploy-bot had just used CAP assertions: "used-0" expires first, in 30 s, the others in 5 minutes. */
+    /** As if deploy-bot had just used CAP assertions: "used-0" expires first, in 30 s, the others in 10 minutes. */
     private void fillDeployBotToItsCap() throws Exception {
         Instant now = airlock.clock.instant();
         firstExpiry = now.plusSeconds(30);
         List<CompletableFuture<Boolean>> writes = new ArrayList<>();
         for (int i = 0; i < CAP; i++) {
             writes.add(airlock.airlock.store.recordAssertion("deploy-bot", "used-" + i,
-                    i == 0 ? firstExpiry : now.plus(Duration.ofMinutes(5))));
+                    i == 0 ? firstExpiry : now.plus(Duration.ofMinutes(10))));
         }
         for (CompletableFuture<Boolean> w : writes) assertTrue(w.get(60, TimeUnit.SECONDS));
     }
@@ -104,33 +107,34 @@ class AssertionCapTest {
         JsonNode body = r.json();
         assertEquals("slow_down", body.path("error").asText(), r.body());
         assertTrue(body.path("error_description").asText().contains("this client has " + CAP
-                + " unexpired client assertions recorded, the cap"), r.body());
+                + " client assertion ids remembered, the cap"), r.body());
         assertEquals(retryAfter, r.header("Retry-After"));
         assertNull(r.header("WWW-Authenticate"), "not an authentication failure");
     }
 
     @Test
-    void whenAnAgentIsAtItsCapThenANewAssertionIsRefusedWithSlowDownUntilItsFirstIdExpires() throws Exception {
-        // 1. At the cap, a fresh, valid assertion is refused, and the client is told when the first id expires.
-        assertSlowDown(token(deployBot, "deploy-bot", "fresh-1"), "31");
+    void whenAnAgentIsAtItsCapThenANewAssertionIsRefusedWithSlowDownUntilItsFirstIdMayBeForgotten() throws Exception {
+        // 1. At the cap, a fresh, valid assertion is refused, and the client is told when the first id may be
+        //    forgotten: 30 s to its exp, the second of its exp, the 5 minutes of tolerated clock step.
+        assertSlowDown(token(deployBot, "deploy-bot", "fresh-1"), "331");
         assertTrue(airlock.auditLines().stream().anyMatch(l -> l.contains("\"type\":\"client.auth_failed\"")
                 && l.contains("\"client_id\":\"deploy-bot\"") && l.contains("assertion not recorded: this client has "
-                + CAP + " unexpired client assertions recorded, the cap")), "audited");
+                + CAP + " client assertion ids remembered, the cap")), "audited");
 
         // 2. Not a failed attempt: five failures would throttle (429 invalid_client); these stay slow_down.
-        for (int i = 0; i < 7; i++) assertSlowDown(token(deployBot, "deploy-bot", "fresh-" + (i + 2)), "31");
+        for (int i = 0; i < 7; i++) assertSlowDown(token(deployBot, "deploy-bot", "fresh-" + (i + 2)), "331");
 
         // 3. Other agents are served meanwhile.
         assertEquals(200, token(releaseBot, "release-bot", UUID.randomUUID().toString()).status());
         String secret = airlock.issueSecret("coding-agent");
         assertEquals(200, airlock.token("coding-agent", secret, "staging", "db:read").status());
 
-        // 4. Once the first id expired there is room for exactly one more, and fresh-1 was never recorded.
-        airlock.clock.set(firstExpiry.plusSeconds(1));
+        // 4. Once the first id is forgotten there is room for exactly one more, and fresh-1 was never recorded.
+        airlock.clock.set(firstExpiry.plus(Retention.TOLERATED_STEP).plusSeconds(1));
         TestAirlock.Reply served = token(deployBot, "deploy-bot", "fresh-1");
         assertEquals(200, served.status(), served.body());
-        // fresh-1 now holds the freed slot and, with its 60 s, is the first to expire.
-        assertSlowDown(token(deployBot, "deploy-bot", "fresh-9"), "61");
+        // fresh-1 now holds the freed slot and, with its 60 s, is the first to be forgotten.
+        assertSlowDown(token(deployBot, "deploy-bot", "fresh-9"), "361");
     }
 
     @Test

@@ -19,6 +19,7 @@ import dev.airlock.core.policy.Agent;
 import dev.airlock.core.policy.AuthMethod;
 import dev.airlock.core.policy.Policy;
 import dev.airlock.core.store.AssertionLimits;
+import dev.airlock.core.store.Retention;
 import dev.airlock.core.store.StateStore;
 import java.text.ParseException;
 import java.time.Clock;
@@ -152,7 +153,8 @@ public final class ClientAuthenticator {
             // would lock the agent out for minutes after the cap frees a slot.
             long seconds = Math.max(1, full.retryAfter().toSeconds());
             return audited(clientId, address, "assertion not recorded: " + full.getMessage(), AuthOutcome.overLimit(
-                    full.getMessage() + "; each assertion's jti is remembered until its exp to refuse replays"
+                    full.getMessage() + "; each assertion's jti is remembered until "
+                            + Retention.TOLERATED_STEP.toMinutes() + " minutes past its exp to refuse replays"
                             + (full.total() ? "" : ", so shorter-lived assertions leave room for more")
                             + "; retry after " + seconds + " s", full.retryAfter()));
         });

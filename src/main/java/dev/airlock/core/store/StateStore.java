@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface StateStore extends AutoCloseable {
 
+    /** Remembered until {@link Retention} allows forgetting it, past {@code tokenExpiresAt} by both clocks. */
     CompletableFuture<Void> revoke(String jti, Instant tokenExpiresAt);
 
     boolean isRevoked(String jti);
@@ -38,10 +39,11 @@ public interface StateStore extends AutoCloseable {
 
     /**
      * Records that a client assertion with this {@code jti} was used. Completes with {@code false}, and records
-     * nothing, if the same client already used that jti and it has not yet expired: a replay. Fails with
+     * nothing, if the same client already used that jti and the store still remembers it: a replay. Fails with
      * {@link AssertionLimits.Reached}, and records nothing, if the id is not a replay but recording it would pass
-     * one of the store's {@link AssertionLimits} (counting unexpired ids only): the caller must refuse the assertion,
-     * since accepting it unrecorded would allow its replay.
+     * one of the store's {@link AssertionLimits} (counting remembered ids only): the caller must refuse the assertion,
+     * since accepting it unrecorded would allow its replay. Ids, like revocations, are forgotten only as
+     * {@link Retention} allows, so that no wall-clock step makes a used assertion usable again.
      */
     CompletableFuture<Boolean> recordAssertion(String clientId, String jti, Instant assertionExpiresAt);
 

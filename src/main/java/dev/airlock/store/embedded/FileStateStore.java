@@ -5,6 +5,8 @@ import dev.airlock.core.journal.LineReader;
 import dev.airlock.core.journal.PrivateFiles;
 import dev.airlock.core.journal.Unseen;
 import dev.airlock.core.store.AssertionLimits;
+import dev.airlock.core.store.Retention;
+import dev.airlock.core.store.Ticker;
 import dev.airlock.core.store.StateStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -52,20 +54,22 @@ public final class FileStateStore implements StateStore {
     private static final Duration PURGE_EVERY = Duration.ofMinutes(1);
 
     private final Path dir;
-    private final Clock clock;
+    private final Ticker ticker;
     private final long compactAboveBytes;
     private final StateMemory memory;
     private final AppendOnlyFile<StateOp> journal;
-    private volatile Instant nextPurge = Instant.MIN;
+    /** Monotonic, so that a wall clock stepped back a day does not also stop purging for a day. */
+    private volatile long nextPurgeNanos;
+    private volatile boolean purgedOnce;
     private volatile Runnable snapshotWritten = () -> {};
     private final AtomicBoolean compacting = new AtomicBoolean();
 
     private FileStateStore(Path dir, Clock clock, long compactAboveBytes, AssertionLimits assertionLimits)
             throws IOException {
         this.dir = dir;
-        this.clock = clock;
+        this.ticker = Ticker.of(clock);
         this.compactAboveBytes = compactAboveBytes;
-        this.memory = new StateMemory(assertionLimits);
+        this.memory = new StateMemory(assertionLimits, new Retention(clock, ticker));
         this.journal = AppendOnlyFile.open(dir.resolve(JOURNAL), new Journal());
         try {
             purgeIfDue();
@@ -138,8 +142,7 @@ public final class FileStateStore implements StateStore {
     public CompletableFuture<Boolean> recordAssertion(String clientId, String jti, Instant assertionExpiresAt) {
         long exp = assertionExpiresAt.getEpochSecond();
         try {
-            if (!memory.reserveAssertion(Objects.requireNonNull(clientId), Objects.requireNonNull(jti), exp,
-                    clock.instant().getEpochSecond())) {
+            if (!memory.reserveAssertion(Objects.requireNonNull(clientId), Objects.requireNonNull(jti), exp)) {
                 return CompletableFuture.completedFuture(false);
             }
         } catch (AssertionLimits.Reached full) {
@@ -224,10 +227,11 @@ public final class FileStateStore implements StateStore {
     }
 
     private void purgeIfDue() {
-        Instant now = clock.instant();
-        if (now.isBefore(nextPurge)) return;
-        memory.purgeExpired(now.getEpochSecond());
-        nextPurge = now.plus(PURGE_EVERY);
+        long now = ticker.nanoTime();
+        if (purgedOnce && now - nextPurgeNanos < 0) return;
+        memory.purgeExpired();
+        nextPurgeNanos = now + PURGE_EVERY.toNanos();
+        purgedOnce = true;
     }
 
     /**
@@ -259,7 +263,7 @@ public final class FileStateStore implements StateStore {
 
         @Override
         public void capture() {
-            live = memory.liveOps(clock.instant().getEpochSecond());
+            live = memory.liveOps();
         }
 
         @Override

@@ -3,6 +3,7 @@ package dev.airlock.store.embedded;
 import dev.airlock.core.grant.Grant;
 import dev.airlock.core.ops.OpsAccount;
 import dev.airlock.core.store.AssertionLimits;
+import dev.airlock.core.store.Retention;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,9 +18,13 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class StateMemory {
 
-    final ConcurrentHashMap<String, Long> revoked = new ConcurrentHashMap<>();
+    /** A revocation: the token's {@code exp}, and the monotonic time before which it is kept ({@link Retention}). */
+    record Revoked(long exp, long holdUntil) {}
+
+    final ConcurrentHashMap<String, Revoked> revoked = new ConcurrentHashMap<>();
     final ConcurrentHashMap<String, Boolean> frozen = new ConcurrentHashMap<>();
     final ConcurrentHashMap<String, String> secrets = new ConcurrentHashMap<>();
+    private final Retention retention;
     private final UsedAssertions assertions;
     final ConcurrentHashMap<String, Grant> grants = new ConcurrentHashMap<>();
     final ConcurrentHashMap<String, OpsAccount> opsAccounts = new ConcurrentHashMap<>();
@@ -29,13 +34,17 @@ final class StateMemory {
     /** How long a grant that can no longer change is kept (for GET /v1/grants/{id} and the ops history). */
     static final Duration FINAL_GRANT_RETENTION = Duration.ofDays(30);
 
-    StateMemory(AssertionLimits assertionLimits) {
-        this.assertions = new UsedAssertions(assertionLimits);
+    StateMemory(AssertionLimits assertionLimits, Retention retention) {
+        this.retention = retention;
+        this.assertions = new UsedAssertions(assertionLimits, retention);
     }
 
     void apply(StateOp op) {
         if (op instanceof StateOp.Revoke r) {
-            revoked.merge(r.jti(), r.exp(), Math::max);
+            Revoked learned = new Revoked(r.exp(), retention.holdUntil(r.exp(), retention.read()));
+            // Held for the longer of the two, whichever line came first.
+            revoked.merge(r.jti(), learned, (old, neu) -> new Revoked(Math.max(old.exp(), neu.exp()),
+                    neu.holdUntil() - old.holdUntil() > 0 ? neu.holdUntil() : old.holdUntil()));
         } else if (op instanceof StateOp.Freeze f) {
             frozen.put(f.env(), f.frozen());
         } else if (op instanceof StateOp.Secret s) {
@@ -82,25 +91,27 @@ final class StateMemory {
     }
 
     /**
-     * Atomically reserves a client assertion id: true if unseen or expired. Done in memory before the journal
+     * Atomically reserves a client assertion id: true if unseen or forgotten. Done in memory before the journal
      * write so two concurrent uses of one jti in this process get exactly one {@code true}. A reservation whose
      * write then fails is kept: the jti stays burnt, which costs the client a fresh assertion, never a replay.
      *
      * @throws AssertionLimits.Reached if a cap is reached; nothing is reserved
      */
-    boolean reserveAssertion(String client, String jti, long exp, long nowSeconds) {
-        return assertions.reserve(client, jti, exp, nowSeconds);
+    boolean reserveAssertion(String client, String jti, long exp) {
+        return assertions.reserve(client, jti, exp, retention.read());
     }
 
     /**
-     * Forgets revocations and assertion ids whose tokens have expired (exp &lt; now): an expired token is refused
-     * on its own, so remembering it protects nothing and would grow without bound. Assertion ids are also purged
-     * as new ones are reserved (cheaply, oldest first); this pass covers a process that reserves none.
+     * Forgets revocations and assertion ids once {@link Retention} allows it (their tokens expired long enough ago,
+     * by both clocks, that no tolerated clock step revives them): an expired token is refused on its own, so
+     * remembering it longer protects nothing and would grow without bound. Assertion ids are also purged as new ones
+     * are reserved (cheaply, oldest first); this pass covers a process that reserves none.
      */
-    void purgeExpired(long nowSeconds) {
-        revoked.values().removeIf(exp -> exp < nowSeconds);
-        assertions.purge(nowSeconds);
-        long keepAfter = nowSeconds - FINAL_GRANT_RETENTION.toSeconds();
+    void purgeExpired() {
+        Retention.Reading now = retention.read();
+        revoked.values().removeIf(r -> retention.mayForget(r.exp(), r.holdUntil(), now));
+        assertions.purge(now);
+        long keepAfter = now.wallSecond() - FINAL_GRANT_RETENTION.toSeconds();
         grants.values().removeIf(g -> g.status().isFinal() && lastMoment(g) < keepAfter);
     }
 
@@ -111,18 +122,19 @@ final class StateMemory {
         return t;
     }
 
-    /** Everything still live, one op per key: the content of a snapshot. */
-    List<StateOp> liveOps(long nowSeconds) {
+    /**
+     * Everything still live, one op per key: the content of a snapshot. Every revocation and assertion id still
+     * remembered is in it, expired or not: dropping one here would forget it at the next start, whatever the clocks.
+     */
+    List<StateOp> liveOps() {
         List<StateOp> ops = new ArrayList<>();
         frozen.forEach((env, isFrozen) -> ops.add(new StateOp.Freeze(env, isFrozen)));
         secrets.forEach((agent, sha) -> ops.add(new StateOp.Secret(agent, sha)));
         opsAccounts.values().forEach(a -> ops.add(new StateOp.SaveOps(a)));
         grants.values().stream().sorted(java.util.Comparator.comparing(Grant::createdAt).thenComparing(Grant::id))
                 .forEach(g -> ops.add(new StateOp.SaveGrant(g)));
-        for (Map.Entry<String, Long> r : revoked.entrySet()) {
-            if (r.getValue() >= nowSeconds) ops.add(new StateOp.Revoke(r.getKey(), r.getValue()));
-        }
-        ops.addAll(assertions.liveOps(nowSeconds));
+        revoked.forEach((jti, r) -> ops.add(new StateOp.Revoke(jti, r.exp())));
+        ops.addAll(assertions.liveOps());
         return ops;
     }
 }

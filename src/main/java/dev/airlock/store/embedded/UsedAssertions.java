@@ -1,6 +1,7 @@
 package dev.airlock.store.embedded;
 
 import dev.airlock.core.store.AssertionLimits;
+import dev.airlock.core.store.Retention;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -9,13 +10,16 @@ import java.util.List;
 import java.util.PriorityQueue;
 
 /**
- * The client-assertion ids seen and not yet expired, per client, under {@link AssertionLimits} (RFC 7523 §3: an
- * assertion is used once). An id is kept until its assertion's {@code exp} (a second included), then purged.
+ * The client-assertion ids seen and not yet forgotten, per client, under {@link AssertionLimits} (RFC 7523 §3: an
+ * assertion is used once). An id is kept until {@link Retention} allows forgetting it: past its assertion's
+ * {@code exp} by the tolerated clock step, in wall-clock and in monotonic time, so that no clock step makes a used
+ * assertion usable again.
  *
- * <p>Purging takes the head of a queue ordered by {@code exp} until the head is unexpired, so a request pays
+ * <p>Purging takes the head of a queue ordered by {@code exp} while the head may be forgotten, so a request pays
  * O(log n) for its own entry and for each entry it purges, never a scan of all of them; the caps then count only
- * unexpired ids. Each client also has such a queue, so a client at its cap is told when its first slot frees.
- * One entry is one small object (its id string is shared by the map and both queues; no boxed numbers).
+ * remembered ids. (An entry behind a head that must still be held waits for it: held a little longer, never less.)
+ * Each client also has such a queue, so a client at its cap is told when its first slot frees. One entry is one
+ * small object (its id string is shared by the map and both queues; no boxed numbers).
  *
  * <p>One monitor guards it all: the critical section is a few map and heap operations, small beside the fsync each
  * recorded id then waits for.
@@ -24,7 +28,8 @@ final class UsedAssertions {
 
     private static final Comparator<Used> BY_EXP = Comparator.comparingLong(u -> u.exp);
 
-    private record Used(Client owner, String jti, long exp) {
+    /** {@code holdUntil}: the monotonic time before which it is kept ({@link Retention#holdUntil}). */
+    private record Used(Client owner, String jti, long exp, long holdUntil) {
         /** False once a later line for the same id replaced it (a journal read again with a later exp). */
         boolean live() {
             return owner.byJti.get(jti) == this;
@@ -42,31 +47,33 @@ final class UsedAssertions {
     }
 
     private final AssertionLimits limits;
+    private final Retention retention;
     private final HashMap<String, Client> clients = new HashMap<>();
     private final PriorityQueue<Used> byExp = new PriorityQueue<>(BY_EXP);
     private int total;
 
-    UsedAssertions(AssertionLimits limits) {
+    UsedAssertions(AssertionLimits limits, Retention retention) {
         this.limits = limits;
+        this.retention = retention;
     }
 
     /**
-     * Records the id if unseen (or expired): true. False, recording nothing, if the client used it and it has not
-     * expired (a replay; checked before the caps, so a replay is reported as one even at a cap).
+     * Records the id if unseen (or forgotten): true. False, recording nothing, if the client used it and it is still
+     * remembered (a replay; checked before the caps, so a replay is reported as one even at a cap).
      *
      * @throws AssertionLimits.Reached if recording it would pass a cap; nothing is recorded
      */
-    synchronized boolean reserve(String clientId, String jti, long exp, long nowSeconds) {
-        purge(nowSeconds);
+    synchronized boolean reserve(String clientId, String jti, long exp, Retention.Reading now) {
+        purge(now);
         Client c = clients.get(clientId);
         if (c != null && c.byJti.containsKey(jti)) return false;
         if (c != null && c.byJti.size() >= limits.perClient()) {
-            throw new AssertionLimits.Reached(false, limits.perClient(), untilFirstExpiry(c.byExp, nowSeconds));
+            throw new AssertionLimits.Reached(false, limits.perClient(), untilFirstSlot(c.byExp, now));
         }
         if (total >= limits.total()) {
-            throw new AssertionLimits.Reached(true, limits.total(), untilFirstExpiry(byExp, nowSeconds));
+            throw new AssertionLimits.Reached(true, limits.total(), untilFirstSlot(byExp, now));
         }
-        add(clientId, jti, exp);
+        add(clientId, jti, exp, retention.holdUntil(exp, now));
         return true;
     }
 
@@ -77,52 +84,69 @@ final class UsedAssertions {
     synchronized void remember(String clientId, String jti, long exp) {
         Client c = clients.get(clientId);
         Used seen = c == null ? null : c.byJti.get(jti);
-        if (seen == null || seen.exp < exp) add(clientId, jti, exp);
+        if (seen != null && seen.exp >= exp) return;
+        long hold = retention.holdUntil(exp, retention.read());
+        add(clientId, jti, exp, seen == null || hold - seen.holdUntil > 0 ? hold : seen.holdUntil);
     }
 
-    private void add(String clientId, String jti, long exp) {
+    private void add(String clientId, String jti, long exp, long holdUntil) {
         Client c = clients.computeIfAbsent(clientId, Client::new);
-        Used u = new Used(c, jti, exp);
+        Used u = new Used(c, jti, exp, holdUntil);
         if (c.byJti.put(jti, u) == null) total++;
         c.byExp.add(u);
         byExp.add(u);
     }
 
-    /** Forgets ids whose assertions expired (exp &lt; now): an expired assertion is refused on its own. */
-    synchronized void purge(long nowSeconds) {
+    /**
+     * Forgets ids {@link Retention} allows to forget: their assertions expired long enough ago, by both clocks, that
+     * no tolerated clock step makes them valid again (an expired assertion is refused on its own).
+     */
+    synchronized void purge(Retention.Reading now) {
         Used u;
-        while ((u = byExp.peek()) != null && u.exp < nowSeconds) {
+        while ((u = byExp.peek()) != null && forgettable(u, now)) {
             byExp.poll();
             Client c = u.owner;
             if (u.live()) {
                 c.byJti.remove(u.jti);
                 total--;
             }
-            // The client's queue holds the same entries in the same order: its expired head goes too.
+            // The client's queue holds the same entries: the ones gone from the map (or replaced) leave it too.
             Used v;
-            while ((v = c.byExp.peek()) != null && v.exp < nowSeconds) c.byExp.poll();
+            while ((v = c.byExp.peek()) != null && (!v.live() || forgettable(v, now))) {
+                c.byExp.poll();
+                if (v.live()) {
+                    c.byJti.remove(v.jti);
+                    total--;
+                }
+            }
             if (c.byJti.isEmpty() && clients.get(c.id) == c) clients.remove(c.id);
         }
     }
 
-    /** Until the earliest unexpired id in the queue expires, and a second more (an id is kept through its exp). */
-    private static Duration untilFirstExpiry(PriorityQueue<Used> queue, long nowSeconds) {
+    private boolean forgettable(Used u, Retention.Reading now) {
+        return retention.mayForget(u.exp, u.holdUntil, now);
+    }
+
+    /** Until the first remembered id in the queue may be forgotten. */
+    private Duration untilFirstSlot(PriorityQueue<Used> queue, Retention.Reading now) {
         while (!queue.isEmpty() && !queue.peek().live()) queue.poll();
-        long first = queue.isEmpty() ? nowSeconds : queue.peek().exp;
-        return Duration.ofSeconds(Math.max(1, first + 1 - nowSeconds));
+        if (queue.isEmpty()) return Duration.ofSeconds(1);
+        Used first = queue.peek();
+        return retention.untilForgettable(first.exp, first.holdUntil, now);
     }
 
     synchronized int size() {
         return total;
     }
 
-    /** Every unexpired id, one op each: part of a snapshot. */
-    synchronized List<StateOp> liveOps(long nowSeconds) {
+    /**
+     * Every remembered id, one op each: part of a snapshot. Expired or not: one the clocks do not yet allow to forget
+     * must survive a restart too.
+     */
+    synchronized List<StateOp> liveOps() {
         List<StateOp> ops = new ArrayList<>(total);
         for (Client c : clients.values()) {
-            for (Used u : c.byJti.values()) {
-                if (u.exp >= nowSeconds) ops.add(new StateOp.Assertion(c.id, u.jti, u.exp));
-            }
+            for (Used u : c.byJti.values()) ops.add(new StateOp.Assertion(c.id, u.jti, u.exp));
         }
         return ops;
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.airlock.core.store.AssertionLimits;
+import dev.airlock.core.store.Retention;
 import dev.airlock.testing.MutableClock;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,8 +27,12 @@ class AssertionCapsTest {
     @TempDir
     Path dir;
 
+    /** Past the start-up period in which a store forgets nothing ({@link Retention}). */
+    static final Duration PAST_START = Retention.LONGEST_LIFETIME.plus(Retention.TOLERATED_STEP).plusMinutes(1);
+    static final Duration STEP = Retention.TOLERATED_STEP;
+
     final MutableClock clock = MutableClock.at("2030-01-01T00:00:00Z");
-    final Instant inFiveMinutes = clock.instant().plus(Duration.ofMinutes(5));
+    Instant inFiveMinutes = clock.instant().plus(Duration.ofMinutes(5));
     private final List<FileStateStore> opened = new ArrayList<>();
 
     @AfterEach
@@ -38,6 +43,14 @@ class AssertionCapsTest {
     private FileStateStore open(int perClient, int total) throws Exception {
         FileStateStore s = FileStateStore.open(dir, clock, new AssertionLimits(perClient, total));
         opened.add(s);
+        return s;
+    }
+
+    /** Opened, and then running past its start-up period, so that ids are forgotten by the rule itself. */
+    private FileStateStore openRunning(int perClient, int total) throws Exception {
+        FileStateStore s = open(perClient, total);
+        clock.advance(PAST_START);
+        inFiveMinutes = clock.instant().plus(Duration.ofMinutes(5));
         return s;
     }
 
@@ -54,16 +67,17 @@ class AssertionCapsTest {
 
     @Test
     void whenAClientReachesItsCapThenItsNextIdIsRefusedAndOtherClientsAreStillServed() throws Exception {
-        FileStateStore s = open(3, 100);
+        FileStateStore s = openRunning(3, 100);
         for (int i = 1; i <= 3; i++) assertTrue(record(s, "ci-bot", "a-" + i, inFiveMinutes));
 
         AssertionLimits.Reached full = refused(s, "ci-bot", "a-4", inFiveMinutes);
         assertFalse(full.total());
         assertEquals(3, full.limit());
-        assertEquals(Duration.ofMinutes(5).plusSeconds(1), full.retryAfter(), "kept through its exp second");
+        assertEquals(Duration.ofMinutes(5).plus(STEP).plusSeconds(1), full.retryAfter(),
+                "kept through its exp second and the tolerated clock step after it");
         assertTrue(record(s, "other-client", "a-4", inFiveMinutes), "the cap is per client");
         // Refused means not recorded: once room is made (below), a-4 is accepted as new, not called a replay.
-        clock.set(inFiveMinutes.plusSeconds(1));
+        clock.set(inFiveMinutes.plus(STEP).plusSeconds(1));
         assertTrue(record(s, "ci-bot", "a-4", clock.instant().plusSeconds(60)));
     }
 
@@ -88,32 +102,38 @@ class AssertionCapsTest {
     }
 
     @Test
-    void expiredIdsStopCountingSoTheClientIsServedAgainAsSoonAsTheFirstExpires() throws Exception {
-        FileStateStore s = open(3, 100);
+    void forgottenIdsStopCountingSoTheClientIsServedAgainAsSoonAsTheFirstMayBeForgotten() throws Exception {
+        FileStateStore s = openRunning(3, 100);
         Instant first = clock.instant().plusSeconds(30);
         assertTrue(record(s, "ci-bot", "a-1", inFiveMinutes));
         assertTrue(record(s, "ci-bot", "a-2", first));
         assertTrue(record(s, "ci-bot", "a-3", inFiveMinutes));
-        assertEquals(Duration.ofSeconds(31), refused(s, "ci-bot", "a-4", inFiveMinutes).retryAfter(),
-                "until the earliest exp, whatever order the ids came in");
+        assertEquals(STEP.plusSeconds(31), refused(s, "ci-bot", "a-4", inFiveMinutes).retryAfter(),
+                "until the earliest exp and the tolerated step, whatever order the ids came in");
 
-        clock.set(first); // a-2 is still unexpired during its exp second
+        clock.set(first.plus(STEP)); // a-2 is still remembered during that last second
         assertEquals(Duration.ofSeconds(1), refused(s, "ci-bot", "a-4", inFiveMinutes).retryAfter());
-        clock.set(first.plusSeconds(1));
+        clock.set(first.plus(STEP).plusSeconds(1));
         assertTrue(record(s, "ci-bot", "a-4", inFiveMinutes));
         refused(s, "ci-bot", "a-5", inFiveMinutes);
-        assertFalse(record(s, "ci-bot", "a-1", inFiveMinutes), "unexpired ids are still remembered");
+        assertFalse(record(s, "ci-bot", "a-1", inFiveMinutes), "ids not yet forgettable are still remembered");
     }
 
     @Test
-    void expiredIdsArePurgedAsNewOnesArriveSoOnlyUnexpiredOnesCount() {
-        UsedAssertions used = new UsedAssertions(new AssertionLimits(1_000, 1_000));
+    void forgettableIdsArePurgedAsNewOnesArriveSoOnlyRememberedOnesCount() {
+        Retention retention = Retention.of(clock);
+        UsedAssertions used = new UsedAssertions(new AssertionLimits(1_000, 1_000), retention);
+        clock.advance(PAST_START);
         long now = clock.instant().getEpochSecond();
-        for (int i = 0; i < 1_000; i++) assertTrue(used.reserve("client-" + i % 7, "a-" + i, now + 1 + i % 60, now));
-        assertThrows(AssertionLimits.Reached.class, () -> used.reserve("client-x", "a", now + 300, now));
+        Retention.Reading reading = retention.read();
+        for (int i = 0; i < 1_000; i++) {
+            assertTrue(used.reserve("client-" + i % 7, "a-" + i, now + 1 + i % 60, reading));
+        }
+        assertThrows(AssertionLimits.Reached.class, () -> used.reserve("client-x", "a", now + 300, retention.read()));
         assertEquals(1_000, used.size());
 
-        assertTrue(used.reserve("client-x", "a", now + 361, now + 61), "every earlier id expired");
+        clock.advance(STEP.plusSeconds(61));
+        assertTrue(used.reserve("client-x", "a", now + 361, retention.read()), "every earlier id may be forgotten");
         assertEquals(1, used.size());
     }
 
