@@ -2,6 +2,7 @@ package dev.airlock.cli;
 
 import dev.airlock.core.audit.AuditEvent;
 import dev.airlock.core.crypto.Hashes;
+import dev.airlock.core.crypto.SecretShapes;
 import dev.airlock.core.policy.Agent;
 import dev.airlock.core.policy.AuthMethod;
 import java.io.PrintWriter;
@@ -24,8 +25,8 @@ public final class AgentCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: add");
     }
 
-    /** The prefix makes a leaked secret recognisable to secret scanners. */
-    static final String SECRET_PREFIX = "airlock_sk_";
+    /** The prefix makes a leaked secret recognisable to secret scanners, and to Airlock's own redaction. */
+    static final String SECRET_PREFIX = SecretShapes.CLIENT_SECRET_PREFIX;
 
     @Command(name = "add", mixinStandardHelpOptions = true,
             description = {"Issue a new client secret for an agent (replacing any earlier one).",

@@ -41,6 +41,7 @@ public final class AirlockServer {
     }
 
     public static Future<AirlockServer> start(Vertx vertx, Airlock airlock, String host, int port, int instances) {
+        LogRedaction.install();
         return vertx.deployVerticle(() -> new Verticle(airlock, host, port),
                         new DeploymentOptions().setInstances(instances))
                 .map(id -> {

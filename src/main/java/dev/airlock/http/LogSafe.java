@@ -1,6 +1,11 @@
 package dev.airlock.http;
 
-/** Makes caller-controlled text safe for a log line: no newlines (log injection), bounded length. */
+import dev.airlock.core.crypto.SecretShapes;
+
+/**
+ * Makes caller-controlled text safe for a log line: secret-shaped parts redacted ({@link SecretShapes}; a client
+ * that pastes its secret into a URL must not have it logged), no newlines (log injection), bounded length.
+ */
 final class LogSafe {
     private LogSafe() {}
 
@@ -11,6 +16,6 @@ final class LogSafe {
             char c = s.charAt(i);
             sb.append(c < 0x20 || c == 0x7f ? '?' : c);
         }
-        return sb.toString();
+        return SecretShapes.redact(sb.toString());
     }
 }

@@ -171,9 +171,16 @@ public final class ClientAuthenticator {
         return a.get().compareTo(b.get()) >= 0 ? a : b;
     }
 
+    /**
+     * A client id the policy does not know is recorded as its SHA-256, as unknown ops names are: it is whatever the
+     * caller typed, and callers type their secret there (id and secret swapped in HTTP Basic) or a colleague's name.
+     * The hash still lets an operator count attempts per claimed id and check a guess.
+     */
     private CompletableFuture<AuthOutcome> audited(String client, String address, String why, AuthOutcome outcome) {
-        return audit.append(AuditEvent.of("client.auth_failed").with("client_id", client).with("address", address)
-                .with("reason", why).build()).thenApply(v -> outcome);
+        AuditEvent.Builder e = AuditEvent.of("client.auth_failed");
+        if (client != null && policy.agent(client).isPresent()) e.with("client_id", client);
+        else if (client != null) e.with("client_id_sha256", Hashes.sha256Hex(client));
+        return audit.append(e.with("address", address).with("reason", why).build()).thenApply(v -> outcome);
     }
 
     private Check secret(ClientCredentials.SecretBasic s) {
