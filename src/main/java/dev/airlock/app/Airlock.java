@@ -4,6 +4,7 @@ import dev.airlock.core.audit.AuditLog;
 import dev.airlock.core.audit.AuditSink;
 import dev.airlock.core.audit.RecentRefusals;
 import dev.airlock.core.grant.Grants;
+import dev.airlock.core.journal.PrivateFiles;
 import dev.airlock.core.ops.OpsAccounts;
 import dev.airlock.core.ops.OpsSessions;
 import dev.airlock.notify.WebhookNotifier;
@@ -102,6 +103,8 @@ public final class Airlock implements AutoCloseable {
         Providers providers = ProviderLoader.load(config.policyDir().resolve("providers"), policy);
         SecureRandom random = new SecureRandom();
         Path data = config.dataDir();
+        PrivateFiles.createDataDirectory(data);
+        PrivateFiles.requireSafeDataDirectory(data);
         SecretBox box = new SecretBox(MasterKey.load(data, config.masterKey(), random), random);
         KeyRing keys = KeyRing.open(data, box, config.algorithm(), config.clock(), random);
         StateStore store = FileStateStore.open(data, config.clock(), AssertionLimits.DEFAULT,

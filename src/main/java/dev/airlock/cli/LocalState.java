@@ -2,6 +2,7 @@ package dev.airlock.cli;
 
 import dev.airlock.core.audit.AuditLog;
 import dev.airlock.core.check.TokenAdmin;
+import dev.airlock.core.journal.PrivateFiles;
 import dev.airlock.core.policy.Policy;
 import dev.airlock.core.policy.PolicyException;
 import dev.airlock.core.policy.PolicyLoader;
@@ -30,6 +31,8 @@ final class LocalState implements AutoCloseable {
 
     static LocalState open(DataDirOptions o) throws IOException, PolicyException {
         Policy policy = PolicyLoader.load(o.policy);
+        PrivateFiles.createDataDirectory(o.data);
+        PrivateFiles.requireSafeDataDirectory(o.data);
         Clock clock = Clock.systemUTC();
         FileStateStore store = FileStateStore.open(o.data, clock);
         try {
@@ -48,7 +51,7 @@ final class LocalState implements AutoCloseable {
             err.println("policy " + o.policy + " is not valid:\n" + e.getMessage());
             return 2;
         } catch (IOException e) {
-            err.println("cannot open " + o.data + ": " + e.getMessage());
+            err.println("cannot open " + o.data + ": " + PrivateFiles.explain(e));
             return 2;
         } catch (java.util.concurrent.ExecutionException e) {
             err.println(e.getCause().getMessage());

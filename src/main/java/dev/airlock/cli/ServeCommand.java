@@ -3,6 +3,7 @@ package dev.airlock.cli;
 import dev.airlock.app.Airlock;
 import dev.airlock.app.AirlockConfig;
 import dev.airlock.core.crypto.MasterKey;
+import dev.airlock.core.journal.PrivateFiles;
 import dev.airlock.core.policy.PolicyException;
 import dev.airlock.http.AirlockServer;
 import io.vertx.core.Vertx;
@@ -10,7 +11,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.concurrent.Callable;
@@ -70,7 +70,7 @@ public final class ServeCommand implements Callable<Integer> {
         }
         FileLock lock;
         try {
-            Files.createDirectories(dirs.data);
+            PrivateFiles.createDataDirectory(dirs.data);
             FileChannel ch = FileChannel.open(dirs.data.resolve("serve.lock"), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE);
             lock = ch.tryLock();
@@ -79,7 +79,7 @@ public final class ServeCommand implements Callable<Integer> {
                 return 2;
             }
         } catch (IOException e) {
-            err.println("cannot use data directory " + dirs.data + ": " + e.getMessage());
+            err.println("cannot use data directory " + dirs.data + ": " + PrivateFiles.explain(e));
             return 2;
         }
         Airlock airlock;
@@ -89,7 +89,7 @@ public final class ServeCommand implements Callable<Integer> {
             err.println("refusing to start: policy " + dirs.policy + " is not valid:\n" + e.getMessage());
             return 2;
         } catch (IOException e) {
-            err.println("refusing to start: " + e.getMessage());
+            err.println("refusing to start: " + PrivateFiles.explain(e));
             return 2;
         }
         Vertx vertx = Vertx.vertx();

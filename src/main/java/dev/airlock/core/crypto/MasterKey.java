@@ -1,5 +1,6 @@
 package dev.airlock.core.crypto;
 
+import dev.airlock.core.journal.PrivateFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -28,7 +29,7 @@ public final class MasterKey {
         if (!Files.exists(file)) {
             byte[] key = new byte[32];
             random.nextBytes(key);
-            Files.createDirectories(dataDir);
+            PrivateFiles.createDataDirectory(dataDir);
             try {
                 Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
                 Files.writeString(file, Base64.getEncoder().encodeToString(key) + "\n", StandardOpenOption.WRITE,
@@ -42,6 +43,7 @@ public final class MasterKey {
                 return key;
             }
         }
+        PrivateFiles.requireOwnerOnlyReadable(file, "the master key that unseals the signing keys and TOTP secrets");
         return decode(Files.readString(file, StandardCharsets.US_ASCII).trim(), file.toString());
     }
 

@@ -2,11 +2,17 @@ package dev.airlock.core.journal;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 
@@ -34,6 +40,85 @@ public final class PrivateFiles {
         return new FileAttribute<?>[] {
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(directory ? "rwx------" : "rw-------"))
         };
+    }
+
+    /**
+     * Creates the data directory, and any missing parent, owner-only ({@code rwx------}) whatever the umask: it will
+     * hold secret hashes, sealed keys and the audit trail. An existing directory is left as it is (see
+     * {@link #requireSafeDataDirectory}).
+     */
+    public static void createDataDirectory(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir, ownerOnly(true));
+            // createDirectories applies the umask to the mode asked for; say it again so the umask cannot widen it.
+            if (posix()) Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        }
+    }
+
+    /**
+     * Refuses a data directory that other users may write to: anyone on the machine could then replace
+     * {@code state.journal} (forget a revocation), {@code audit.log} or the keys. Group write is allowed, as
+     * Kubernetes' {@code fsGroup} grants it to the pod's own group.
+     */
+    public static void requireSafeDataDirectory(Path dir) throws IOException {
+        if (!posix() || !Files.isDirectory(dir)) return;
+        Set<PosixFilePermission> mode = Files.getPosixFilePermissions(dir);
+        if (mode.contains(PosixFilePermission.OTHERS_WRITE)) {
+            throw new IOException("refusing data directory " + dir + ": it is writable by others ("
+                    + PosixFilePermissions.toString(mode) + "), so any user of this machine could replace its"
+                    + " journal, audit log or keys; make it owner-only: chmod 700 " + dir);
+        }
+    }
+
+    /**
+     * Refuses a secret file that group or others may read ({@code what} names it in the message): with
+     * {@code master.key}, whoever can read it can unseal every signing key and TOTP secret.
+     */
+    public static void requireOwnerOnlyReadable(Path file, String what) throws IOException {
+        if (!posix()) return;
+        Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
+        if (mode.contains(PosixFilePermission.GROUP_READ) || mode.contains(PosixFilePermission.OTHERS_READ)) {
+            throw new IOException("refusing " + file + ": it is readable by group or others ("
+                    + PosixFilePermissions.toString(mode) + "), and it holds " + what + "; make it owner-only:"
+                    + " chmod 600 " + file);
+        }
+    }
+
+    /**
+     * The problem an I/O failure names, for a person: the JDK's {@link AccessDeniedException} says only a path, which
+     * reads like a missing file. Permission problems say so, with the file's owner and mode and the user Airlock runs
+     * as; other file-system errors keep their reason.
+     */
+    public static String explain(IOException e) {
+        if (e instanceof AccessDeniedException denied) {
+            String file = denied.getFile();
+            StringBuilder why = new StringBuilder("permission denied: ").append(file);
+            if (denied.getOtherFile() != null) why.append(" -> ").append(denied.getOtherFile());
+            why.append(" (").append(ownerAndMode(file)).append("; Airlock runs as user ")
+                    .append(System.getProperty("user.name")).append(")");
+            return why.toString();
+        }
+        if (e instanceof NoSuchFileException missing) return "no such file or directory: " + missing.getFile();
+        if (e instanceof NotDirectoryException notDir) return "not a directory: " + notDir.getFile();
+        if (e instanceof FileSystemException fs && fs.getReason() != null) return fs.getMessage();
+        if (e instanceof FileSystemException fs) return e.getClass().getSimpleName() + ": " + fs.getFile();
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
+    private static String ownerAndMode(String file) {
+        if (file == null) return "owner and mode unknown";
+        Path p = Path.of(file);
+        try {
+            String mode = posix() ? PosixFilePermissions.toString(Files.getPosixFilePermissions(p,
+                    LinkOption.NOFOLLOW_LINKS)) : "?";
+            return "owner " + Files.getOwner(p, LinkOption.NOFOLLOW_LINKS).getName() + ", mode " + mode;
+        } catch (IOException | UnsupportedOperationException unreadable) {
+            return "its owner and mode cannot be read either: check the directories above it";
+        }
+    }
+
+    private static boolean posix() {
+        return FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
     }
 
     /** Makes a created or renamed directory entry durable; a no-op where directories cannot be opened. */
