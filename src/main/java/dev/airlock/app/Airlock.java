@@ -1,5 +1,7 @@
 package dev.airlock.app;
 
+import dev.airlock.core.audit.AuditEvent;
+import dev.airlock.core.audit.AuditKey;
 import dev.airlock.core.audit.AuditLog;
 import dev.airlock.core.audit.AuditSink;
 import dev.airlock.core.audit.RecentRefusals;
@@ -44,6 +46,8 @@ public final class Airlock implements AutoCloseable {
     public final Providers providers;
     public final StateStore store;
     public final AuditLog audit;
+    /** Signs the audit log's checkpoints; its fingerprint is what operators pin ({@code audit verify --audit-key}). */
+    public final AuditKey auditKey;
     public final KeyRing keys;
     public final TokenMinter minter;
     public final TokenVerifier verifier;
@@ -60,13 +64,14 @@ public final class Airlock implements AutoCloseable {
     /** Remembers each agent's recent refusals for the approvers' detail view (in memory; the audit log is the record). */
     public final RecentRefusals refusals;
 
-    private Airlock(AirlockConfig config, Policy policy, Providers providers, StateStore store, AuditLog log, KeyRing keys,
-                    SecretBox box, SecureRandom random) {
+    private Airlock(AirlockConfig config, Policy policy, Providers providers, StateStore store, AuditLog log,
+                    AuditKey auditKey, KeyRing keys, SecretBox box, SecureRandom random) {
         this.config = config;
         this.policy = policy;
         this.providers = providers;
         this.store = store;
         this.audit = log;
+        this.auditKey = auditKey;
         this.refusals = new RecentRefusals(log, config.clock());
         AuditSink audit = refusals;
         this.keys = keys;
@@ -110,13 +115,24 @@ public final class Airlock implements AutoCloseable {
         StateStore store = FileStateStore.open(data, config.clock(), AssertionLimits.DEFAULT,
                 config.journalCompactBytes());
         AuditLog audit;
+        AuditKey auditKey;
         try {
-            audit = AuditLog.open(data.resolve("audit.log"), config.clock());
+            auditKey = AuditKey.openOrCreate(data, box, config.clock(), random);
+            audit = AuditLog.open(data.resolve("audit.log"), config.clock(), auditKey);
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e;
         }
-        return new Airlock(config, policy, providers, store, audit, keys, box, random);
+        if (auditKey.created()) {
+            try {
+                audit.append(AuditEvent.of("audit.key_created").with("key", auditKey.fingerprint()).build()).join();
+            } catch (RuntimeException e) {
+                audit.close();
+                store.close();
+                throw e;
+            }
+        }
+        return new Airlock(config, policy, providers, store, audit, auditKey, keys, box, random);
     }
 
     @Override

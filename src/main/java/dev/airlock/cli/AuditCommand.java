@@ -1,10 +1,16 @@
 package dev.airlock.cli;
 
+import dev.airlock.core.audit.AuditLog;
 import dev.airlock.core.audit.AuditVerification;
 import dev.airlock.core.audit.AuditVerifier;
+import dev.airlock.core.journal.PrivateFiles;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,10 +33,13 @@ public final class AuditCommand implements Runnable {
         throw new ParameterException(spec.commandLine(), "Missing subcommand (try 'audit verify')");
     }
 
-    /** Exit 0: chain intact; 1: tampered or damaged (first problem on stderr); 2: no log or unreadable. */
+    /** Exit 0: chain and checkpoints intact; 1: tampered or damaged (first problem on stderr); 2: no log or unreadable. */
     @Command(name = "verify", mixinStandardHelpOptions = true,
-            description = "Check the hash chain of DIR/audit.log; print the last hash so it can be recorded "
-                    + "elsewhere (removing trailing lines is only detectable against a recorded hash).")
+            description = {"Check the hash chain of DIR/audit.log and the signature of every checkpoint in it; print the"
+                    + " last hash and the audit key's fingerprint so they can be recorded elsewhere.",
+                    "Someone who can write the data directory can also replace the audit key and re-sign: pin the"
+                    + " fingerprint recorded elsewhere with --audit-key. Lines cut off the end of the log (after the last"
+                    + " checkpoint, or with it) are detectable only against a head recorded elsewhere: --expect."})
     public static final class Verify implements Callable<Integer> {
 
         @Spec
@@ -40,29 +49,54 @@ public final class AuditCommand implements Runnable {
                 description = "Data directory (default: ${DEFAULT-VALUE}).")
         Path data;
 
+        @Option(names = "--audit-key", paramLabel = "FINGERPRINT",
+                description = "Require every checkpoint to be signed by this audit key (as 'serve' and this command"
+                        + " print it; repeat for a key that was replaced).")
+        List<String> auditKeys = new ArrayList<>();
+
+        @Option(names = "--expect", paramLabel = "HASH",
+                description = "Require a line with this hash: a head recorded elsewhere (printed by this command, or the"
+                        + " hash of a checkpoint shipped with the server's log).")
+        String expect;
+
         @Override
         public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
             Path log = data.resolve(LOG_FILE);
             if (!Files.exists(log)) {
-                spec.commandLine().getErr().println("no audit log at " + log);
+                err.println("no audit log at " + log);
                 return 2;
             }
             AuditVerification result;
             try {
-                result = AuditVerifier.verify(log);
+                result = AuditVerifier.verify(log, Set.copyOf(auditKeys), expect);
             } catch (IOException e) {
-                spec.commandLine().getErr().println("cannot read " + log + ": " + e.getMessage());
+                err.println("cannot read " + log + ": " + PrivateFiles.explain(e));
                 return 2;
             }
             if (result.problem().isPresent()) {
-                spec.commandLine().getErr().println(log + ": " + result.problem().get().message());
-                spec.commandLine().getErr().println(result.events() + " event(s) before it verified; last good hash "
-                        + result.lastHash());
+                err.println(log + ": " + result.problem().get().message());
+                err.println(result.events() + " event(s) before it verified; last good hash " + result.lastHash());
                 return 1;
             }
-            spec.commandLine().getOut().println("audit log OK: " + result.events() + " events, last hash "
-                    + result.lastHash());
+            out.println("audit log OK: " + result.events() + " events, last hash " + result.lastHash());
+            out.println(signing(result.signing()));
+            if (expect != null) out.println("expected hash " + expect + " found");
             return 0;
+        }
+
+        private String signing(AuditVerification.Signing s) {
+            if (s.checkpoints() == 0) {
+                return "not signed: no checkpoint yet (a server signs one at start, every "
+                        + AuditLog.CHECKPOINT_EVERY + " events and at shutdown)";
+            }
+            String keys = String.join(", ", s.keys());
+            return s.checkpoints() + " signed checkpoint(s) by audit key " + keys
+                    + (auditKeys.isEmpty() ? " (not pinned: record it elsewhere and pass --audit-key " + keys + ")"
+                            : " (pinned)")
+                    + "; lines 1 to " + s.signedThroughLine() + " covered, " + s.unsignedAfter()
+                    + " line(s) after the last checkpoint not signed yet";
         }
     }
 }

@@ -115,7 +115,8 @@ public final class ServeCommand implements Callable<Integer> {
             }
         }, "airlock-shutdown"));
         out.println("Airlock serving " + iss + " (policy " + dirs.policy + ", data " + dirs.data + ", "
-                + airlock.keys.active().algorithm() + " key " + airlock.keys.active().kid() + ")");
+                + airlock.keys.active().algorithm() + " key " + airlock.keys.active().kid() + ", audit key "
+                + airlock.auditKey.fingerprint() + ")");
         out.flush();
         Thread.currentThread().join();
         return 0;

@@ -26,7 +26,20 @@ final class AuditFormat {
     /** {@code ,"hash":"} + 64 hex + {@code "}}. */
     static final int HASH_SUFFIX_LENGTH = HASH_PREFIX.length + 64 + 2;
 
+    /** The type of a signed checkpoint line ({@link AuditLog} writes them, {@link AuditVerifier} checks them). */
+    static final String CHECKPOINT = "audit.checkpoint";
+
     private AuditFormat() {}
+
+    /**
+     * What a checkpoint signs: the seq and hash of the line before it, which commits to every line up to it (each
+     * hash covers its {@code prev}), and the signing key's fingerprint. Prefixed with a fixed label and version so the
+     * signature cannot be taken for one over anything else.
+     */
+    static byte[] checkpointMessage(long signedSeq, String signedHash, String keyFingerprint) {
+        return ("airlock-audit-checkpoint/1\n" + signedSeq + "\n" + signedHash + "\n" + keyFingerprint)
+                .getBytes(StandardCharsets.UTF_8);
+    }
 
     static String sha256Hex(byte[] bytes) {
         try {

@@ -14,6 +14,7 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,28 +27,69 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code {"seq":N,"ts":"…","type":"…",<fields>,"prev":"<previous line's hash>","hash":"<sha256 of this line
  * without hash>"}}. Editing, removing, inserting or reordering a line breaks the chain ({@link AuditVerifier}).
  *
- * <p>Limit: the chain is unkeyed, so someone who can write the file can rewrite everything after an edit, and
- * dropping whole trailing lines leaves a valid chain. Both are caught only against a last hash recorded elsewhere
- * ({@code airlock audit verify} prints it for that purpose).
+ * <p>The chain alone is unkeyed: someone who can write the file could edit a line and recompute every later hash.
+ * So a log opened with an {@link AuditKey} (the server's) also writes a signed checkpoint line
+ * ({@code "type":"audit.checkpoint"}) every {@value #CHECKPOINT_EVERY} events it appends, when it opens a log whose
+ * last line is not one, and when it closes: the signature covers the hash of the line before it, so rewriting
+ * anything before a checkpoint needs the key ({@link AuditVerifier} checks every signature). Each checkpoint is also
+ * written to the {@value #SHIPPED_LOGGER} logger once durable, one JSON line, for a log collector to keep off the
+ * machine: dropping whole trailing lines, checkpoints included, is caught only against a head recorded elsewhere
+ * ({@code airlock audit verify --expect}). Signing is once per checkpoint, not per event, on the writer thread.
  *
  * <p>Several processes (server and CLI) may append: seq and prev are computed on the writer thread under the file
  * lock, after re-reading the last line whenever another process appended.
  */
 public final class AuditLog implements AuditSink, AutoCloseable {
+    /**
+     * Events between signed checkpoints. What an attacker with write access can rewrite without the key is what
+     * follows the last checkpoint: at most this many events of a running server (plus what the CLI appended since),
+     * and those only until the next checkpoint is shipped. 1,000 events are seconds of a busy server and hours of a
+     * quiet one; the cost is one Ed25519 signature (about 50 µs) and one line per 1,000 events.
+     */
+    public static final int CHECKPOINT_EVERY = 1_000;
+    /** Where each durable checkpoint is logged, one JSON line, to be shipped off the machine. */
+    public static final String SHIPPED_LOGGER = "dev.airlock.audit.checkpoint";
 
     private static final JsonFactory JSON = new JsonFactory();
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final System.Logger SHIPPED = System.getLogger(SHIPPED_LOGGER);
+    /** Queued to ask the writer for a checkpoint; only its identity matters. */
+    private static final Prepared CHECKPOINT = new Prepared("\"" + AuditFormat.CHECKPOINT + "\"", "");
 
     private final AppendOnlyFile<Prepared> file;
     private final AtomicLong appended = new AtomicLong();
+    private final AuditKey key;
+    private final int every;
+    /** Events this instance queued, and how many of them the last checkpoint it queued came after. */
+    private final AtomicLong queued = new AtomicLong();
+    private volatile long queuedAtCheckpoint;
 
-    private AuditLog(Path path, Clock clock) throws IOException {
-        this.file = AppendOnlyFile.open(path, new Chain(path, clock, appended));
+    private AuditLog(Path path, Clock clock, AuditKey key, int every) throws IOException {
+        if (every < 1) throw new IllegalArgumentException("checkpoint interval must be positive");
+        this.key = key;
+        this.every = every;
+        Chain chain = new Chain(path, clock, appended, key);
+        this.file = AppendOnlyFile.open(path, chain);
+        // Lines appended while no server ran (the CLI's, or a crashed server's last ones) are signed at once.
+        if (key != null && chain.seq > 0 && !chain.lastIsCheckpoint) checkpoint();
     }
 
-    /** Opens or creates the log (and its parent directories) and positions the chain after its last line. */
+    /**
+     * Opens or creates the log (and its parent directories) and positions the chain after its last line. Never
+     * signs: for processes without the master key (the CLI); the next checkpoint of a server covers their lines.
+     */
     public static AuditLog open(Path file, Clock clock) throws IOException {
-        return new AuditLog(file, clock);
+        return new AuditLog(file, clock, null, CHECKPOINT_EVERY);
+    }
+
+    /** As {@link #open(Path, Clock)}, and signs a checkpoint every {@value #CHECKPOINT_EVERY} events with {@code key}. */
+    public static AuditLog open(Path file, Clock clock, AuditKey key) throws IOException {
+        return new AuditLog(file, clock, key, CHECKPOINT_EVERY);
+    }
+
+    /** Tests: checkpoints every {@code every} events. */
+    static AuditLog open(Path file, Clock clock, AuditKey key, int every) throws IOException {
+        return new AuditLog(file, clock, key, every);
     }
 
     /**
@@ -57,7 +99,15 @@ public final class AuditLog implements AuditSink, AutoCloseable {
      */
     @Override
     public CompletableFuture<Void> append(AuditEvent event) {
-        return file.append(prepare(event));
+        CompletableFuture<Void> durable = file.append(prepare(event));
+        if (key != null && queued.incrementAndGet() % every == 0) checkpoint();
+        return durable;
+    }
+
+    /** Queues a signed checkpoint after whatever is queued now. A failed write is retried by the next one. */
+    private void checkpoint() {
+        queuedAtCheckpoint = queued.get();
+        file.append(CHECKPOINT);
     }
 
     /** Events this process made durable since open; cheap, for metrics. */
@@ -74,8 +124,16 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         return file.recoveryNotes();
     }
 
+    /** Signs what this instance appended since its last checkpoint, then closes (the queue is written first). */
     @Override
     public void close() {
+        if (key != null && queued.get() != queuedAtCheckpoint) {
+            try {
+                checkpoint();
+            } catch (RuntimeException alreadyClosed) {
+                // closed twice: the first close signed
+            }
+        }
         file.close();
     }
 
@@ -84,6 +142,9 @@ public final class AuditLog implements AuditSink, AutoCloseable {
 
     private static Prepared prepare(AuditEvent event) {
         if (event.type().isEmpty()) throw new IllegalArgumentException("audit event type is empty");
+        if (event.type().equals(AuditFormat.CHECKPOINT)) {
+            throw new IllegalArgumentException("audit event type '" + AuditFormat.CHECKPOINT + "' is reserved");
+        }
         try {
             StringWriter type = new StringWriter();
             try (JsonGenerator g = JSON.createGenerator(type)) {
@@ -142,22 +203,29 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         private final Path path;
         private final Clock clock;
         private final AtomicLong appended;
+        private final AuditKey key;
         private long seq;
         private String prev = AuditFormat.GENESIS;
+        private boolean lastIsCheckpoint;
+        /** Checkpoints of the batch being written, shipped once it is durable. */
+        private final List<String> unshipped = new ArrayList<>();
 
-        Chain(Path path, Clock clock, AtomicLong appended) {
+        Chain(Path path, Clock clock, AtomicLong appended, AuditKey key) {
             this.path = path;
             this.clock = clock;
             this.appended = appended;
+            this.key = key;
         }
 
         /** Another process appended (or a batch of ours failed): continue after whatever line is last now. */
         @Override
         public void catchUp(Unseen unseen) throws IOException {
+            unshipped.clear(); // a batch that failed: its checkpoints were not written
             Optional<String> last = unseen.lastLine();
             if (last.isEmpty()) {
                 seq = 0;
                 prev = AuditFormat.GENESIS;
+                lastIsCheckpoint = false;
                 return;
             }
             JsonNode node;
@@ -175,26 +243,47 @@ public final class AuditLog implements AuditSink, AutoCloseable {
             }
             seq = s.longValue();
             prev = h.asText();
+            lastIsCheckpoint = AuditFormat.CHECKPOINT.equals(node.path("type").asText());
         }
 
         @Override
         public String encode(Prepared event) {
+            boolean checkpoint = event == CHECKPOINT;
+            String fields = checkpoint ? signature() : event.fieldsJson();
             long next = seq + 1;
-            StringBuilder line = new StringBuilder(128 + event.fieldsJson().length())
+            StringBuilder line = new StringBuilder(128 + fields.length())
                     .append("{\"seq\":").append(next)
                     .append(",\"ts\":\"").append(AuditFormat.TIMESTAMP.format(clock.instant()))
                     .append("\",\"type\":").append(event.typeJson());
-            if (!event.fieldsJson().isEmpty()) line.append(',').append(event.fieldsJson());
+            if (!fields.isEmpty()) line.append(',').append(fields);
             String unsealed = line.append(",\"prev\":\"").append(prev).append("\"}").toString();
             String hash = AuditFormat.sha256Hex(unsealed.getBytes(StandardCharsets.UTF_8));
+            if (checkpoint) {
+                unshipped.add("{\"seq\":" + next + "," + fields + ",\"hash\":\"" + hash + "\"}");
+            }
             seq = next;
             prev = hash;
+            lastIsCheckpoint = checkpoint;
             return AuditFormat.seal(unsealed, hash);
+        }
+
+        /**
+         * The checkpoint's fields: the key (fingerprint and public key, so the line verifies on its own and the
+         * fingerprint is what gets pinned), what it signs (the seq and hash of the line before it) and the signature.
+         * Every value is base64url or hex, so nothing needs escaping.
+         */
+        private String signature() {
+            String sig = key.sign(AuditFormat.checkpointMessage(seq, prev, key.fingerprint()));
+            return "\"key\":\"" + key.fingerprint() + "\",\"public_key\":\"" + key.publicKey()
+                    + "\",\"signed_seq\":" + seq + ",\"signed_hash\":\"" + prev + "\",\"sig\":\"" + sig + "\"";
         }
 
         @Override
         public void durable(List<Prepared> items) {
             appended.addAndGet(items.size());
+            // Off the machine with the log collector: rewriting history then needs the key and this copy.
+            for (String checkpoint : unshipped) SHIPPED.log(System.Logger.Level.INFO, "audit checkpoint " + checkpoint);
+            unshipped.clear();
         }
     }
 }
