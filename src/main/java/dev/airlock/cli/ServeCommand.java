@@ -112,6 +112,12 @@ public final class ServeCommand implements Callable<Integer> {
                 // Shutting down anyway; what was acknowledged is already durable.
             } finally {
                 airlock.close();
+                // The logging framework shuts down in a hook of its own, which may already have run: the last
+                // checkpoint's copy for the outside goes to standard output, which the supervisor keeps.
+                airlock.audit.lastCheckpoint().ifPresent(c -> {
+                    out.println("Airlock stopped; audit checkpoint " + c);
+                    out.flush();
+                });
             }
         }, "airlock-shutdown"));
         out.println("Airlock serving " + iss + " (policy " + dirs.policy + ", data " + dirs.data + ", "

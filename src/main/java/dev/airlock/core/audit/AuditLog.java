@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The hash-chained audit log: one JSON object per line,
@@ -58,6 +59,7 @@ public final class AuditLog implements AuditSink, AutoCloseable {
 
     private final AppendOnlyFile<Prepared> file;
     private final AtomicLong appended = new AtomicLong();
+    private final AtomicReference<String> lastCheckpoint = new AtomicReference<>();
     private final AuditKey key;
     private final int every;
     /** Events this instance queued, and how many of them the last checkpoint it queued came after. */
@@ -68,7 +70,7 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         if (every < 1) throw new IllegalArgumentException("checkpoint interval must be positive");
         this.key = key;
         this.every = every;
-        Chain chain = new Chain(path, clock, appended, key);
+        Chain chain = new Chain(path, clock, appended, key, lastCheckpoint);
         this.file = AppendOnlyFile.open(path, chain);
         // Lines appended while no server ran (the CLI's, or a crashed server's last ones) are signed at once.
         if (key != null && chain.seq > 0 && !chain.lastIsCheckpoint) checkpoint();
@@ -102,6 +104,14 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         CompletableFuture<Void> durable = file.append(prepare(event));
         if (key != null && queued.incrementAndGet() % every == 0) checkpoint();
         return durable;
+    }
+
+    /**
+     * The last checkpoint this instance made durable, as shipped (one JSON object), if any: for a caller that must
+     * copy it out when logging may already be shut down (at process exit).
+     */
+    public Optional<String> lastCheckpoint() {
+        return Optional.ofNullable(lastCheckpoint.get());
     }
 
     /** Queues a signed checkpoint after whatever is queued now. A failed write is retried by the next one. */
@@ -204,17 +214,19 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         private final Clock clock;
         private final AtomicLong appended;
         private final AuditKey key;
+        private final AtomicReference<String> lastShipped;
         private long seq;
         private String prev = AuditFormat.GENESIS;
         private boolean lastIsCheckpoint;
         /** Checkpoints of the batch being written, shipped once it is durable. */
         private final List<String> unshipped = new ArrayList<>();
 
-        Chain(Path path, Clock clock, AtomicLong appended, AuditKey key) {
+        Chain(Path path, Clock clock, AtomicLong appended, AuditKey key, AtomicReference<String> lastShipped) {
             this.path = path;
             this.clock = clock;
             this.appended = appended;
             this.key = key;
+            this.lastShipped = lastShipped;
         }
 
         /** Another process appended (or a batch of ours failed): continue after whatever line is last now. */
@@ -282,7 +294,10 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         public void durable(List<Prepared> items) {
             appended.addAndGet(items.size());
             // Off the machine with the log collector: rewriting history then needs the key and this copy.
-            for (String checkpoint : unshipped) SHIPPED.log(System.Logger.Level.INFO, "audit checkpoint " + checkpoint);
+            for (String checkpoint : unshipped) {
+                SHIPPED.log(System.Logger.Level.INFO, "audit checkpoint " + checkpoint);
+                lastShipped.set(checkpoint);
+            }
             unshipped.clear();
         }
     }

@@ -219,6 +219,17 @@ class AuditCheckpointTest {
     }
 
     @Test
+    void theCheckpointMadeAtCloseIsKeptForACallerToCopyOutWhenLoggingHasStopped() throws Exception {
+        AuditLog log = AuditLog.open(file, clock, key, EVERY);
+        log.append(AuditEvent.of("token.minted").build()).get(5, TimeUnit.SECONDS);
+        assertTrue(log.lastCheckpoint().isEmpty());
+        log.close();
+        JsonNode last = JSON.readTree(log.lastCheckpoint().orElseThrow());
+        List<String> lines = Files.readAllLines(file, UTF_8);
+        assertEquals(JSON.readTree(lines.get(lines.size() - 1)).path("hash").asText(), last.path("hash").asText());
+    }
+
+    @Test
     void noCallerCanWriteALineThatPassesForACheckpoint() throws Exception {
         try (AuditLog log = AuditLog.open(file, clock, key, EVERY)) {
             assertThrows(IllegalArgumentException.class,
