@@ -50,7 +50,7 @@ public final class SecretShapes {
 
     /** {@code text} with every secret-shaped part replaced; the same instance when there is none (the usual case). */
     public static String redact(String text) {
-        if (text == null || text.length() <= SHORTER_IS_SAFE) return text;
+        if (!mayContain(text)) return text;
         Matcher m = SHAPES.matcher(text);
         if (!m.find()) return text;
         StringBuilder out = new StringBuilder(text.length());
@@ -63,7 +63,26 @@ public final class SecretShapes {
     }
 
     public static boolean containsSecret(String text) {
-        return text != null && text.length() > SHORTER_IS_SAFE && SHAPES.matcher(text).find();
+        return mayContain(text) && SHAPES.matcher(text).find();
+    }
+
+    /**
+     * False when no shape can match, decided without the regular expression: every audit event passes here, and
+     * almost none holds a secret (the expression alone cost about 1 µs a field; this, tens of nanoseconds).
+     */
+    private static boolean mayContain(String s) {
+        if (s == null || s.length() <= SHORTER_IS_SAFE) return false;
+        if (s.contains(CLIENT_SECRET_PREFIX) || s.contains(OPS_SESSION_PREFIX) || s.contains("eyJ")) return true;
+        int n = s.length();
+        if (n >= 29 && s.indexOf('-') >= 0) return true; // a passphrase: 5 groups of 5 and 4 dashes
+        if (n >= 44 && s.indexOf('=') >= 0) return true; // a master key: 43 characters and '='
+        int run = 0; // a TOTP secret: 32 characters of the base32 alphabet in a row
+        for (int i = 0; i < n && n >= 32; i++) {
+            char c = s.charAt(i);
+            run = (c >= 'A' && c <= 'Z') || (c >= '2' && c <= '7') ? run + 1 : 0;
+            if (run >= 32) return true;
+        }
+        return false;
     }
 
     private static String marker(Matcher m) {
