@@ -45,7 +45,8 @@ public final class AuditLog implements AuditSink, AutoCloseable {
      * Events between signed checkpoints. What an attacker with write access can rewrite without the key is what
      * follows the last checkpoint: at most this many events of a running server (plus what the CLI appended since),
      * and those only until the next checkpoint is shipped. 1,000 events are seconds of a busy server and hours of a
-     * quiet one; the cost is one Ed25519 signature (about 50 µs) and one line per 1,000 events.
+     * quiet one; the cost is one Ed25519 signature (tens of µs: {@code SignVerifyBenchmark.sign} ran about 28,000 a
+     * second here, bench/results/2026-11-24-jmh.md) and one line per 1,000 events.
      */
     public static final int CHECKPOINT_EVERY = 1_000;
     /** Where each durable checkpoint is logged, one JSON line, to be shipped off the machine. */
