@@ -186,6 +186,19 @@ class ResourceSpellingTest {
         refused(fx.graphql(grantToken, gql("mutation { volumeDelete(volumeId: \"vol-7f3a\") }")), "grant_used");
     }
 
+    @Test
+    void grantWhenAResourceFoldsIntoAGlobThenRefusedAsNotAnExactId() throws Exception {
+        // A full-width star (U+FF0A) folds into '*': vol-dev-＊ would be a grant whose one resource reads as a glob.
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("environment", "dev");
+        body.put("scopes", List.of("volume:delete"));
+        body.put("resources", List.of("vol-dev-\uFF0A"));
+        body.put("reason", "vol-dev volumes are scratch copies nobody uses; deleting them frees the quota");
+        Reply r = fx.airlock.agentPost("/v1/grants", fx.basic, body);
+        assertEquals(400, r.status(), r.body());
+        assertEquals("resources", r.json().get("code").asText(), r.body());
+    }
+
     // --- helpers ---
 
     private static RawReply raw(String method, String target) throws Exception {
