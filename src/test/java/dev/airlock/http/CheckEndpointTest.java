@@ -63,6 +63,34 @@ class CheckEndpointTest {
     }
 
     @Test
+    void checkWhenStagingTokenSpellsProductionVolumeInCapitalsThenRefusedNamingTheCanonicalId() throws Exception {
+        // Issue 12: VOL-7F3A was "not listed in the policy" and allowed, while the provider resolves it to vol-7f3a.
+        String token = mint("staging", "volume:read volume:write");
+        for (String spelling : new String[] {"VOL-7F3A", "Vol-7f3A", "\uFF36\uFF2F\uFF2C-\uFF17\uFF26\uFF13\uFF21"}) {
+            JsonNode d = check(token, "staging", "volume:write", spelling);
+            assertRefused(d, "resource_in_other_environment", "resource vol-7f3a belongs to production");
+            assertEquals("vol-7f3a", d.path("resource").asText(), d.toString());
+        }
+    }
+
+    @Test
+    void checkWhenStagingResourceIsSpelledInCapitalsThenAllowedAsItself() throws Exception {
+        JsonNode d = check(mint("staging", "volume:write"), "staging", "volume:write", "VOL-7F3A-STG");
+        assertTrue(d.path("allowed").asBoolean(), d.toString());
+        assertEquals("token carries volume:write and vol-7f3a-stg belongs to staging", d.path("reason").asText());
+    }
+
+    @Test
+    void checkWhenAKnownResourceIsSpelledOtherwiseThenItsTypeStillApplies() throws Exception {
+        String token = mint("production", "db:read");
+        JsonNode d = check(token, "production", "db:read", "DB-PROD-MAIN");
+        assertTrue(d.path("allowed").asBoolean(), d.toString());
+        assertEquals("token carries db:read and db-prod-main belongs to production", d.path("reason").asText());
+        assertRefused(check(token, "production", "db:read", "VOL-7F3A"),
+                "resource_type_mismatch", "resource vol-7f3a is a volume, not a db");
+    }
+
+    @Test
     void checkWhenTokenIsForAnotherEnvironmentThenWrongEnvironment() throws Exception {
         assertRefused(check(mint("staging", "db:read"), "production", "db:read", "db-prod-main"),
                 "wrong_environment", "token is for staging, not production");

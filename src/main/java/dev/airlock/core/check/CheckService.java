@@ -5,6 +5,7 @@ import dev.airlock.core.audit.AuditSink;
 import dev.airlock.core.grant.Grant;
 import dev.airlock.core.grant.GrantRedemption;
 import dev.airlock.core.oauth.GrantGuidance;
+import dev.airlock.core.policy.CanonicalId;
 import dev.airlock.core.policy.Environment;
 import dev.airlock.core.policy.Policy;
 import dev.airlock.core.policy.ResourcePattern;
@@ -22,8 +23,16 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class CheckService {
 
-    /** {@code resource} may be null; the others are required (the HTTP layer refuses a request without them). */
-    public record Request(String token, String environment, String action, String resource, String address) {}
+    /**
+     * {@code resource} may be null; the others are required (the HTTP layer refuses a request without them).
+     * {@code resource} is kept in {@link CanonicalId canonical form}: every rule below, the reason, the grant use and the
+     * audit event see the one identity of the resource, whatever spelling was asked about (issue 12).
+     */
+    public record Request(String token, String environment, String action, String resource, String address) {
+        public Request {
+            resource = resource == null ? null : CanonicalId.of(resource);
+        }
+    }
 
     private final Policy policy;
     private final StateStore store;
@@ -100,8 +109,15 @@ public final class CheckService {
 
     // --- several actions at once (the enforcement proxy: one request, every action it would take) ---
 
-    /** One action of a request that takes several: a scope and the one resource it touches, or null for none. */
-    public record Item(String action, String resource) {}
+    /**
+     * One action of a request that takes several: a scope and the one resource it touches, or null for none; the
+     * resource is kept in canonical form, as in {@link Request}.
+     */
+    public record Item(String action, String resource) {
+        public Item {
+            resource = resource == null ? null : CanonicalId.of(resource);
+        }
+    }
 
     /**
      * The decision on a whole request, and which item it fell on.

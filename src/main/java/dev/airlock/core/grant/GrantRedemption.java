@@ -3,6 +3,7 @@ package dev.airlock.core.grant;
 import dev.airlock.core.audit.AuditEvent;
 import dev.airlock.core.oauth.OAuthError;
 import dev.airlock.core.policy.Agent;
+import dev.airlock.core.policy.CanonicalId;
 import dev.airlock.core.policy.Environment;
 import dev.airlock.core.policy.GrantRules;
 import dev.airlock.core.policy.Policy;
@@ -133,7 +134,9 @@ public final class GrantRedemption {
         if (resource == null || resource.isEmpty()) {
             return new UseRefusal("resource_required", "grant tokens act only on the granted resources: name one");
         }
-        if (!g.resources().contains(resource)) {
+        // Compared in canonical form (issue 12): grants store canonical ids, but one filed before that did not.
+        String canonical = CanonicalId.of(resource);
+        if (g.resources().stream().noneMatch(r -> CanonicalId.of(r).equals(canonical))) {
             return new UseRefusal("resource_not_granted", "resource " + resource + " is not in grant " + g.id()
                     + " (granted: " + String.join(", ", g.resources()) + ")");
         }
