@@ -298,6 +298,11 @@ class OpsPageBrowserTest {
                 "rotate the API's database password after the leak reported in ticket 4411",
                 "railway variables set DATABASE_PASSWORD --from-file new-password.txt");
         String productionLink = webhookLink(heard, production);
+        // Seven refusals since: the page shows the newest few, one line each, and says how many it left out.
+        for (int i = 0; i < 7; i++) {
+            TestAirlock.Reply refused = airlock.token("coding-agent", secret, "production", "db:drop");
+            assertEquals(400, refused.status(), refused.body());
+        }
         assertEquals(airlock.base + "/ops/#/grants/" + production, productionLink);
 
         // 3. Erin, a staging approver, follows the staging link: signs in and lands on that grant. Staging, and still
@@ -328,6 +333,13 @@ class OpsPageBrowserTest {
         assertEquals("1 use of variable:write on var-api-prod, by a token that lives 5 min once collected",
                 text("detail-effect"));
         assertTrue(driver.findElement(By.id("approve-code")).isDisplayed(), "frank may approve");
+        List<WebElement> refusals = driver.findElements(By.cssSelector("#detail-refusals [data-testid=refusal]"));
+        assertEquals(5, refusals.size(), "the newest five refusals");
+        for (WebElement r : refusals) {
+            assertEquals("db:drop", r.findElement(By.cssSelector("[data-field=what]")).getText());
+            assertTrue(r.getSize().getHeight() < 40, "one line per refusal: " + r.getSize());
+        }
+        assertTrue(text("detail-refusals-more").startsWith("2 earlier not shown"), text("detail-refusals-more"));
         screenshot("detail-production-write");
         driver.findElement(By.id("signout-button")).click();
         visible("signin-form");
