@@ -49,8 +49,9 @@ public final class Routes {
         router.post("/v1/ops/session").handler(json).handler(sessions::signIn);
         router.get("/v1/ops/session").handler(sessions::current);
         router.delete("/v1/ops/session").handler(sessions::signOut);
-        router.get("/ops").handler(page::redirect);
-        router.get("/ops/*").handler(page::serve);
+        // One route for the page's whole subtree: Vert.x matches "/ops" to "/ops/" as well (trailing slash ignored),
+        // so a separate redirect route for "/ops" also caught "/ops/" and sent it to itself for ever.
+        router.getWithRegex("/ops(/.*)?").handler(page::serve);
         router.get("/.well-known/jwks.json").handler(discovery::jwks);
         router.get("/.well-known/oauth-authorization-server").handler(discovery::metadata);
         router.get("/healthz").handler(DiscoveryHandlers::healthz);
