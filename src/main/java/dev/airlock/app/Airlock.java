@@ -79,7 +79,7 @@ public final class Airlock implements AutoCloseable {
                 List.of(config.issuer(), tokenEndpoint(config.issuer())));
         this.clientCredentials = new ClientCredentialsGrant(policy, store, minter, audit);
         this.ops = new OpsAccounts(store, box, audit, config.clock(), random);
-        this.sessions = new OpsSessions(config.clock(), random);
+        this.sessions = new OpsSessions(config.clock(), random, store::opsAccount);
         this.notifier = new WebhookNotifier(policy.webhooks(), config.issuer(), System::getenv, config.clock());
         this.grants = new Grants(policy, store, audit, notifier, ops, minter, config.clock(), random,
                 tokenEndpoint(config.issuer()));
