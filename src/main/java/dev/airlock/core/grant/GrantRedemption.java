@@ -56,28 +56,18 @@ public final class GrantRedemption {
         return ledger.current(authReqId).thenCompose(found -> {
             Grant g = found.filter(x -> x.agentId().equals(agent.id())).orElse(null);
             if (g == null) return error("invalid_grant", "unknown auth_req_id");
-            switch (g.status()) {
-                case PENDING -> {
-                    return paced(g) ? error("authorization_pending", "waiting for approvals: " + g.approvals().size()
-                            + " of " + g.requiredApprovals())
-                            : error("slow_down", "polling faster than every " + interval(g.id()).toSeconds() + " s");
-                }
-                case DENIED -> {
-                    return error("access_denied", "denied by " + g.decidedBy() + ": " + g.denyReason());
-                }
-                case CANCELLED -> {
-                    return error("access_denied", "the grant was cancelled");
-                }
-                case EXPIRED -> {
-                    return error("expired_token", "the grant expired before it was approved and redeemed");
-                }
-                case REDEEMED -> {
-                    return error("invalid_grant", "this grant was already redeemed; its token is one-shot");
-                }
-                default -> {
-                    return redeem(agent, g, address);
-                }
-            }
+            // Every status listed and no default: only APPROVED redeems, and a status added later is a compile error
+            // here rather than a token (a switch expression over an enum must be exhaustive).
+            return switch (g.status()) {
+                case PENDING -> paced(g) ? error("authorization_pending", "waiting for approvals: "
+                        + g.approvals().size() + " of " + g.requiredApprovals())
+                        : error("slow_down", "polling faster than every " + interval(g.id()).toSeconds() + " s");
+                case APPROVED -> redeem(agent, g, address);
+                case DENIED -> error("access_denied", "denied by " + g.decidedBy() + ": " + g.denyReason());
+                case CANCELLED -> error("access_denied", "the grant was cancelled");
+                case EXPIRED -> error("expired_token", "the grant expired before it was approved and redeemed");
+                case REDEEMED -> error("invalid_grant", "this grant was already redeemed; its token is one-shot");
+            };
         });
     }
 
