@@ -152,7 +152,12 @@ public final class GrantRedemption {
     public CompletableFuture<UseRefusal> spend(AccessToken t, String resource, String address) {
         UseRefusal problem = useProblem(t, resource);
         if (problem != null) return CompletableFuture.completedFuture(problem);
-        Grant g = store.grant(t.grantId()).orElseThrow();
+        // The compare-and-set below saves the version after this snapshot, so this snapshot is the one that must still
+        // have a use: a concurrent spend may have taken the last one since useProblem read the grant, and saving
+        // "one less" on top of it would succeed and spend a use that is not there.
+        Grant g = grantOf(t);
+        problem = standing(g);
+        if (problem != null) return CompletableFuture.completedFuture(problem);
         Grant next = g.next(g.status(), g.approvals(), g.decidedBy(), g.denyReason(), g.decidedAt(), g.tokenJti(),
                 g.usesLeft() - 1, g.tokenExpiresAt());
         return ledger.record(next, "grant.used", t.clientId(), AuditEvent.of("grant.used").with("jti", t.jti())
