@@ -29,10 +29,9 @@ public final class Routes {
 
         router.post("/oauth2/token").handler(form).handler(new TokenHandler(auth, airlock.clientCredentials, airlock.grants.redemption));
         router.post("/oauth2/introspect").handler(form).handler(new IntrospectionHandler(auth, airlock.introspection));
-        router.post("/oauth2/revoke").handler(form).handler(new RevocationHandler(auth, airlock.admin, airlock.verifier));
+        router.post("/oauth2/revoke").handler(form).handler(new RevocationHandler(auth, airlock.admin, airlock.tokens));
         router.post("/v1/check").handler(json).handler(new CheckHandler(airlock.check));
-        Callers callers = new Callers(airlock.authenticator, airlock.verifier, airlock.store, airlock.policy,
-                airlock.sessions);
+        Callers callers = new Callers(airlock.authenticator, airlock.tokens, airlock.policy, airlock.sessions);
         OriginCheck origins = new OriginCheck(airlock.config.issuer());
         GrantHandlers grants = new GrantHandlers(airlock.grants, callers, airlock.refusals, airlock.config.clock(),
                 origins);
