@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.nimbusds.jose.JWSAlgorithm;
 import dev.airlock.core.policy.PolicyException;
 import dev.airlock.testing.PolicyProxyFixture;
 import dev.airlock.testing.TestAirlock;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -95,5 +98,56 @@ class DerivedDestructivenessFindingsTest {
         assertTrue(run.err().contains(p.dir.resolve("scopes.yaml") + ":"), run.all());
         assertTrue(run.err().contains("'" + scope + "'") && run.err().contains("'" + word + "'"), run.all());
         assertTrue(run.err().contains("cannot be risk write"), run.all());
+    }
+
+    /** volume:destroy_all, declared destructive as it must be, grantable to coding-agent in staging. */
+    PolicyCopy grantableDestroyAll() {
+        return PolicyCopy.ofShipped(tmp)
+                .append("scopes.yaml", "  - name: volume:destroy_all\n    risk: destructive\n")
+                .replace("agents.yaml", "        default_scopes: [db:read, volume:read, service:read]\n"
+                                + "        grantable: [db:drop, volume:delete, service:delete]\n      production:",
+                        "        default_scopes: [db:read, volume:read, service:read]\n"
+                                + "        grantable: [db:drop, volume:delete, service:delete, volume:destroy_all]\n      production:");
+    }
+
+    @Test
+    void tokenWhenAScopeIsDestructiveByAWordOfItsVerbThenInvalidScopeNamesTheWord() throws Exception {
+        try (TestAirlock airlock = TestAirlock.start(grantableDestroyAll().dir, tmp.resolve("data"),
+                JWSAlgorithm.EdDSA)) {
+            String secret = airlock.issueSecret("coding-agent");
+            TestAirlock.Reply r = airlock.token("coding-agent", secret, "staging", "volume:destroy_all");
+            assertEquals(400, r.status(), r.body());
+            assertEquals("invalid_scope", r.json().path("error").asText());
+            assertTrue(r.json().path("error_description").asText().contains("(volume:destroy_all is destructive: its verb"
+                    + " contains the built-in destructive word 'destroy'): it needs approval by people"), r.body());
+        }
+    }
+
+    @Test
+    void checkWhenAGrantTokenForSuchAScopeNamesNoResourceThenTheRefusalNamesTheWord() throws Exception {
+        try (TestAirlock airlock = TestAirlock.start(grantableDestroyAll().dir, tmp.resolve("data"),
+                JWSAlgorithm.EdDSA)) {
+            String agent = TestAirlock.basic("coding-agent", airlock.issueSecret("coding-agent"));
+            TestAirlock.OpsUser carol = airlock.addOps("carol", "ops");
+            // 1. The agent asks; 2. one person of group ops approves (staging needs one); 3. the agent redeems.
+            TestAirlock.Reply asked = airlock.agentPost("/v1/grants", agent, Map.of("environment", "staging",
+                    "scopes", List.of("volume:destroy_all"), "resources", List.of("vol-7f3a-stg"),
+                    "reason", "the staging volume holds a broken copy of the migration test data"));
+            assertEquals(201, asked.status(), asked.body());
+            String id = asked.json().get("auth_req_id").asText();
+            String session = airlock.opsSignIn(carol);
+            TestAirlock.Reply approved = airlock.opsPost("/v1/grants/" + id + "/approve", session,
+                    Map.of("code", airlock.freshCode(carol)));
+            assertEquals(200, approved.status(), approved.body());
+            TestAirlock.Reply redeemed = airlock.postForm("/oauth2/token", agent, Map.of(
+                    "grant_type", "urn:openid:params:grant-type:ciba", "auth_req_id", id));
+            assertEquals(200, redeemed.status(), redeemed.body());
+            // 4. A check that names no resource is refused, and says which word made the scope destructive.
+            TestAirlock.Reply check = airlock.check(redeemed.json().get("access_token").asText(), "staging",
+                    "volume:destroy_all", null);
+            assertEquals("resource_required", check.json().path("code").asText(), check.body());
+            assertEquals("volume:destroy_all is destructive: its verb contains the built-in destructive word 'destroy';"
+                    + " name the resource", check.json().path("reason").asText());
+        }
     }
 }
