@@ -66,23 +66,7 @@ public final class LintCommand implements Callable<Integer> {
         try {
             Policy loaded = PolicyLoader.load(policy);
             Providers providers = ProviderLoader.load(dir, loaded);
-            ProviderLint lint = ProviderLint.of(providers, loaded);
-            if (!lint.violations().isEmpty()) {
-                for (PolicyProblem p : lint.violations()) {
-                    err.println(relativeToWorkingDirectory(new LintReport.Finding(LintReport.Severity.VIOLATION, p)));
-                }
-                out.println("providers INVALID: " + count(lint.violations().size(), "problem"));
-                return LintReport.EXIT_VIOLATIONS;
-            }
-            List<String> names = new ArrayList<>();
-            for (Provider p : providers.all()) names.add(p.name() + " (" + p.kind().keyword() + ")");
-            for (ProviderLint.AccountLevel a : lint.accountLevel()) out.println("account-level action (resources: none): " + a);
-            out.println("provider rules: " + lint.rules() + " classified by shape; " + lint.destructive() + " destructive by"
-                    + " shape, all mapped to destructive scopes; every state-changing rule names its resources or declares"
-                    + " resources: none (" + count(lint.accountLevel().size(), "account-level action") + ")");
-            out.println("providers OK: " + (names.isEmpty() ? "none" : String.join(", ", names))
-                    + "; every rule names a known scope, no credential is written in a provider file");
-            return LintReport.EXIT_CLEAN;
+            return report(providers, ProviderLint.of(providers, loaded), err, out);
         } catch (PolicyException e) {
             for (PolicyProblem p : e.problems()) {
                 err.println(relativeToWorkingDirectory(new LintReport.Finding(LintReport.Severity.VIOLATION, p)));
@@ -90,6 +74,29 @@ public final class LintCommand implements Callable<Integer> {
             out.println("providers " + (e.unreadable() ? "UNREADABLE" : "INVALID") + ": " + count(e.problems().size(), "problem"));
             return e.unreadable() ? LintReport.EXIT_UNREADABLE : LintReport.EXIT_VIOLATIONS;
         }
+    }
+
+    /**
+     * What {@link ProviderLint} derived, or the violations it found instead (unreachable through files today, since
+     * the loader refuses them first: the re-derivation is what catches a loader that stops doing so).
+     */
+    int report(Providers providers, ProviderLint lint, PrintWriter err, PrintWriter out) {
+        if (!lint.violations().isEmpty()) {
+            for (PolicyProblem p : lint.violations()) {
+                err.println(relativeToWorkingDirectory(new LintReport.Finding(LintReport.Severity.VIOLATION, p)));
+            }
+            out.println("providers INVALID: " + count(lint.violations().size(), "problem"));
+            return LintReport.EXIT_VIOLATIONS;
+        }
+        List<String> names = new ArrayList<>();
+        for (Provider p : providers.all()) names.add(p.name() + " (" + p.kind().keyword() + ")");
+        for (ProviderLint.AccountLevel a : lint.accountLevel()) out.println("account-level action (resources: none): " + a);
+        out.println("provider rules: " + lint.rules() + " classified by shape; " + lint.destructive() + " destructive by"
+                + " shape, all mapped to destructive scopes; every state-changing rule names its resources or declares"
+                + " resources: none (" + count(lint.accountLevel().size(), "account-level action") + ")");
+        out.println("providers OK: " + (names.isEmpty() ? "none" : String.join(", ", names))
+                + "; every rule names a known scope, no credential is written in a provider file");
+        return LintReport.EXIT_CLEAN;
     }
 
     private static String count(int n, String noun) {

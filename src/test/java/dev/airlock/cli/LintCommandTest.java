@@ -5,7 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import dev.airlock.core.policy.Policy;
+import dev.airlock.core.policy.PolicyLoader;
+import dev.airlock.core.proxy.CredentialSource;
+import dev.airlock.core.proxy.Injection;
+import dev.airlock.core.proxy.PathTemplate;
+import dev.airlock.core.proxy.Provider;
+import dev.airlock.core.proxy.ProviderLint;
+import dev.airlock.core.proxy.Providers;
+import dev.airlock.core.proxy.RestMapper;
+import dev.airlock.core.proxy.RestRule;
+import java.net.URI;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -87,6 +99,24 @@ class LintCommandTest {
         assertEquals(0, run("--policy", dir.toString()));
         assertEquals(dir.resolve("environments.yaml") + ":13: environments[2]: warning: environment 'qa' owns no resources:"
                 + " no resource check can succeed in it", err.toString().strip());
+    }
+
+    @Test
+    void lintWhenTheReDerivedClassificationFindsAViolationThenExitsOneAndClaimsNothingAboutProviders() throws Exception {
+        // The loader refuses such a rule first; lint's own derivation must still fail it should the loader ever not.
+        Policy policy = PolicyLoader.load(Path.of("scopes"));
+        Providers providers = new Providers(List.of(new Provider("demo", Provider.Kind.REST,
+                URI.create("https://api.example.com"), new CredentialSource.FromEnv("DEMO_TOKEN"),
+                Injection.of("Authorization", "Bearer {credential}"), new RestMapper("demo", List.of(new RestRule("DELETE",
+                PathTemplate.parse("/v1/databases/{id}"), "db:write", List.of(new RestRule.FromPath("id")), null))))));
+        LintCommand lint = new LintCommand();
+        lint.policy = Path.of("scopes");
+        int exit = lint.report(providers, ProviderLint.of(providers, policy), new PrintWriter(err, true),
+                new PrintWriter(out, true));
+        assertEquals(1, exit);
+        assertEquals("scopes/providers/demo.yaml: rules[0]: DELETE /v1/databases/{id} is destructive by its shape (method"
+                + " DELETE) and may map only to a destructive scope, not the write scope 'db:write'", err.toString().strip());
+        assertEquals("providers INVALID: 1 problem", out.toString().strip());
     }
 
     private int run(String... args) {

@@ -63,6 +63,14 @@ class ProviderLintTest {
                 + " so name where its resources come from")), lint.violations());
     }
 
+    @Test
+    void lintWhenALoadedRuleNamesAScopeThePolicyDoesNotHaveThenViolation() {
+        ProviderLint lint = ProviderLint.of(rest(new RestRule("GET", PathTemplate.parse("/v1/volumes"), "volume:list",
+                List.of(), null)), policy);
+        assertEquals(List.of(new PolicyProblem("providers/demo.yaml", 0, "rules[0]", "GET /v1/volumes names unknown scope"
+                + " 'volume:list'")), lint.violations());
+    }
+
     private static Providers rest(RestRule... rules) {
         return new Providers(List.of(new Provider("demo", Provider.Kind.REST, URI.create("https://api.example.com"),
                 new CredentialSource.FromEnv("DEMO_TOKEN"), Injection.of("Authorization", "Bearer {credential}"),
