@@ -231,7 +231,7 @@ public final class CheckService {
         if (owner == null) {
             if (scope.destructive()) {
                 return Decision.deny("resource_unknown", "resource " + id + " is not owned by any environment in the"
-                        + " policy, and " + scope.whyNotAutomatic() + "; destructive actions need a known resource", t);
+                        + " policy; destructive actions need a known resource", t);
             }
             return Decision.allow(t, "token carries " + scope.name() + " for " + env.name() + "; resource " + id
                     + " is not listed in the policy");
