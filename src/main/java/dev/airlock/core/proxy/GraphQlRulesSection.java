@@ -64,8 +64,7 @@ final class GraphQlRulesSection {
                     + " destructive scope");
             scope = null;
         }
-        List<GraphQlRule.ArgPath> resources = declared == null || declared.kind() != OperationShape.Resources.LISTED
-                ? List.of() : resources(f.get("resources"));
+        List<GraphQlRule.ArgPath> resources = RuleChecks.listed(f) ? resources(f.get("resources")) : List.of();
         if (field == null || scope == null || declared == null || !shapeOk || resources == null) return null;
         return new GraphQlRule(operation, field, scope, resources, declared.reason());
     }

@@ -70,8 +70,8 @@ final class RestRulesSection {
         OperationShape shape = method == null || path == null ? null : OperationShape.rest(method, path);
         // Every DELETE is destructive by its shape, so the shape check also keeps it from a read scope.
         boolean shapeOk = RuleChecks.shape(f, shape, scope, declared, policy);
-        List<RestRule.Resource> resources = declared == null || declared.kind() != OperationShape.Resources.LISTED
-                ? List.of() : resources(f.get("resources"), method, path == null ? null : path.params());
+        List<RestRule.Resource> resources = RuleChecks.listed(f)
+                ? resources(f.get("resources"), method, path == null ? null : path.params()) : List.of();
         if (method == null || path == null || scope == null || declared == null || !shapeOk || resources == null) {
             return null;
         }

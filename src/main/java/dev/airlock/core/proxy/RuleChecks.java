@@ -22,6 +22,11 @@ final class RuleChecks {
     /** What {@code resources} (with {@code reason}) declares; null when it is wrong (reported). */
     record Declared(OperationShape.Resources kind, String reason) {}
 
+    /** True if {@code resources} is there and is not {@code none}: the section reads (and reports) its list. */
+    static boolean listed(StrictYaml.Fields f) {
+        return f.get("resources") != null && !NONE.equals(f.get("resources").text());
+    }
+
     static Declared declared(StrictYaml.Fields f) {
         StrictYaml.Node resources = f.get("resources");
         StrictYaml.Node reason = f.get("reason");
