@@ -71,7 +71,8 @@ public final class LintCommand implements Callable<Integer> {
             for (PolicyProblem p : e.problems()) {
                 err.println(relativeToWorkingDirectory(new LintReport.Finding(LintReport.Severity.VIOLATION, p)));
             }
-            out.println("providers " + (e.unreadable() ? "UNREADABLE" : "INVALID") + ": " + count(e.problems().size(), "problem"));
+            out.println("providers " + (e.unreadable() ? "UNREADABLE" : "INVALID") + ": "
+                    + count(e.problems().size(), "problem"));
             return e.unreadable() ? LintReport.EXIT_UNREADABLE : LintReport.EXIT_VIOLATIONS;
         }
     }
@@ -90,10 +91,12 @@ public final class LintCommand implements Callable<Integer> {
         }
         List<String> names = new ArrayList<>();
         for (Provider p : providers.all()) names.add(p.name() + " (" + p.kind().keyword() + ")");
-        for (ProviderLint.AccountLevel a : lint.accountLevel()) out.println("account-level action (resources: none): " + a);
-        out.println("provider rules: " + lint.rules() + " classified by shape; " + lint.destructive() + " destructive by"
-                + " shape, all mapped to destructive scopes; every state-changing rule names its resources or declares"
-                + " resources: none (" + count(lint.accountLevel().size(), "account-level action") + ")");
+        for (ProviderLint.AccountLevel a : lint.accountLevel()) {
+            out.println("account-level action (resources: none): " + a);
+        }
+        out.println("provider rules: " + lint.rules() + " classified by shape; " + lint.destructive()
+                + " destructive by shape, all mapped to destructive scopes; every state-changing rule names its resources"
+                + " or declares resources: none (" + count(lint.accountLevel().size(), "account-level action") + ")");
         out.println("providers OK: " + (names.isEmpty() ? "none" : String.join(", ", names))
                 + "; every rule names a known scope, no credential is written in a provider file");
         return LintReport.EXIT_CLEAN;
