@@ -95,8 +95,8 @@ public final class LintCommand implements Callable<Integer> {
             out.println("account-level action (resources: none): " + a);
         }
         out.println("provider rules: " + lint.rules() + " classified by shape; " + lint.destructive()
-                + " destructive by shape, all mapped to destructive scopes; every state-changing rule names its resources"
-                + " or declares resources: none (" + count(lint.accountLevel().size(), "account-level action") + ")");
+                + " destructive by shape, all mapped to destructive scopes; every state-changing rule names its"
+                + " resources or declares resources: none (" + count(lint.accountLevel().size(), "account-level action") + ")");
         out.println("providers OK: " + (names.isEmpty() ? "none" : String.join(", ", names))
                 + "; every rule names a known scope, no credential is written in a provider file");
         return LintReport.EXIT_CLEAN;
