@@ -222,7 +222,7 @@ public final class CheckService {
         String id = req.resource();
         if (id == null || id.isEmpty()) {
             if (scope.destructive()) {
-                return Decision.deny("resource_required", scope.name() + " is destructive: name the resource", t);
+                return Decision.deny("resource_required", scope.whyNotAutomatic() + "; name the resource", t);
             }
             return Decision.allow(t, "token carries " + scope.name() + " for " + env.name());
         }

@@ -100,6 +100,7 @@ public final class ClientCredentialsGrant {
 
     private OAuthError checkScopes(Agent agent, Environment env, AgentGrants grants, Set<String> scopes) {
         List<String> needGrant = new ArrayList<>();
+        List<String> why = new ArrayList<>();
         List<String> notAllowed = new ArrayList<>();
         for (String name : scopes) {
             if (name.indexOf('*') >= 0) {
@@ -113,13 +114,16 @@ public final class ClientCredentialsGrant {
                         ? " (scopes are case-sensitive; the scope is '" + lower + "')" : "";
                 return OAuthError.of("invalid_scope", "unknown scope '" + name + "'" + hint);
             }
-            if (!s.automatic()) needGrant.add(name);
-            else if (!grants.scopes().contains(name)) notAllowed.add(name);
+            if (!s.automatic()) {
+                needGrant.add(name);
+                why.add(s.whyNotAutomatic());
+            } else if (!grants.scopes().contains(name)) notAllowed.add(name);
         }
         if (!needGrant.isEmpty()) {
             boolean mayAsk = grants.grantable().containsAll(needGrant);
             String base = minter.issuer();
-            return new OAuthError(400, "invalid_scope", GrantGuidance.sentence(base, env.name(), needGrant, mayAsk),
+            return new OAuthError(400, "invalid_scope", GrantGuidance.sentence(base, env.name(), needGrant, mayAsk,
+                    String.join("; ", why)),
                     Map.of("grant_request", GrantGuidance.structured(base, env.name(), needGrant, mayAsk)), null);
         }
         if (!notAllowed.isEmpty()) {
