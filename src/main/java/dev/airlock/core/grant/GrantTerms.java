@@ -1,11 +1,10 @@
 package dev.airlock.core.grant;
 
-import dev.airlock.core.policy.Environment;
 import dev.airlock.core.policy.GrantRules;
 import dev.airlock.core.policy.Policy;
 import dev.airlock.core.policy.Risk;
 import dev.airlock.core.policy.Scope;
-import dev.airlock.core.token.Lifetimes;
+import dev.airlock.core.token.TokenMinter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,7 +60,8 @@ public record GrantTerms(List<ScopeRisk> scopes, boolean destructive, int uses, 
      * environment's own cap and the hard cap. The same computation {@link GrantRedemption} mints with.
      */
     public static Duration tokenLifetime(Policy policy, String environment) {
-        Duration cap = policy.environment(environment).map(Environment::tokenLifetime).orElse(null);
-        return Lifetimes.capped(policy.grantRules(environment).tokenLifetime(), cap);
+        Duration wanted = policy.grantRules(environment).tokenLifetime();
+        return policy.environment(environment).map(env -> TokenMinter.lifetime(wanted, env))
+                .orElseGet(() -> TokenMinter.lifetime(wanted, null));
     }
 }

@@ -87,6 +87,16 @@ public final class TokenMinter {
     public record Minted(String jwt, AccessToken token) {}
 
     /**
+     * How long a token minted for {@code env} with {@code wanted} lives: the same clamp {@link #mint} applies, for
+     * callers that must say so before minting (approvers are shown a grant token's lifetime); {@code env} null: the
+     * hard cap only.
+     */
+    public static Duration lifetime(Duration wanted, Environment env) {
+        return Lifetimes.capped(wanted, env == null ? null : env.tokenLifetime());
+    }
+
+
+    /**
      * @param wanted the lifetime the caller would like; the token lives at most the environment's cap and 15 minutes
      * @param grant  null for an ordinary access token; the redeemed grant for a one-shot grant token
      * @throws Refused if the request breaks an invariant (see the class comment)
@@ -103,7 +113,7 @@ public final class TokenMinter {
             }
         }
         if (grant != null) matches(grant, clientId, env, scopes);
-        Duration lifetime = Lifetimes.capped(wanted, env.tokenLifetime());
+        Duration lifetime = lifetime(wanted, env);
 
         // JWT NumericDate is whole seconds (RFC 7519 §2); truncate so the claims we report equal the claims we sign.
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);

@@ -32,7 +32,7 @@ class ResourceSpellingMappingTest {
         rest = ProviderLoader.load(Path.of("scopes/providers"), PolicyLoader.load(Path.of("scopes")))
                 .get("generic-rest").orElseThrow();
         plain = new RestMapper("plain", List.of(new RestRule("PATCH", PathTemplate.parse("/v1/volumes/{id}"),
-                "volume:write", List.of(new RestRule.FromPath("id")))));
+                "volume:write", List.of(new RestRule.FromPath("id")), null)));
     }
 
     // --- id syntax: path, query, body ---
