@@ -11,6 +11,8 @@
 (function () {
   var STATUSES = ['pending', 'approved', 'redeemed', 'denied', 'expired', 'cancelled'];
   var CODE_RE = /^[0-9]{6}$/;
+  var RISKS = ['read', 'write', 'destructive', 'unknown'];
+  var REFUSALS_SHOWN = 5;   // the newest few; the CLI and the audit log have them all
 
   var me = null;            // {name, groups, idle_timeout_seconds} while signed in
   var listStatus = 'pending';
@@ -312,10 +314,14 @@
     var href = '#/grants/' + encodeURIComponent(g.id);
     var reason = String(g.reason || '');
     var short = reason.length > 140 ? reason.slice(0, 139) + '…' : reason;
-    var tr = el('tr', { 'data-testid': 'grant-row', 'data-grant-id': g.id, className: envClass(g.environment) }, [
+    var tr = el('tr', { 'data-testid': 'grant-row', 'data-grant-id': g.id,
+      className: envClass(g.environment) + (isDestructive(g) ? ' grant-destructive' : '') }, [
       el('td', null, [envBadge(g.environment, { 'data-testid': 'grant-environment' })]),
       el('td', { 'data-testid': 'grant-agent', text: g.agent }),
-      el('td', { 'data-testid': 'grant-scopes' }, asList(g.scopes).map(function (s) { return el('code', { text: s }); })),
+      el('td', { 'data-testid': 'grant-scopes' }, scopeRisks(g).map(function (r) {
+        return el('span', { className: 'scope', 'data-scope': r.scope, 'data-risk': r.risk }, [
+          el('code', { 'data-testid': 'scope-name', text: r.scope }), ' ', riskBadge(r)]);
+      })),
       el('td', { 'data-testid': 'grant-resources' }, asList(g.resources).map(function (s) { return el('code', { text: s }); })),
       el('td', { 'data-testid': 'grant-approvals', text: approvals }),
       el('td', { 'data-testid': 'grant-time-left', 'data-expires': g.expires_at, 'data-status': g.status,
@@ -372,15 +378,17 @@
     envNode.textContent = g.environment;
     envNode.className = 'env ' + envClass(g.environment);
     envNode.setAttribute('data-env', g.environment);
-    $('detail-banner').className = 'env-banner ' + envClass(g.environment);
-    show($('detail-env-warning'), g.environment === 'production');
+    var destructive = isDestructive(g);
+    $('detail-banner').className = 'env-banner ' + envClass(g.environment) + (destructive ? ' grant-destructive' : '');
+    show($('detail-risk-warning'), destructive);
 
     var status = $('detail-status');
     status.textContent = g.status;
     status.className = 'status status-' + String(g.status).replace(/[^a-z]/g, '');
     $('detail-agent').textContent = g.agent;
-    chips($('detail-scopes'), g.scopes);
+    renderScopes(g);
     chips($('detail-resources'), g.resources);
+    $('detail-effect').textContent = effect(g);
     $('detail-reason').textContent = g.reason || '';
     var cmd = $('detail-command');
     var hasCommand = typeof g.command === 'string' && g.command.length > 0;
@@ -417,6 +425,7 @@
 
     // Only a pending grant can be decided; the server is the judge, this only spares a pointless attempt.
     show($('decision'), g.status === 'pending');
+    renderYou(g.you);
     if (!previous || previous.id !== g.id) {
       $('approve-code').value = '';
       $('deny-reason').value = '';
@@ -424,28 +433,109 @@
     show($('detail'), true);
   }
 
-  /** Refusals are rendered generically: every field the server sent, as key: value, in its order. */
+  /**
+   * The agent's latest refusals, newest first, one line each (time, code, what it tried, environment; the reason cut
+   * short, in full on hover): enough to notice "it was just told vol-7f3a belongs to production", not a wall of text.
+   */
   function renderRefusals(refusals) {
-    var ol = $('detail-refusals');
-    clear(ol);
+    var body = $('detail-refusals');
+    clear(body);
     var list = asList(refusals);
-    list.forEach(function (r) {
-      var dl = el('dl', { className: 'refusal-fields' });
-      if (r && typeof r === 'object') {
-        Object.keys(r).forEach(function (k) {
-          var v = r[k];
-          if (v === null || v === undefined || v === '') return;
-          var text = Array.isArray(v) ? v.join(' ') : (typeof v === 'object' ? JSON.stringify(v) : String(v));
-          if (k === 'at') text = fmtTime(text);
-          dl.appendChild(el('dt', { text: k }));
-          dl.appendChild(el('dd', { 'data-field': k, text: text }));
-        });
-      } else {
-        dl.appendChild(el('dd', { text: String(r) }));
-      }
-      ol.appendChild(el('li', { 'data-testid': 'refusal' }, [dl]));
+    list.slice(0, REFUSALS_SHOWN).forEach(function (r) {
+      if (!r || typeof r !== 'object') r = { reason: String(r) };
+      var reason = String(r.reason || '');
+      body.appendChild(el('tr', { 'data-testid': 'refusal' }, [
+        el('td', null, [el('time', { datetime: r.at, title: fmtTime(r.at), text: clock(r.at) })]),
+        el('td', null, [el('code', { 'data-field': 'code', text: r.code || r.type || '' })]),
+        el('td', { 'data-field': 'what', className: 'what', text: r.what || '' }),
+        el('td', { 'data-field': 'env', text: r.env || '' }),
+        el('td', { 'data-field': 'reason', className: 'why', title: reason,
+          text: reason.length > 90 ? reason.slice(0, 89) + '…' : reason })
+      ]));
     });
+    show($('detail-refusals-table'), list.length > 0);
     show($('detail-refusals-empty'), list.length === 0);
+    var more = $('detail-refusals-more');
+    more.textContent = list.length > REFUSALS_SHOWN
+      ? (list.length - REFUSALS_SHOWN) + ' earlier not shown (airlock grants show, or the audit log, has them all).'
+      : '';
+    show(more, list.length > REFUSALS_SHOWN);
+  }
+
+  // ---- risk and standing -----------------------------------------------------------------------------------------
+
+  /** The grant's scopes with their risk; a server that sent none gets "unknown", which warns rather than reassures. */
+  function scopeRisks(g) {
+    if (Array.isArray(g.scope_risks) && g.scope_risks.length) return g.scope_risks;
+    return asList(g.scopes).map(function (s) { return { scope: s, risk: 'unknown', grant_required: true }; });
+  }
+
+  /**
+   * The server decides from the scopes' risk (never the environment's name); only an explicit false spares the
+   * approver the warning.
+   */
+  function isDestructive(g) { return g.destructive !== false; }
+
+  function riskBadge(r) {
+    var risk = RISKS.indexOf(r.risk) >= 0 ? r.risk : 'unknown';
+    return el('span', { className: 'risk risk-' + risk, 'data-testid': 'scope-risk', text: risk });
+  }
+
+  function renderScopes(g) {
+    var ul = $('detail-scopes');
+    clear(ul);
+    scopeRisks(g).forEach(function (r) {
+      var parts = [el('code', { 'data-testid': 'scope-name', text: r.scope }), ' ', riskBadge(r)];
+      if (r.grant_required) {
+        parts.push(' ', el('span', { className: 'risk-flag', 'data-testid': 'scope-grant-required',
+          text: 'grant required by policy' }));
+      }
+      if (r.description) parts.push(el('span', { className: 'scope-description muted', text: r.description }));
+      ul.appendChild(el('li', { 'data-scope': r.scope, 'data-risk': r.risk }, parts));
+    });
+  }
+
+  /** The effective permission: scope × resources × uses × token lifetime. */
+  function effect(g) {
+    var uses = typeof g.uses === 'number' ? g.uses : null;
+    var life = typeof g.token_lifetime_seconds === 'number' ? duration(g.token_lifetime_seconds) : null;
+    var what = asList(g.scopes).join(', ') + ' on ' + asList(g.resources).join(', ');
+    if (uses === null || life === null) return what;
+    return uses + (uses === 1 ? ' use' : ' uses') + ' of ' + what + ', by a token that lives ' + life + ' once collected';
+  }
+
+  function duration(seconds) {
+    var m = Math.floor(seconds / 60);
+    var s = seconds % 60;
+    if (m === 0) return s + ' s';
+    return s === 0 ? m + ' min' : m + ' min ' + s + ' s';
+  }
+
+  /** HH:MM:SS UTC of an ISO instant. */
+  function clock(iso) {
+    var t = Date.parse(iso);
+    return isNaN(t) ? String(iso || '') : new Date(t).toISOString().slice(11, 19);
+  }
+
+  /**
+   * What the signed-in person may do here (the server's "you"), said before any code is typed: the approve form is
+   * replaced by the reason when approving would be refused, the deny form too when denying would be.
+   */
+  function renderYou(you) {
+    var mayApprove = !you || you.may_approve !== false;
+    var mayDeny = !you || you.may_deny !== false;
+    var note = $('decision-you');
+    note.textContent = mayApprove ? ''
+      : (mayDeny ? 'You may not approve this grant: ' : 'You may not approve or deny this grant: ')
+        + sentence(you.why || you.code || 'the server would refuse it') + (mayDeny ? ' You may still deny it.' : '');
+    show(note, !mayApprove);
+    show($('approve-form'), mayApprove);
+    show($('deny-form'), mayDeny);
+  }
+
+  function sentence(s) {
+    var t = String(s);
+    return /[.!?]$/.test(t) ? t : t + '.';
   }
 
   function decisionDone(message) {

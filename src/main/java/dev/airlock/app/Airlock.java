@@ -15,6 +15,7 @@ import dev.airlock.core.auth.FailureThrottle;
 import dev.airlock.core.check.CheckService;
 import dev.airlock.core.check.Introspection;
 import dev.airlock.core.check.TokenAdmin;
+import dev.airlock.core.check.TokenUsability;
 import dev.airlock.core.crypto.MasterKey;
 import dev.airlock.core.crypto.SecretBox;
 import dev.airlock.core.oauth.ClientCredentialsGrant;
@@ -53,6 +54,8 @@ public final class Airlock implements AutoCloseable {
     public final TokenVerifier verifier;
     public final ClientAuthenticator authenticator;
     public final ClientCredentialsGrant clientCredentials;
+    /** Whether a token is usable now, for whom: the one rule check, proxy, introspection, revocation and Bearer use. */
+    public final TokenUsability tokens;
     public final CheckService check;
     public final Introspection introspection;
     public final TokenAdmin admin;
@@ -75,7 +78,7 @@ public final class Airlock implements AutoCloseable {
         this.refusals = new RecentRefusals(log, config.clock());
         AuditSink audit = refusals;
         this.keys = keys;
-        this.minter = new TokenMinter(keys, config.issuer(), config.clock(), random);
+        this.minter = new TokenMinter(keys, config.issuer(), config.clock(), random, policy);
         // Each distinct token's signature is verified once (bounded cache); lifetime, revocation, freezes and grant
         // uses are still checked on every call (see VerifiedTokenCache).
         this.verifier = new TokenVerifier(keys, config.issuer(), config.clock(), new VerifiedTokenCache());
@@ -85,12 +88,13 @@ public final class Airlock implements AutoCloseable {
                 List.of(config.issuer(), tokenEndpoint(config.issuer())));
         this.clientCredentials = new ClientCredentialsGrant(policy, store, minter, audit);
         this.ops = new OpsAccounts(store, box, audit, config.clock(), random);
-        this.sessions = new OpsSessions(config.clock(), random);
+        this.sessions = new OpsSessions(config.clock(), random, store::opsAccount);
         this.notifier = new WebhookNotifier(policy.webhooks(), config.issuer(), System::getenv, config.clock());
         this.grants = new Grants(policy, store, audit, notifier, ops, minter, config.clock(), random,
                 tokenEndpoint(config.issuer()));
-        this.check = new CheckService(policy, store, verifier, audit, config.issuer(), grants.redemption);
-        this.introspection = new Introspection(policy, store, verifier, audit, config.issuer(), grants.redemption);
+        this.tokens = new TokenUsability(policy, store, verifier, grants.redemption);
+        this.check = new CheckService(policy, store, tokens, audit, config.issuer(), grants.redemption);
+        this.introspection = new Introspection(tokens, audit, config.issuer());
         this.admin = new TokenAdmin(policy, store, audit);
     }
 

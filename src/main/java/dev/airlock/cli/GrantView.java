@@ -88,8 +88,13 @@ final class GrantView {
         field(out, "status", status + ("pending".equals(status) ? " (" + approvals(g) + " approvals)" : ""));
         field(out, "agent", text(g.path("agent")));
         field(out, "environment", text(g.path("environment")));
-        field(out, "scopes", list(g.path("scopes"), " "));
+        scopes(out, g);
         field(out, "resources", list(g.path("resources"), " "));
+        if (g.has("uses") && g.has("token_lifetime_seconds")) {
+            long uses = g.path("uses").asLong();
+            field(out, "if approved", uses + (uses == 1 ? " use" : " uses") + ", by a token that lives "
+                    + duration(g.path("token_lifetime_seconds").asLong()) + " once collected");
+        }
         block(out, "reason", g.path("reason"));
         if (g.hasNonNull("command")) block(out, "command", g.path("command"));
         field(out, "approvals", approvals(g) + " needed");
@@ -102,12 +107,52 @@ final class GrantView {
         if (g.hasNonNull("deny_reason")) block(out, "deny reason", g.path("deny_reason"));
         if (g.hasNonNull("uses_left")) field(out, "uses left", text(g.path("uses_left")));
         if (g.hasNonNull("token_expires_at")) field(out, "token until", time(g.path("token_expires_at")));
+        you(out, g.path("you"));
         if (g.has("recent_refusals")) {
             JsonNode refusals = g.path("recent_refusals");
             field(out, "recent refusals", refusals.isEmpty() ? "none" : Integer.toString(refusals.size()));
             for (JsonNode r : refusals) out.println("  - " + refusal(r));
         }
         out.flush();
+    }
+
+    /**
+     * Each scope with its risk from the policy, one a line, then the risk line: "cannot be undone" exactly when the
+     * server says a scope is destructive (it decides, from the risk; never from the environment's name).
+     */
+    private static void scopes(PrintWriter out, JsonNode g) {
+        JsonNode risks = g.path("scope_risks");
+        if (!risks.isArray() || risks.isEmpty()) {
+            field(out, "scopes", list(g.path("scopes"), " "));
+            return;
+        }
+        boolean first = true;
+        for (JsonNode r : risks) {
+            String line = text(r.path("scope")) + " (" + text(r.path("risk"))
+                    + (r.path("grant_required").asBoolean() ? ", grant required by policy" : "") + ")";
+            if (first) field(out, "scopes", line);
+            else out.println(" ".repeat(13) + line);
+            first = false;
+        }
+        field(out, "risk", g.path("destructive").asBoolean()
+                ? "DESTRUCTIVE: this action cannot be undone"
+                : "no destructive scope");
+    }
+
+    /** What the signed-in person may do with this grant, said before any code is asked for. */
+    private static void you(PrintWriter out, JsonNode you) {
+        if (!you.isObject() || you.path("may_approve").asBoolean()) return;
+        String why = text(you.path("why"));
+        field(out, "you", (you.path("may_deny").asBoolean() ? "may not approve (you may still deny): "
+                : "may not approve or deny: ") + why);
+    }
+
+    /** 300 -> 5m, 90 -> 1m30s. */
+    static String duration(long seconds) {
+        long m = seconds / 60;
+        long s = seconds % 60;
+        if (m == 0) return s + "s";
+        return s == 0 ? m + "m" : m + "m" + s + "s";
     }
 
     /** A refused request of the agent's (from the audit log): when, what it tried, in which environment, and why not. */

@@ -187,7 +187,8 @@ public final class GrantsCommand implements Runnable {
     }
 
     @Command(name = "show", mixinStandardHelpOptions = true, sortOptions = false,
-            description = "Everything about one grant: agent, scopes, resources, reason, command, approvals, the agent's recent refusals.")
+            description = {"Everything about one grant: agent, each scope with its risk, resources, what approving permits,",
+                    "reason, command, approvals, the agent's recent refusals, and whether you may decide it."})
     static final class Show implements Callable<Integer> {
         @Parameters(paramLabel = "ID", description = "the grant id")
         String id;
@@ -236,10 +237,12 @@ public final class GrantsCommand implements Runnable {
                 GrantView.detail(out, grant);
                 out.println();
                 out.flush();
-                // A grant that is no longer pending is refused before any code is checked: let the server say so
+                // A grant that is no longer pending, or that this person may not approve (owner, already approved,
+                // not an approver: the server's "you"), is refused before any code is checked: let the server say so
                 // (with its code) rather than ask for a code that cannot count.
                 String answer = code;
-                if (answer == null && "pending".equals(grant.path("status").asText())) {
+                boolean mayApprove = grant.path("you").path("may_approve").asBoolean(true);
+                if (answer == null && mayApprove && "pending".equals(grant.path("status").asText())) {
                     answer = new Prompter(spec.commandLine().getErr())
                             .line("one-time code to approve " + GrantView.clean(id) + " (a fresh one): ");
                 }

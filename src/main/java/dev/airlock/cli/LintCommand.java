@@ -1,11 +1,13 @@
 package dev.airlock.cli;
 
 import dev.airlock.core.policy.LintReport;
+import dev.airlock.core.policy.Policy;
 import dev.airlock.core.policy.PolicyException;
 import dev.airlock.core.policy.PolicyLinter;
 import dev.airlock.core.policy.PolicyLoader;
 import dev.airlock.core.policy.PolicyProblem;
 import dev.airlock.core.proxy.Provider;
+import dev.airlock.core.proxy.ProviderLint;
 import dev.airlock.core.proxy.ProviderLoader;
 import dev.airlock.core.proxy.Providers;
 import java.io.PrintWriter;
@@ -26,7 +28,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "lint", mixinStandardHelpOptions = true,
         description = {
                 "Check a policy folder: every file valid (provider files in providers/ included), no agent able to reach a"
-                        + " destructive scope without a human grant, no resource owned by two environments.",
+                        + " destructive scope without a human grant, no resource owned by two environments, every"
+                        + " provider rule classified by its shape (a destructive operation maps only to a destructive"
+                        + " scope).",
                 "Exit codes: 0 clean, 1 violations, 2 unreadable (missing file, YAML syntax error)."})
 public final class LintCommand implements Callable<Integer> {
     @Spec
@@ -53,26 +57,53 @@ public final class LintCommand implements Callable<Integer> {
 
     /**
      * {@code <policy>/providers/}: the same loader the server uses, so a provider file that would stop the server
-     * fails the lint, with every problem located. No folder, no providers, nothing printed.
+     * fails the lint, with every problem located; then {@link ProviderLint} classifies every loaded rule by its shape
+     * again, and the summary says exactly what that proved. No folder, no providers, nothing printed.
      */
     private int lintProviders(PrintWriter err, PrintWriter out) {
         Path dir = policy.resolve("providers");
         if (!Files.exists(dir)) return LintReport.EXIT_CLEAN;
         try {
-            Providers providers = ProviderLoader.load(dir, PolicyLoader.load(policy));
-            List<String> names = new ArrayList<>();
-            for (Provider p : providers.all()) names.add(p.name() + " (" + p.kind().keyword() + ")");
-            out.println("providers OK: " + (names.isEmpty() ? "none" : String.join(", ", names))
-                    + "; every rule names a known scope, no credential is written in a provider file");
-            return LintReport.EXIT_CLEAN;
+            Policy loaded = PolicyLoader.load(policy);
+            Providers providers = ProviderLoader.load(dir, loaded);
+            return report(providers, ProviderLint.of(providers, loaded), err, out);
         } catch (PolicyException e) {
             for (PolicyProblem p : e.problems()) {
                 err.println(relativeToWorkingDirectory(new LintReport.Finding(LintReport.Severity.VIOLATION, p)));
             }
-            int n = e.problems().size();
-            out.println("providers " + (e.unreadable() ? "UNREADABLE" : "INVALID") + ": " + n + (n == 1 ? " problem" : " problems"));
+            out.println("providers " + (e.unreadable() ? "UNREADABLE" : "INVALID") + ": "
+                    + count(e.problems().size(), "problem"));
             return e.unreadable() ? LintReport.EXIT_UNREADABLE : LintReport.EXIT_VIOLATIONS;
         }
+    }
+
+    /**
+     * What {@link ProviderLint} derived, or the violations it found instead (unreachable through files today, since
+     * the loader refuses them first: the re-derivation is what catches a loader that stops doing so).
+     */
+    int report(Providers providers, ProviderLint lint, PrintWriter err, PrintWriter out) {
+        if (!lint.violations().isEmpty()) {
+            for (PolicyProblem p : lint.violations()) {
+                err.println(relativeToWorkingDirectory(new LintReport.Finding(LintReport.Severity.VIOLATION, p)));
+            }
+            out.println("providers INVALID: " + count(lint.violations().size(), "problem"));
+            return LintReport.EXIT_VIOLATIONS;
+        }
+        List<String> names = new ArrayList<>();
+        for (Provider p : providers.all()) names.add(p.name() + " (" + p.kind().keyword() + ")");
+        for (ProviderLint.AccountLevel a : lint.accountLevel()) {
+            out.println("account-level action (resources: none): " + a);
+        }
+        out.println("provider rules: " + lint.rules() + " classified by shape; " + lint.destructive()
+                + " destructive by shape, all mapped to destructive scopes; every state-changing rule names its"
+                + " resources or declares resources: none (" + count(lint.accountLevel().size(), "account-level action") + ")");
+        out.println("providers OK: " + (names.isEmpty() ? "none" : String.join(", ", names))
+                + "; every rule names a known scope, no credential is written in a provider file");
+        return LintReport.EXIT_CLEAN;
+    }
+
+    private static String count(int n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
     }
 
     /** Findings name files inside the policy folder; prefixing the folder makes them clickable from where lint ran. */

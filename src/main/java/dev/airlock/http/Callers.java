@@ -2,12 +2,11 @@ package dev.airlock.http;
 
 import dev.airlock.core.auth.ClientAuthenticator;
 import dev.airlock.core.auth.ClientCredentials;
+import dev.airlock.core.check.TokenUsability;
 import dev.airlock.core.grant.Approver;
 import dev.airlock.core.ops.OpsSessions;
 import dev.airlock.core.policy.Agent;
 import dev.airlock.core.policy.Policy;
-import dev.airlock.core.store.StateStore;
-import dev.airlock.core.token.TokenVerifier;
 import io.vertx.core.Future;
 import io.vertx.core.http.Cookie;
 import io.vertx.ext.web.RoutingContext;
@@ -23,15 +22,13 @@ final class Callers {
     static final String OPS_PREFIX = OpsSessions.TOKEN_PREFIX;
 
     private final ClientAuthenticator authenticator;
-    private final TokenVerifier verifier;
-    private final StateStore store;
+    private final TokenUsability tokens;
     private final Policy policy;
     private final OpsSessions sessions;
 
-    Callers(ClientAuthenticator authenticator, TokenVerifier verifier, StateStore store, Policy policy, OpsSessions sessions) {
+    Callers(ClientAuthenticator authenticator, TokenUsability tokens, Policy policy, OpsSessions sessions) {
         this.authenticator = authenticator;
-        this.verifier = verifier;
-        this.store = store;
+        this.tokens = tokens;
         this.policy = policy;
         this.sessions = sessions;
     }
@@ -49,9 +46,11 @@ final class Callers {
         }
         String bearer = bearer(authz);
         if (bearer != null && !bearer.startsWith(OPS_PREFIX)) {
-            TokenVerifier.Result v = verifier.verify(bearer);
-            if (!v.ok() || store.isRevoked(v.token().jti())) {
-                return Future.failedFuture(new BadRequest(401, "invalid_token", "access token refused"));
+            // Usable exactly as /v1/check would find it (not revoked, environment not frozen, ...), and no grant token.
+            TokenUsability.Verdict v = tokens.asAgentCredential(bearer);
+            if (!v.ok()) {
+                return Future.failedFuture(new BadRequest(401, "invalid_token", "access token refused: "
+                        + v.refusal().reason()));
             }
             return policy.agent(v.token().clientId()).map(Future::succeededFuture)
                     .orElseGet(() -> Future.failedFuture(new BadRequest(401, "invalid_token", "unknown client")));

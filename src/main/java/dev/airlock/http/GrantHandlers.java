@@ -1,7 +1,6 @@
 package dev.airlock.http;
 
 import dev.airlock.core.audit.RecentRefusals;
-import dev.airlock.core.grant.Approval;
 import dev.airlock.core.grant.Approver;
 import dev.airlock.core.grant.Grant;
 import dev.airlock.core.grant.GrantOutcome;
@@ -65,7 +64,7 @@ final class GrantHandlers {
                     out.put("approvals_required", g.requiredApprovals());
                     out.put("status", g.status().label());
                     out.put("poll", "POST /oauth2/token with grant_type=urn:openid:params:grant-type:ciba&auth_req_id=" + g.id());
-                    out.put("grant", render(g, clock.instant()));
+                    out.put("grant", render(g, clock.instant(), null));
                     ctx.response().putHeader("Location", GrantGuidance.GRANTS_PATH + "/" + g.id());
                     Responses.json(ctx, 201, out);
                 })
@@ -75,7 +74,7 @@ final class GrantHandlers {
     void cancel(RoutingContext ctx) {
         String id = id(ctx);
         callers.agent(ctx).compose(agent -> Http.onContext(ctx, grants.requests.cancel(agent, id)))
-                .onSuccess(o -> answer(ctx, o, false)).onFailure(ctx::fail);
+                .onSuccess(o -> answer(ctx, o, null)).onFailure(ctx::fail);
     }
 
     /** GET /v1/grants/{id}: the requesting agent, or a person. */
@@ -83,17 +82,17 @@ final class GrantHandlers {
         String id = id(ctx);
         if (isAgentCredential(ctx)) {
             callers.agent(ctx).compose(agent -> Http.onContext(ctx, grants.requests.view(agent, id)))
-                    .onSuccess(o -> answer(ctx, o, false)).onFailure(ctx::fail);
+                    .onSuccess(o -> answer(ctx, o, null)).onFailure(ctx::fail);
             return;
         }
-        callers.ops(ctx);
-        Http.onContext(ctx, grants.decisions.view(id)).onSuccess(o -> answer(ctx, o, true)).onFailure(ctx::fail);
+        Approver who = callers.ops(ctx);
+        Http.onContext(ctx, grants.decisions.view(id)).onSuccess(o -> answer(ctx, o, who)).onFailure(ctx::fail);
     }
 
     // --- people ---
 
     void list(RoutingContext ctx) {
-        callers.ops(ctx);
+        Approver who = callers.ops(ctx);
         String s;
         try {
             s = ctx.request().getParam("status");
@@ -113,7 +112,7 @@ final class GrantHandlers {
         Http.onContext(ctx, grants.decisions.list(status)).onSuccess(list -> {
             Instant now = clock.instant();
             List<Object> items = new ArrayList<>();
-            for (Grant g : list) items.add(render(g, now));
+            for (Grant g : list) items.add(render(g, now, who));
             Responses.json(ctx, 200, Map.of("grants", items));
         }).onFailure(ctx::fail);
     }
@@ -125,7 +124,7 @@ final class GrantHandlers {
         JsonBody body = JsonBody.parse(Http.contentType(ctx), BodyReader.body(ctx), Set.of("code"));
         String code = body.string("code", 16);
         Http.onContext(ctx, grants.decisions.approve(who, id, code, Http.address(ctx)))
-                .onSuccess(o -> answer(ctx, o, true)).onFailure(ctx::fail);
+                .onSuccess(o -> answer(ctx, o, who)).onFailure(ctx::fail);
     }
 
     void deny(RoutingContext ctx) {
@@ -134,18 +133,19 @@ final class GrantHandlers {
         String id = id(ctx);
         JsonBody body = JsonBody.parse(Http.contentType(ctx), BodyReader.body(ctx), Set.of("reason"));
         Http.onContext(ctx, grants.decisions.deny(who, id, body.string("reason", MAX_TEXT), Http.address(ctx)))
-                .onSuccess(o -> answer(ctx, o, true)).onFailure(ctx::fail);
+                .onSuccess(o -> answer(ctx, o, who)).onFailure(ctx::fail);
     }
 
     // --- rendering ---
 
-    private void answer(RoutingContext ctx, GrantOutcome o, boolean forOps) {
+    /** @param viewer the person asking, or null for the requesting agent (who is not shown its own refusals) */
+    private void answer(RoutingContext ctx, GrantOutcome o, Approver viewer) {
         if (!o.ok()) {
             refusal(ctx, o);
             return;
         }
-        Map<String, Object> out = render(o.grant(), clock.instant());
-        if (forOps) out.put("recent_refusals", refusals.of(o.grant().agentId()));
+        Map<String, Object> out = render(o.grant(), clock.instant(), viewer);
+        if (viewer != null) out.put("recent_refusals", refusals.of(o.grant().agentId()));
         Responses.json(ctx, 200, out);
     }
 
@@ -155,29 +155,10 @@ final class GrantHandlers {
         Responses.problem(ctx, o.status(), Responses.title(o.status()), o.message(), extra);
     }
 
-    Map<String, Object> render(Grant g, Instant now) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", g.id());
-        m.put("status", g.statusAt(now).label());
-        m.put("agent", g.agentId());
-        m.put("environment", g.environment());
-        m.put("scopes", g.scopes());
-        m.put("resources", g.resources());
-        m.put("reason", g.reason());
-        if (g.command() != null) m.put("command", g.command());
-        m.put("approvals_required", g.requiredApprovals());
-        List<Map<String, Object>> approvals = new ArrayList<>();
-        for (Approval a : g.approvals()) approvals.add(Map.of("by", a.by(), "at", a.at().toString()));
-        m.put("approvals", approvals);
-        m.put("created_at", g.createdAt().toString());
-        m.put("expires_at", g.expiresAt().toString());
-        if (g.decidedBy() != null) m.put("decided_by", g.decidedBy());
-        if (g.denyReason() != null) m.put("deny_reason", g.denyReason());
-        if (g.status() == GrantStatus.REDEEMED) {
-            m.put("uses_left", g.usesLeft());
-            m.put("token_expires_at", g.tokenExpiresAt().toString());
-        }
-        return m;
+    /** @param viewer the person looking, or null for the requesting agent */
+    private Map<String, Object> render(Grant g, Instant now, Approver viewer) {
+        return GrantJson.render(g, now, grants.decisions.terms(g),
+                viewer == null ? null : grants.decisions.standing(viewer, g));
     }
 
     private static String id(RoutingContext ctx) {

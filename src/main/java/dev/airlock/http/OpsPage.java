@@ -34,12 +34,21 @@ final class OpsPage {
         }
     }
 
-    void redirect(RoutingContext ctx) {
-        ctx.response().setStatusCode(308).putHeader("Location", "/ops/").end();
-    }
-
+    /**
+     * Decides on the raw path, never the router's normalised one: only the exact {@code /ops} is redirected (once, to
+     * {@code /ops/}, which is then served as is: the README's URL and every webhook's link), so no address can redirect
+     * to itself.
+     */
     void serve(RoutingContext ctx) {
         String path = ctx.request().path();
+        if (path.equals("/ops")) {
+            ctx.response().setStatusCode(308).putHeader("Location", "/ops/").end();
+            return;
+        }
+        if (!path.startsWith("/ops/")) {
+            ctx.fail(404);
+            return;
+        }
         String name = path.equals("/ops/") ? "index.html" : path.substring("/ops/".length());
         Buffer body = content.get(name);
         if (body == null) {

@@ -1,8 +1,8 @@
 package dev.airlock.http;
 
 import dev.airlock.core.check.TokenAdmin;
+import dev.airlock.core.check.TokenUsability;
 import dev.airlock.core.oauth.OAuthError;
-import dev.airlock.core.token.TokenVerifier;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
@@ -12,12 +12,12 @@ import java.util.Set;
 final class RevocationHandler implements Handler<RoutingContext> {
     private final ClientAuthStep auth;
     private final TokenAdmin admin;
-    private final TokenVerifier verifier;
+    private final TokenUsability tokens;
 
-    RevocationHandler(ClientAuthStep auth, TokenAdmin admin, TokenVerifier verifier) {
+    RevocationHandler(ClientAuthStep auth, TokenAdmin admin, TokenUsability tokens) {
         this.auth = auth;
         this.admin = admin;
-        this.verifier = verifier;
+        this.tokens = tokens;
     }
 
     @Override
@@ -32,7 +32,8 @@ final class RevocationHandler implements Handler<RoutingContext> {
         }
         auth.authenticate(ctx, form)
                 .compose(agent -> agent == null ? Future.<TokenAdmin.RevokeResult>succeededFuture()
-                        : Http.onContext(ctx, admin.revokeByClient(verifier.verify(token), agent.id(), Http.address(ctx))))
+                        : Http.onContext(ctx, admin.revokeByClient(tokens.revocableBy(token, agent.id()), agent.id(),
+                                Http.address(ctx))))
                 .onSuccess(result -> {
                     if (result == null) return;
                     if (result == TokenAdmin.RevokeResult.OTHER_CLIENTS_TOKEN) {

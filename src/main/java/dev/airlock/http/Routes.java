@@ -29,10 +29,9 @@ public final class Routes {
 
         router.post("/oauth2/token").handler(form).handler(new TokenHandler(auth, airlock.clientCredentials, airlock.grants.redemption));
         router.post("/oauth2/introspect").handler(form).handler(new IntrospectionHandler(auth, airlock.introspection));
-        router.post("/oauth2/revoke").handler(form).handler(new RevocationHandler(auth, airlock.admin, airlock.verifier));
+        router.post("/oauth2/revoke").handler(form).handler(new RevocationHandler(auth, airlock.admin, airlock.tokens));
         router.post("/v1/check").handler(json).handler(new CheckHandler(airlock.check));
-        Callers callers = new Callers(airlock.authenticator, airlock.verifier, airlock.store, airlock.policy,
-                airlock.sessions);
+        Callers callers = new Callers(airlock.authenticator, airlock.tokens, airlock.policy, airlock.sessions);
         OriginCheck origins = new OriginCheck(airlock.config.issuer());
         GrantHandlers grants = new GrantHandlers(airlock.grants, callers, airlock.refusals, airlock.config.clock(),
                 origins);
@@ -49,8 +48,9 @@ public final class Routes {
         router.post("/v1/ops/session").handler(json).handler(sessions::signIn);
         router.get("/v1/ops/session").handler(sessions::current);
         router.delete("/v1/ops/session").handler(sessions::signOut);
-        router.get("/ops").handler(page::redirect);
-        router.get("/ops/*").handler(page::serve);
+        // One route for the page's whole subtree: Vert.x matches "/ops" to "/ops/" as well (trailing slash ignored),
+        // so a separate redirect route for "/ops" also caught "/ops/" and sent it to itself for ever.
+        router.getWithRegex("/ops(/.*)?").handler(page::serve);
         router.get("/.well-known/jwks.json").handler(discovery::jwks);
         router.get("/.well-known/oauth-authorization-server").handler(discovery::metadata);
         router.get("/healthz").handler(DiscoveryHandlers::healthz);

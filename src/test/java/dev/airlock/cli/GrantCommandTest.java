@@ -107,7 +107,9 @@ class GrantCommandTest {
         assertEquals(0, r.exit(), r.err());
         String[] lines = r.out().strip().split("\\R");
         assertEquals(1, lines.length, "stdout is the token alone: " + r.out());
-        JWTClaimsSet claims = new IndependentVerifier(airlock.base, "urn:airlock:env:production").verify(lines[0]);
+        // A grant token (typ airlock-grant+jwt, aud its grant): verified as exactly that, never as an access token.
+        JWTClaimsSet claims = new IndependentVerifier(airlock.base, "urn:airlock:grant:" + id,
+                new com.nimbusds.jose.JOSEObjectType("airlock-grant+jwt"), airlock.clock).verify(lines[0]);
         assertEquals("volume:delete", claims.getStringClaim("scope"));
         Map<String, Object> grant = claims.getJSONObjectClaim("grant");
         assertEquals(id, grant.get("id"));

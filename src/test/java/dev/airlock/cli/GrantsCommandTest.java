@@ -138,6 +138,70 @@ class GrantsCommandTest {
     }
 
     @Test
+    void showPrintsEachScopeWithItsRiskAndThatADestructiveGrantCannotBeUndone() throws Exception {
+        String id = fileGrant(null);
+        useSession(carol);
+        Run show = grants("show", id);
+        assertEquals(0, show.exit(), show.err());
+        for (String expected : List.of("scopes       volume:delete (destructive)\n",
+                "risk         DESTRUCTIVE: this action cannot be undone\n",
+                "if approved  1 use, by a token that lives 5m once collected\n")) {
+            assertTrue(show.out().contains(expected), "show should contain '" + expected + "':\n" + show.out());
+        }
+        assertFalse(show.out().contains("\nyou "), "carol may decide; nothing to say: " + show.out());
+    }
+
+    @Test
+    void showOfAGrantRequiredOnlyGrantInProductionPrintsItsRiskAndNoCannotBeUndoneLine() throws Exception {
+        try (TestAirlock other = TestAirlock.start(dev.airlock.testing.PolicyCopy.withProductionVariableWrite().dir,
+                Files.createTempDirectory("airlock-test"), com.nimbusds.jose.JWSAlgorithm.EdDSA)) {
+            String basic = TestAirlock.basic("coding-agent", other.issueSecret("coding-agent"));
+            TestAirlock.OpsUser frank = other.addOps("frank", "prod-ops");
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("environment", "production");
+            body.put("scopes", List.of("variable:write"));
+            body.put("resources", List.of("var-api-prod"));
+            body.put("reason", "rotate the API's database password after the leak in ticket 4411");
+            TestAirlock.Reply r = other.agentPost("/v1/grants", basic, body);
+            assertEquals(201, r.status(), r.body());
+            OpsSessionFile.write(sessionFile, new OpsSessionFile.Session(other.base, "frank", other.opsSignIn(frank)));
+            Run show = grants("show", r.json().get("auth_req_id").asText());
+            assertEquals(0, show.exit(), show.err());
+            assertTrue(show.out().contains("scopes       variable:write (write, grant required by policy)\n"), show.out());
+            assertTrue(show.out().contains("risk         no destructive scope\n"), show.out());
+            assertFalse(show.out().contains("cannot be undone"), "production alone is no reason to say so: " + show.out());
+        }
+    }
+
+    @Test
+    void showAndApproveTellTheAgentsOwnerSheMayNotDecideAndAskForNoCode() throws Exception {
+        TestAirlock.OpsUser alice = airlock.addOps("alice", "prod-ops"); // owner: alice in agents.yaml
+        String id = fileGrant(null);
+        useSession(alice);
+        Run show = grants("show", id);
+        assertTrue(show.out().contains("you          may not approve or deny: alice owns the requesting agent coding-agent"),
+                show.out());
+        Run approve = Runner.run("", "grants", "approve", id, "--session-file", sessionFile.toString());
+        assertEquals(1, approve.exit());
+        assertFalse(approve.err().contains("one-time code to approve"), "no code is asked for: " + approve.err());
+        assertTrue(approve.err().contains("(requester_cannot_approve)"), approve.err());
+    }
+
+    @Test
+    void afterApprovingShowSaysSoAndApproveAsksForNoSecondCode() throws Exception {
+        String id = fileGrant(null);
+        useSession(carol);
+        assertEquals(0, grants("approve", id, "--code", airlock.freshCode(carol)).exit());
+        Run show = grants("show", id);
+        assertTrue(show.out().contains("you          may not approve (you may still deny): you already approved this grant"),
+                show.out());
+        Run again = Runner.run("", "grants", "approve", id, "--session-file", sessionFile.toString());
+        assertEquals(1, again.exit());
+        assertFalse(again.err().contains("one-time code to approve"), "no code is asked for: " + again.err());
+        assertTrue(again.err().contains("(already_approved_by_you)"), again.err());
+    }
+
+    @Test
     void approveWithCodeCountsOnceAndASecondApprovalBySamePersonIs409WithItsCode() throws Exception {
         String id = fileGrant(null);
         useSession(carol);

@@ -5,7 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import dev.airlock.core.policy.Policy;
+import dev.airlock.core.policy.PolicyLoader;
+import dev.airlock.core.proxy.CredentialSource;
+import dev.airlock.core.proxy.Injection;
+import dev.airlock.core.proxy.PathTemplate;
+import dev.airlock.core.proxy.Provider;
+import dev.airlock.core.proxy.ProviderLint;
+import dev.airlock.core.proxy.Providers;
+import dev.airlock.core.proxy.RestMapper;
+import dev.airlock.core.proxy.RestRule;
+import java.net.URI;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -22,13 +34,18 @@ class LintCommandTest {
         assertEquals(0, run("--policy", "scopes"));
         assertEquals("", err.toString());
         String[] lines = out.toString().strip().split("\\R");
-        assertEquals(8, lines.length, out.toString());
+        assertEquals(10, lines.length, out.toString());
         assertEquals("coding-agent in production: automatic: db:read; only through a human grant: db:drop, service:delete, volume:delete",
                 lines[2]);
-        assertEquals("policy OK: 3 environments, 14 scopes, 2 agents; no agent can reach a destructive scope without a human grant",
-                lines[6]);
+        assertEquals("policy OK: 3 environments, 14 scopes (5 destructive, 5 of them by a built-in destructive word in the"
+                + " verb), 2 agents; no agent can reach a destructive scope without a human grant", lines[6]);
+        assertEquals("account-level action (resources: none): generic-rest POST /v1/volumes -> volume:write: creates a new"
+                + " volume; the API assigns its id, so there is no resource to check yet", lines[7]);
+        assertEquals("provider rules: 24 classified by shape; 7 destructive by shape, all mapped to destructive scopes;"
+                + " every state-changing rule names its resources or declares resources: none (1 account-level action)",
+                lines[8]);
         assertEquals("providers OK: generic-rest (rest), railway (graphql); every rule names a known scope, no credential"
-                + " is written in a provider file", lines[7]);
+                + " is written in a provider file", lines[9]);
     }
 
     @Test
@@ -82,6 +99,24 @@ class LintCommandTest {
         assertEquals(0, run("--policy", dir.toString()));
         assertEquals(dir.resolve("environments.yaml") + ":13: environments[2]: warning: environment 'qa' owns no resources:"
                 + " no resource check can succeed in it", err.toString().strip());
+    }
+
+    @Test
+    void lintWhenTheReDerivedClassificationFindsAViolationThenExitsOneAndClaimsNothingAboutProviders() throws Exception {
+        // The loader refuses such a rule first; lint's own derivation must still fail it should the loader ever not.
+        Policy policy = PolicyLoader.load(Path.of("scopes"));
+        Providers providers = new Providers(List.of(new Provider("demo", Provider.Kind.REST,
+                URI.create("https://api.example.com"), new CredentialSource.FromEnv("DEMO_TOKEN"),
+                Injection.of("Authorization", "Bearer {credential}"), new RestMapper("demo", List.of(new RestRule("DELETE",
+                PathTemplate.parse("/v1/databases/{id}"), "db:write", List.of(new RestRule.FromPath("id")), null))))));
+        LintCommand lint = new LintCommand();
+        lint.policy = Path.of("scopes");
+        int exit = lint.report(providers, ProviderLint.of(providers, policy), new PrintWriter(err, true),
+                new PrintWriter(out, true));
+        assertEquals(1, exit);
+        assertEquals("scopes/providers/demo.yaml: rules[0]: DELETE /v1/databases/{id} is destructive by its shape (method"
+                + " DELETE) and may map only to a destructive scope, not the write scope 'db:write'", err.toString().strip());
+        assertEquals("providers INVALID: 1 problem", out.toString().strip());
     }
 
     private int run(String... args) {

@@ -34,7 +34,8 @@ class LintProvidersTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"literal-credential", "unknown-key", "unknown-scope", "bad-upstream", "bad-template",
-            "bad-resources", "bad-name", "duplicate-rule", "overlap", "read-scope", "kind-keys"})
+            "bad-resources", "bad-name", "duplicate-rule", "overlap", "read-scope", "kind-keys", "shape-destructive",
+            "shape-resources"})
     void aBrokenProviderFileExitsOneWithLocatedFindings(String fixture) throws IOException {
         withProviders(PROVIDER_FIXTURES.resolve(fixture));
         assertEquals(1, run("--policy", policy.toString()), err.toString());
@@ -64,6 +65,33 @@ class LintProvidersTest {
         assertEquals(0, run("--policy", policy.toString()), err.toString());
         assertEquals("", err.toString());
         assertTrue(last(out).startsWith("providers OK: generic-rest (rest), railway (graphql)"), out.toString());
+    }
+
+    @Test
+    void lintWhenARuleIsDestructiveByShapeButMapsToAWriteScopeThenTheFindingSaysWhichPartOfTheShape() throws IOException {
+        withProviders(PROVIDER_FIXTURES.resolve("shape-destructive"));
+        assertEquals(1, run("--policy", policy.toString()), err.toString());
+        assertTrue(err.toString().contains(policy.resolve("providers/rest.yaml") + ":17: rules[1].scope: POST"
+                + " /v1/volumes/{id}/purge is destructive by its shape (path segment 'purge' contains the destructive word"
+                + " 'purge')"), err.toString());
+        assertFalse(out.toString().contains("provider rules:"), "nothing is claimed about rules that did not load");
+    }
+
+    @Test
+    void lintListsEveryResourcesNoneRuleAsAnAccountLevelActionWithProviderOperationScopeAndReason() throws IOException {
+        withProviders(PROVIDER_FIXTURES.resolve("account-level"));
+        assertEquals(0, run("--policy", policy.toString()), err.toString());
+        String[] lines = out.toString().strip().split("\\R");
+        assertEquals(List.of(
+                "account-level action (resources: none): demo POST /v1/volumes -> volume:write: creates a new volume; the"
+                        + " API assigns its id",
+                "account-level action (resources: none): graph mutation projectCreate -> service:restart: a new project"
+                        + " has no id yet",
+                "provider rules: 5 classified by shape; 1 destructive by shape, all mapped to destructive scopes; every"
+                        + " state-changing rule names its resources or declares resources: none (2 account-level actions)",
+                "providers OK: demo (rest), graph (graphql); every rule names a known scope, no credential is written in"
+                        + " a provider file"),
+                List.of(lines).subList(lines.length - 4, lines.length));
     }
 
     @Test

@@ -16,6 +16,7 @@ import com.nimbusds.jose.jwk.JWKSet;
 import dev.airlock.app.Airlock;
 import dev.airlock.app.AirlockConfig;
 import dev.airlock.core.token.SigningKey;
+import dev.airlock.core.token.TokenMinter;
 import dev.airlock.testing.ProxyFixture;
 import dev.airlock.testing.TestAirlock;
 import dev.airlock.testing.TestAirlock.OpsUser;
@@ -145,8 +146,9 @@ class JwtAttackTest {
         Reply p = proxy("GET", PROXY_READ, good);
         assertEquals(200, p.status(), p.body());
         assertEquals(1, fx.upstream.received().size(), "the regular call was forwarded once");
-        // The unused grant token is good too (introspection does not spend it).
-        assertTrue(introspect(grantToken).json().path("active").asBoolean());
+        // The unused grant token verifies (the attacks below use it), but introspection never calls a grant token
+        // active: only /v1/check and the proxy decide it (GrantTokenOnlineOnlyTest).
+        assertEquals(Set.of("active"), fieldNames(introspect(grantToken).json()));
         // And a forgery signed by the real key with the regular claims re-serialised is accepted: the forging itself
         // is not what makes the cases below fail.
         String reSigned = Jose.compact(headerOf(good).toString(), payloadOf(good).toString(), ours());
@@ -380,12 +382,25 @@ class JwtAttackTest {
         out.add(signedClaims("scope as an array", c -> c.putArray("scope").add("volume:read"), null));
         out.add(signedClaims("no jti", c -> c.remove("jti"), null));
         out.add(signedClaims("no client_id", c -> c.remove("client_id"), null));
-        out.add(signedClaims("a grant claim naming no grant", c -> c.putObject("grant").put("id", "gr_forged")
-                .put("uses", 1).putArray("resources").add(VOLUME), "grant_unknown"));
+        // A grant claim in an at+jwt token: the kinds never mix, whatever the claim names.
+        out.add(signedClaims("an at+jwt token with a grant claim naming no grant", c -> c.putObject("grant")
+                .put("id", "gr_forged").put("uses", 1).putArray("resources").add(VOLUME), "token_invalid"));
         String realGrant = Jose.payload(grantToken).path("grant").path("id").asText();
-        out.add(signedClaims("a grant claim naming a real grant, with a resource it does not grant",
+        out.add(signedClaims("an at+jwt token with a grant claim naming a real grant",
                 c -> c.putObject("grant").put("id", realGrant).put("uses", 1).putArray("resources").add(VOLUME),
-                "grant_unknown"));
+                "token_invalid"));
+        // Grant-typed, with the grant audience, so that only the binding to a redeemed grant can refuse them.
+        out.add(signedGrantClaims("a grant token naming no grant", c -> {
+            c.putObject("grant").put("id", "gr_forged").put("uses", 1).putArray("resources").add(VOLUME);
+            c.put("aud", "urn:airlock:grant:gr_forged");
+        }, "grant_unknown"));
+        out.add(signedGrantClaims("a grant token naming a real grant it was not minted for", c -> {
+            c.putObject("grant").put("id", realGrant).put("uses", 1).putArray("resources").add(VOLUME);
+            c.put("aud", "urn:airlock:grant:" + realGrant);
+        }, "grant_unknown"));
+        out.add(signedGrantClaims("a grant-typed token without a grant claim", c -> { }, "token_invalid"));
+        out.add(signedGrantClaims("a grant-typed token with a grant claim without an id", c -> c.putObject("grant")
+                .put("uses", 1), "token_invalid"));
         for (String typ : new String[] {"JWT", "jwt", "at+jwt2", "application/jwt", ""}) {
             ObjectNode h = header("EdDSA");
             h.put("typ", typ);
@@ -647,6 +662,17 @@ class JwtAttackTest {
                 code == null ? "token_invalid" : code);
     }
 
+    /** The regular token's claims, edited, re-signed with the real key under a grant token's header. */
+    static Attack signedGrantClaims(String name, ClaimEdit edit, String code) throws Exception {
+        ObjectNode c = payloadOf(good);
+        edit.edit(c);
+        ObjectNode h = headerOf(good);
+        h.put("typ", TokenMinter.GRANT_TYPE);
+        String t = Jose.compact(h.toString(), c.toString(), ours());
+        return new Attack("grant claims: " + name + ", our real signature", t, ENV, "volume:read", VOLUME, "GET",
+                PROXY_READ, code);
+    }
+
     /** The regular token's claims, edited, with the original signature. */
     static Attack tampered(String name, ClaimEdit edit) {
         ObjectNode c = payloadOf(good);
@@ -682,8 +708,11 @@ class JwtAttackTest {
     }
 
     static String mintBy(Airlock other, String env, String aud) {
-        return other.minter.mint("coding-agent", env, aud, Set.of("db:read", "volume:read", "service:read"),
-                Duration.ofMinutes(5), null).jwt();
+        // The other instance mints for env with env's audience from the policy; aud is what the caller expects.
+        TokenMinter.Minted m = other.minter.mint("coding-agent", env, Set.of("db:read", "volume:read", "service:read"),
+                Duration.ofMinutes(5), null);
+        assertEquals(aud, m.token().audience());
+        return m.jwt();
     }
 
     static String fileGrant(String volume) throws Exception {

@@ -31,7 +31,6 @@ import org.junit.jupiter.api.Test;
  */
 class GrantFlowTest {
     static final String CIBA = "urn:openid:params:grant-type:ciba";
-    static final String PRODUCTION_AUDIENCE = "urn:airlock:env:production";
     static final String REASON = "vol-7f3a is an orphaned copy of the old primary; deleting it frees the quota";
 
     TestAirlock airlock;
@@ -382,7 +381,10 @@ class GrantFlowTest {
         Reply r = poll(id);
         assertEquals(200, r.status(), r.body());
         String token = r.json().get("access_token").asText();
-        JWTClaimsSet claims = new IndependentVerifier(airlock.base, PRODUCTION_AUDIENCE, airlock.clock).verify(token);
+        // A grant token is no RFC 9068 access token (GrantTokenOnlineOnlyTest): read it as exactly what it is.
+        JWTClaimsSet claims = new IndependentVerifier(airlock.base, "urn:airlock:grant:" + id,
+                new com.nimbusds.jose.JOSEObjectType("airlock-grant+jwt"), airlock.clock).verify(token);
+        assertEquals("production", claims.getStringClaim("env"));
         assertEquals("volume:delete", claims.getStringClaim("scope"));
         Map<String, Object> grant = claims.getJSONObjectClaim("grant");
         assertEquals(id, grant.get("id"));
@@ -498,6 +500,122 @@ class GrantFlowTest {
         assertFalse(all.contains(token), "token in audit log");
         assertFalse(all.contains(carol.passphrase()), "passphrase in audit log");
         assertFalse(all.contains(secret), "secret in audit log");
+    }
+
+    // --- 6. what approvers see (issue 12) ---
+
+    @Test
+    void viewWhenDestructiveScopeThenEachScopeCarriesItsRiskAndTheGrantIsDestructive() throws Exception {
+        String id = fileProductionGrant();
+        JsonNode g = airlock.opsGet("/v1/grants/" + id, airlock.opsSignIn(carol)).json();
+        JsonNode risk = g.get("scope_risks").get(0);
+        assertEquals("volume:delete", risk.get("scope").asText(), g.toString());
+        assertEquals("destructive", risk.get("risk").asText(), g.toString());
+        assertFalse(risk.get("grant_required").asBoolean(), "scopes.yaml does not flag it; it is destructive");
+        assertEquals("Delete a volume and its data.", risk.get("description").asText());
+        assertTrue(g.get("destructive").asBoolean(), g.toString());
+        assertEquals(1, g.get("uses").asInt(), "grants.yaml: uses 1");
+        assertEquals(300, g.get("token_lifetime_seconds").asInt(), "grants.yaml: token_lifetime 5m");
+        JsonNode agentView = airlock.agentGet("/v1/grants/" + id, agent).json();
+        assertTrue(agentView.get("destructive").asBoolean(), agentView.toString());
+        assertFalse(agentView.has("you"), "the agent is no approver: " + agentView);
+    }
+
+    @Test
+    void viewWhenDestructiveInStagingThenDestructiveWhateverTheEnvironmentIsCalled() throws Exception {
+        Reply r = airlock.agentPost("/v1/grants", agent, grantBody("staging", List.of("volume:delete"),
+                List.of("vol-7f3a-stg"), REASON));
+        assertEquals(201, r.status(), r.body());
+        JsonNode g = r.json().get("grant");
+        assertEquals("destructive", g.get("scope_risks").get(0).get("risk").asText(), g.toString());
+        assertTrue(g.get("destructive").asBoolean(), g.toString());
+    }
+
+    @Test
+    void viewWhenOnlyGrantRequiredScopeInProductionThenItsRiskIsShownAndItIsNotDestructive() throws Exception {
+        airlock.close();
+        airlock = TestAirlock.start(dev.airlock.testing.PolicyCopy.withProductionVariableWrite().dir,
+                java.nio.file.Files.createTempDirectory("airlock-test"), com.nimbusds.jose.JWSAlgorithm.EdDSA);
+        agent = TestAirlock.basic("coding-agent", airlock.issueSecret("coding-agent"));
+        OpsUser frank = airlock.addOps("frank", "prod-ops");
+        Reply r = airlock.agentPost("/v1/grants", agent, grantBody("production", List.of("variable:write"),
+                List.of("var-api-prod"), "rotate the API's database password after the leak in ticket 4411"));
+        assertEquals(201, r.status(), r.body());
+        String id = r.json().get("auth_req_id").asText();
+        JsonNode g = airlock.opsGet("/v1/grants/" + id, airlock.opsSignIn(frank)).json();
+        JsonNode risk = g.get("scope_risks").get(0);
+        assertEquals("variable:write", risk.get("scope").asText(), g.toString());
+        assertEquals("write", risk.get("risk").asText(), g.toString());
+        assertTrue(risk.get("grant_required").asBoolean(), g.toString());
+        assertFalse(g.get("destructive").asBoolean(), "production, but nothing here is irreversible: " + g);
+        assertEquals(1, g.get("approvals_required").asInt());
+    }
+
+    @Test
+    void viewWhenApproverThenYouMayDecide() throws Exception {
+        String id = fileProductionGrant();
+        JsonNode you = airlock.opsGet("/v1/grants/" + id, airlock.opsSignIn(carol)).json().get("you");
+        assertTrue(you.get("may_decide").asBoolean(), you.toString());
+        assertTrue(you.get("may_approve").asBoolean(), you.toString());
+        assertTrue(you.get("may_deny").asBoolean(), you.toString());
+        assertFalse(you.has("why"), you.toString());
+    }
+
+    @Test
+    void viewWhenViewerOwnsTheAgentThenYouMayNotDecideAndAreToldWhyBeforeAnyCode() throws Exception {
+        OpsUser alice = airlock.addOps("alice", "prod-ops"); // owner: alice in agents.yaml
+        String id = fileProductionGrant();
+        String s = airlock.opsSignIn(alice);
+        JsonNode you = airlock.opsGet("/v1/grants/" + id, s).json().get("you");
+        assertFalse(you.get("may_decide").asBoolean(), you.toString());
+        assertFalse(you.get("may_approve").asBoolean(), you.toString());
+        assertFalse(you.get("may_deny").asBoolean(), you.toString());
+        assertEquals("requester_cannot_approve", you.get("code").asText(), you.toString());
+        assertTrue(you.get("why").asText().contains("owns the requesting agent coding-agent"), you.toString());
+        JsonNode listed = airlock.opsGet("/v1/grants?status=pending", s).json().get("grants").get(0);
+        assertEquals("requester_cannot_approve", listed.get("you").get("code").asText(), listed.toString());
+        // The server says the same when she tries anyway.
+        Reply r = approve(alice, s, id);
+        assertEquals(you.get("code").asText(), r.json().get("code").asText(), r.body());
+    }
+
+    @Test
+    void viewWhenViewerAlreadyApprovedThenYouMayDenyButNotApproveAgain() throws Exception {
+        String id = fileProductionGrant();
+        String s = airlock.opsSignIn(carol);
+        Reply approved = approve(carol, s, id);
+        assertEquals(200, approved.status(), approved.body());
+        assertFalse(approved.json().get("you").get("may_approve").asBoolean(), approved.body());
+        JsonNode you = airlock.opsGet("/v1/grants/" + id, s).json().get("you");
+        assertTrue(you.get("may_decide").asBoolean(), you.toString());
+        assertFalse(you.get("may_approve").asBoolean(), you.toString());
+        assertTrue(you.get("may_deny").asBoolean(), "the server lets an approver change her mind: " + you);
+        assertEquals("already_approved_by_you", you.get("code").asText(), you.toString());
+        assertTrue(you.get("why").asText().contains("already approved"), you.toString());
+        JsonNode daves = airlock.opsGet("/v1/grants/" + id, airlock.opsSignIn(dave)).json().get("you");
+        assertTrue(daves.get("may_approve").asBoolean(), "the second person still may: " + daves);
+    }
+
+    @Test
+    void redeemedTokenLivesExactlyTheLifetimeTheApproversWereShown() throws Exception {
+        String id = fileProductionGrant();
+        long shown = airlock.opsGet("/v1/grants/" + id, airlock.opsSignIn(carol)).json().get("token_lifetime_seconds")
+                .asLong();
+        approve(carol, airlock.opsSignIn(carol), id);
+        approve(dave, airlock.opsSignIn(dave), id);
+        Reply r = poll(id);
+        assertEquals(200, r.status(), r.body());
+        assertEquals(shown, r.json().get("expires_in").asLong(), r.body());
+    }
+
+    @Test
+    void recentRefusalsCarryTheirStableCode() throws Exception {
+        airlock.token("coding-agent", secret, "production", "volume:delete");
+        String id = fileProductionGrant();
+        JsonNode refusal = airlock.opsGet("/v1/grants/" + id, airlock.opsSignIn(carol)).json()
+                .get("recent_refusals").get(0);
+        assertEquals("invalid_scope", refusal.get("code").asText(), refusal.toString());
+        assertEquals("volume:delete", refusal.get("what").asText(), refusal.toString());
     }
 
     static int countTrue(List<Callable<Boolean>> calls) throws Exception {

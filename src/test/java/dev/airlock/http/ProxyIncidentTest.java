@@ -79,28 +79,28 @@ class ProxyIncidentTest {
         approve(id, dave);
         String grantToken = redeem(id);
 
-        // 3. With the one-shot grant token, the same call is forwarded, exactly once, with the provider's credential.
+        // 3. The look-alike production volume was never granted: refused, and nothing is spent.
+        Reply other = fx.graphql(grantToken, gql("mutation { volumeDelete(volumeId: \"vol-9c1e\") }"));
+        assertEquals(403, other.status(), other.body());
+        assertEquals("resource_not_granted", other.json().get("code").asText());
+
+        // 4. With the one-shot grant token, the granted call is forwarded, exactly once, with the provider's credential.
         Reply allowed = fx.graphql(grantToken, DELETE_7F3A);
         assertEquals(200, allowed.status(), allowed.body());
         UpstreamRecorder.Received got = fx.upstream.only();
         assertArrayEquals(DELETE_7F3A.getBytes(UTF_8), got.body());
         assertEquals(List.of("Bearer " + CREDENTIAL), got.header("Authorization"));
 
-        // 4. The same call again: the grant is spent. Nothing more reaches the upstream.
+        // 5. The same call again: the grant is spent, and the token with it. Nothing more reaches the upstream.
         Reply again = fx.graphql(grantToken, DELETE_7F3A);
         assertEquals(403, again.status(), again.body());
         assertEquals("grant_used", again.json().get("code").asText());
         assertEquals("grant already used", again.json().get("reason").asText());
-
-        // 5. And the look-alike production volume was never granted.
-        Reply other = fx.graphql(grantToken, gql("mutation { volumeDelete(volumeId: \"vol-9c1e\") }"));
-        assertEquals(403, other.status(), other.body());
-        assertEquals("resource_not_granted", other.json().get("code").asText());
         assertEquals(1, fx.upstream.received().size(), "exactly one call reached the upstream");
 
         List<JsonNode> proxied = fx.proxyEvents();
-        assertEquals(List.of(false, true, false, false), proxied.stream().map(e -> e.get("allowed").asBoolean()).toList());
-        assertEquals(id, proxied.get(1).get("grant").asText());
+        assertEquals(List.of(false, false, true, false), proxied.stream().map(e -> e.get("allowed").asBoolean()).toList());
+        assertEquals(id, proxied.get(2).get("grant").asText());
         assertEquals(1, fx.airlock.auditLines().stream().filter(l -> l.contains("\"type\":\"grant.used\"")).count());
     }
 

@@ -83,22 +83,26 @@ class IncidentScenarioTest {
             Reply redeemed = poll(airlock, agent, id);
             assertEquals(200, redeemed.status(), redeemed.body());
             String grantToken = redeemed.json().get("access_token").asText();
-            var claims = new IndependentVerifier(airlock.base, "urn:airlock:env:production", airlock.clock).verify(grantToken);
+            // It is no access token: a gateway verifying production tokens offline refuses it (online only).
+            var gateway = new IndependentVerifier(airlock.base, "urn:airlock:env:production", airlock.clock);
+            org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> gateway.verify(grantToken));
+            var claims = new IndependentVerifier(airlock.base, "urn:airlock:grant:" + id,
+                    new com.nimbusds.jose.JOSEObjectType("airlock-grant+jwt"), airlock.clock).verify(grantToken);
             assertEquals("volume:delete", claims.getStringClaim("scope"));
 
-            // 8. The check allows volume:delete on vol-7f3a once.
-            JsonNode once = airlock.check(grantToken, "production", "volume:delete", "vol-7f3a").json();
-            assertTrue(once.get("allowed").asBoolean(), once.toString());
-
-            // 9. The second time it is refused: the grant is spent.
-            JsonNode twice = airlock.check(grantToken, "production", "volume:delete", "vol-7f3a").json();
-            assertFalse(twice.get("allowed").asBoolean());
-            assertEquals("grant already used", twice.get("reason").asText());
-
-            // 10. And the look-alike production volume was never part of the grant.
+            // 8. The look-alike production volume was never part of the grant.
             JsonNode other = airlock.check(grantToken, "production", "volume:delete", "vol-9c1e").json();
             assertFalse(other.get("allowed").asBoolean());
             assertEquals("resource_not_granted", other.get("code").asText());
+
+            // 9. The check allows volume:delete on vol-7f3a once.
+            JsonNode once = airlock.check(grantToken, "production", "volume:delete", "vol-7f3a").json();
+            assertTrue(once.get("allowed").asBoolean(), once.toString());
+
+            // 10. The second time it is refused: the grant is spent, and the token with it.
+            JsonNode twice = airlock.check(grantToken, "production", "volume:delete", "vol-7f3a").json();
+            assertFalse(twice.get("allowed").asBoolean());
+            assertEquals("grant already used", twice.get("reason").asText());
         }
     }
 

@@ -29,9 +29,12 @@ import java.util.Set;
  * nimbus limitation, also hit by Spring Security's NimbusJwtDecoder). The steps below are the ones it would take.
  */
 public final class IndependentVerifier {
-    private static final JOSEObjectType AT_JWT = new JOSEObjectType("at+jwt");
+    /** RFC 9068 §2.1: the only {@code typ} a JWT access token verifier accepts. */
+    public static final JOSEObjectType AT_JWT = new JOSEObjectType("at+jwt");
     private final JWKSet jwks;
     private final DefaultJWTClaimsVerifier<?> claims;
+    /** Null: any typ, as a plain JWT library that ignores explicit typing (RFC 8725 §3.11) would. */
+    private final JOSEObjectType type;
 
     public IndependentVerifier(String base, String expectedAudience) throws Exception {
         this(base, expectedAudience, java.time.Clock.systemUTC());
@@ -42,6 +45,18 @@ public final class IndependentVerifier {
      * server's clock forward, for TOTP steps, verifies its tokens at that time, like a service sharing that clock).
      */
     public IndependentVerifier(String base, String expectedAudience, java.time.Clock clock) throws Exception {
+        this(base, expectedAudience, AT_JWT, clock);
+    }
+
+    /**
+     * A verifier configured less strictly, the way many gateways are: {@code type} null accepts any {@code typ}
+     * (a plain JWT library), {@code expectedAudience} null accepts any {@code aud} (a gateway that checks only the
+     * issuer and the signature). Either way the signature, {@code iss}, {@code exp}, {@code nbf} and the RFC 9068
+     * claims are still checked.
+     */
+    public IndependentVerifier(String base, String expectedAudience, JOSEObjectType type, java.time.Clock clock)
+            throws Exception {
+        this.type = type;
         HttpResponse<String> r = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create(base + "/.well-known/jwks.json")).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -59,7 +74,7 @@ public final class IndependentVerifier {
     /** @throws Exception if the token does not verify: typ, kid, alg, signature, iss, aud, exp, nbf, a required claim */
     public JWTClaimsSet verify(String token) throws Exception {
         SignedJWT jwt = SignedJWT.parse(token);
-        if (!AT_JWT.equals(jwt.getHeader().getType())) throw new JOSEException("typ is not at+jwt");
+        if (type != null && !type.equals(jwt.getHeader().getType())) throw new JOSEException("typ is not " + type);
         JWK key = jwks.getKeyByKeyId(jwt.getHeader().getKeyID());
         if (key == null) throw new JOSEException("no key " + jwt.getHeader().getKeyID() + " in the JWKS");
         if (key.getAlgorithm() != null && !key.getAlgorithm().equals(jwt.getHeader().getAlgorithm())) {

@@ -7,8 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.nimbusds.jose.JWSAlgorithm;
 import dev.airlock.testing.TestAirlock;
+import dev.airlock.testing.PolicyCopy;
 import dev.airlock.testing.TestTotp;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
 import java.io.File;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -21,6 +25,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -61,11 +68,14 @@ class OpsPageBrowserTest {
     static WebDriver driver;
     static WebDriverWait wait;
 
-    /** Per test, not per class: an assumption failing here reports the test as skipped, not as "0 tests run". */
+    /**
+     * Per test, not per class: an assumption failing here reports the test as skipped, not as "0 tests run". Each test
+     * starts its own Airlock (with the policy it needs).
+     */
     @BeforeEach
     void start() throws Exception {
         requireBrowser();
-        airlock = TestAirlock.start();
+        airlock = null;
         driver = chromium();
         wait = new WebDriverWait(driver, WAIT);
     }
@@ -76,13 +86,25 @@ class OpsPageBrowserTest {
             if (driver != null) driver.quit();
         } finally {
             if (airlock != null) airlock.close();
+            for (HttpServer r : receivers) r.stop(0);
+            receivers.clear();
         }
     }
 
     @Test
     void approversDecideOnAGrantInTheBrowser() throws Exception {
         try {
+            airlock = TestAirlock.start();
             scenario();
+        } catch (Throwable t) {
+            throw withEvidence(t);
+        }
+    }
+
+    @Test
+    void theWebhooksLinkOpensTheGrantAndTheWarningFollowsTheRiskNotTheEnvironment() throws Exception {
+        try {
+            riskScenario();
         } catch (Throwable t) {
             throw withEvidence(t);
         }
@@ -106,8 +128,8 @@ class OpsPageBrowserTest {
         TestAirlock.OpsUser carol = airlock.addOps("carol", "prod-ops");
         TestAirlock.OpsUser dave = airlock.addOps("dave", "prod-ops");
 
-        // 4. Carol opens the page: not signed in, so the sign-in form. She signs in.
-        driver.get(airlock.base + "/ops/index.html");
+        // 4. Carol opens the page at the address the README prints: not signed in, so the sign-in form. She signs in.
+        driver.get(readmeOpsUrl());
         visible("signin-form");
         signIn(carol);
         wait.until(ExpectedConditions.textToBe(By.id("whoami-name"), "carol"));
@@ -118,10 +140,13 @@ class OpsPageBrowserTest {
         assertTrue(row.findElement(By.cssSelector("[data-testid=grant-environment]")).getAttribute("class")
                 .contains("env-production"), "production is visibly distinct");
         assertEquals("coding-agent", row.findElement(By.cssSelector("[data-testid=grant-agent]")).getText());
-        assertEquals("volume:delete", row.findElement(By.cssSelector("[data-testid=grant-scopes]")).getText());
+        WebElement scopeCell = row.findElement(By.cssSelector("[data-testid=grant-scopes]"));
+        assertEquals("volume:delete", scopeCell.findElement(By.cssSelector("[data-testid=scope-name]")).getText());
+        assertEquals("destructive", scopeCell.findElement(By.cssSelector("[data-testid=scope-risk]")).getText());
         assertEquals("vol-7f3a", row.findElement(By.cssSelector("[data-testid=grant-resources]")).getText());
         assertEquals("0/2", row.findElement(By.cssSelector("[data-testid=grant-approvals]")).getText());
         assertTrue(row.findElement(By.cssSelector("[data-testid=grant-time-left]")).getText().endsWith("left"));
+        screenshot("list-pending");
         WebElement hostileRow = row(second);
         assertEquals(hostileReason, hostileRow.findElement(By.cssSelector("[data-testid=grant-reason]")).getText());
         assertNoInjectedMarkup();
@@ -130,19 +155,29 @@ class OpsPageBrowserTest {
         row.findElement(By.cssSelector("[data-testid=grant-open]")).click();
         wait.until(ExpectedConditions.textToBe(By.id("detail-id"), first));
         assertEquals("production", text("detail-environment"));
-        assertTrue(driver.findElement(By.id("detail-env-warning")).isDisplayed(), "production warning shown");
+        assertTrue(driver.findElement(By.id("detail-risk-warning")).isDisplayed(), "volume:delete cannot be undone");
+        assertEquals("Destructive: this action cannot be undone.", text("detail-risk-warning"));
+        assertFalse(driver.findElement(By.cssSelector("#detail-banner .env-label")).getCssValue("color")
+                .startsWith("rgba(255, 255, 255"), "the banner's label stays readable on its light red");
         assertEquals("pending", text("detail-status"));
         assertEquals("coding-agent", text("detail-agent"));
-        assertEquals(List.of("volume:delete"), items("detail-scopes"));
+        assertEquals(List.of("volume:delete destructive"), scopesShown());
+        assertTrue(text("detail-scopes").contains("Delete a volume and its data."), "scopes.yaml's description");
         assertEquals(List.of("vol-7f3a"), items("detail-resources"));
+        assertEquals("1 use of volume:delete on vol-7f3a, by a token that lives 5 min once collected",
+                text("detail-effect"));
+        assertDecisionBesideTheFacts();
         assertEquals(reason, text("detail-reason"));
         assertEquals(command, driver.findElement(By.id("detail-command")).getAttribute("textContent"));
         assertEquals("pre", driver.findElement(By.id("detail-command")).getTagName());
         assertEquals("0/2", text("detail-approvals-count"));
         List<WebElement> refusals = driver.findElements(By.cssSelector("#detail-refusals [data-testid=refusal]"));
-        assertFalse(refusals.isEmpty(), "the token endpoint's refusal is shown");
-        assertTrue(refusals.get(0).getText().contains("volume:delete"), refusals.get(0).getText());
-        assertTrue(refusals.get(0).getText().contains("production"), refusals.get(0).getText());
+        assertEquals(1, refusals.size(), "the token endpoint's refusal is shown");
+        assertEquals("invalid_scope", refusals.get(0).findElement(By.cssSelector("[data-field=code]")).getText());
+        assertEquals("volume:delete", refusals.get(0).findElement(By.cssSelector("[data-field=what]")).getText());
+        assertEquals("production", refusals.get(0).findElement(By.cssSelector("[data-field=env]")).getText());
+        assertTrue(refusals.get(0).getSize().getHeight() < 40, "one line per refusal: " + refusals.get(0).getSize());
+        screenshot("detail-production-destructive");
 
         // 7. A wrong code: refused, said so next to the button, and nothing counted.
         approveWith(TestTotp.wrongCode(carol.totpSecret(), airlock.clock.instant()));
@@ -159,9 +194,11 @@ class OpsPageBrowserTest {
         assertTrue(approvals.get(0).getText().startsWith("carol at "), approvals.get(0).getText());
         assertFalse(driver.findElement(By.id("approve-error")).isDisplayed(), "the earlier error is cleared");
 
-        // 9. Approving again with a fresh code: one person counts once.
-        approveWith(airlock.freshCode(carol));
-        problemShown("approve-error", "already_approved_by_you");
+        // 9. One person counts once: the approve form gives way to saying so, before any code; denying stays open.
+        assertTrue(text("decision-you").contains("you already approved this grant"), text("decision-you"));
+        assertTrue(text("decision-you").endsWith("You may still deny it."), text("decision-you"));
+        assertFalse(driver.findElement(By.id("approve-code")).isDisplayed(), "no code field for a second approval");
+        assertTrue(driver.findElement(By.id("deny-form")).isDisplayed());
         assertEquals("1/2", text("detail-approvals-count"));
 
         // 10. The hostile reason in the detail view: text, not markup; no script ran.
@@ -240,12 +277,97 @@ class OpsPageBrowserTest {
         assertCleanConsole();
     }
 
+    void riskScenario() throws Exception {
+        // 1. The example policy, plus variable:write (risk write, grant_required) for coding-agent in production, and
+        //    a webhook announcing each grant created to a real receiver on loopback.
+        BlockingQueue<JsonNode> heard = new LinkedBlockingQueue<>();
+        PolicyCopy policy = PolicyCopy.withProductionVariableWrite()
+                .append("grants.yaml", "\nwebhooks:\n  - url: " + webhookReceiver(heard) + "\n    events: [created]\n");
+        airlock = TestAirlock.start(policy.dir, Files.createTempDirectory("airlock-ops-browser"), JWSAlgorithm.EdDSA);
+        String secret = airlock.issueSecret("coding-agent");
+        TestAirlock.OpsUser erin = airlock.addOps("erin", "ops");
+        TestAirlock.OpsUser frank = airlock.addOps("frank", "prod-ops");
+        TestAirlock.OpsUser alice = airlock.addOps("alice", "prod-ops"); // coding-agent's owner in agents.yaml
+
+        // 2. Two grants: a destructive one in staging, a grant_required-only one in production. The links as delivered.
+        String staging = fileGrant(secret, "staging", "volume:delete", "vol-7f3a-stg",
+                "the staging restore left vol-7f3a-stg half written and nothing mounts it any more",
+                "railway volume delete vol-7f3a-stg");
+        String stagingLink = webhookLink(heard, staging);
+        String production = fileGrant(secret, "production", "variable:write", "var-api-prod",
+                "rotate the API's database password after the leak reported in ticket 4411",
+                "railway variables set DATABASE_PASSWORD --from-file new-password.txt");
+        String productionLink = webhookLink(heard, production);
+        // Seven refusals since: the page shows the newest few, one line each, and says how many it left out.
+        for (int i = 0; i < 7; i++) {
+            TestAirlock.Reply refused = airlock.token("coding-agent", secret, "production", "db:drop");
+            assertEquals(400, refused.status(), refused.body());
+        }
+        assertEquals(airlock.base + "/ops/#/grants/" + production, productionLink);
+
+        // 3. Erin, a staging approver, follows the staging link: signs in and lands on that grant. Staging, and still
+        //    "cannot be undone": the warning follows the risk.
+        driver.get(stagingLink);
+        signIn(erin);
+        wait.until(ExpectedConditions.textToBe(By.id("detail-id"), staging));
+        assertEquals("staging", text("detail-environment"));
+        assertTrue(driver.findElement(By.id("detail-risk-warning")).isDisplayed(), "destructive in staging: warned");
+        assertEquals(List.of("volume:delete destructive"), scopesShown());
+        assertTrue(driver.findElement(By.id("approve-code")).isDisplayed(), "erin may approve");
+        assertFalse(driver.findElement(By.id("decision-you")).isDisplayed());
+        screenshot("detail-staging-destructive");
+        driver.findElement(By.id("signout-button")).click();
+        visible("signin-form");
+
+        // 4. Frank, a production approver, follows the production link: production, risk write, grant required by
+        //    policy, and no "cannot be undone".
+        driver.get(productionLink);
+        signIn(frank);
+        wait.until(ExpectedConditions.textToBe(By.id("detail-id"), production));
+        assertEquals("production", text("detail-environment"));
+        assertEquals(List.of("variable:write write"), scopesShown());
+        assertEquals("grant required by policy",
+                driver.findElement(By.cssSelector("#detail-scopes [data-testid=scope-grant-required]")).getText());
+        assertFalse(driver.findElement(By.id("detail-risk-warning")).isDisplayed(),
+                "production alone is no reason to say 'cannot be undone'");
+        assertEquals("1 use of variable:write on var-api-prod, by a token that lives 5 min once collected",
+                text("detail-effect"));
+        assertTrue(driver.findElement(By.id("approve-code")).isDisplayed(), "frank may approve");
+        List<WebElement> refusals = driver.findElements(By.cssSelector("#detail-refusals [data-testid=refusal]"));
+        assertEquals(5, refusals.size(), "the newest five refusals");
+        for (WebElement r : refusals) {
+            assertEquals("db:drop", r.findElement(By.cssSelector("[data-field=what]")).getText());
+            assertTrue(r.getSize().getHeight() < 40, "one line per refusal: " + r.getSize());
+        }
+        assertTrue(text("detail-refusals-more").startsWith("2 earlier not shown"), text("detail-refusals-more"));
+        screenshot("detail-production-write");
+        driver.findElement(By.id("signout-button")).click();
+        visible("signin-form");
+
+        // 5. Alice owns coding-agent: she is told so where the code field would be, and is offered neither form.
+        driver.navigate().refresh();
+        signIn(alice);
+        wait.until(ExpectedConditions.textToBe(By.id("detail-id"), production));
+        String you = text("decision-you");
+        assertTrue(you.startsWith("You may not approve or deny this grant: alice owns the requesting agent coding-agent"),
+                you);
+        assertFalse(driver.findElement(By.id("approve-code")).isDisplayed(), "no code field for the owner");
+        assertFalse(driver.findElement(By.id("deny-form")).isDisplayed());
+        screenshot("detail-owner");
+        assertCleanConsole();
+    }
+
     // ---- the agent's side, over HTTP ------------------------------------------------------------------------------
 
     static String fileGrant(String secret, String resource, String reason, String command) throws Exception {
+        return fileGrant(secret, "production", "volume:delete", resource, reason, command);
+    }
+
+    static String fileGrant(String secret, String environment, String scope, String resource, String reason,
+                            String command) throws Exception {
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("environment", "production");
-        body.put("scopes", List.of("volume:delete"));
+        body.put("environment", environment);
+        body.put("scopes", List.of(scope));
         body.put("resources", List.of(resource));
         body.put("reason", reason);
         if (command != null) body.put("command", command);
@@ -260,6 +382,50 @@ class OpsPageBrowserTest {
         TestAirlock.Reply r = airlock.agentGet("/v1/grants/" + id, TestAirlock.basic("coding-agent", secret));
         assertEquals(200, r.status(), r.body());
         return r.json();
+    }
+
+    /** The ops page's address as README.md prints it (exactly one), on this test's port. */
+    static String readmeOpsUrl() throws Exception {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("http://127\\.0\\.0\\.1:(\\d+)(/ops[^\\s>)`]*)")
+                .matcher(Files.readString(Path.of("README.md")));
+        java.util.Set<String> paths = new java.util.TreeSet<>();
+        while (m.find()) paths.add(m.group(2));
+        assertEquals(1, paths.size(), "README.md should name one ops page address: " + paths);
+        String path = paths.iterator().next();
+        assertEquals("/ops/", path, "the address the README prints");
+        return airlock.base + path;
+    }
+
+    // ---- a webhook receiver ---------------------------------------------------------------------------------------
+
+    static final List<HttpServer> receivers = new ArrayList<>();
+
+    /** A real HTTP receiver on loopback that keeps each delivery's JSON body. */
+    static String webhookReceiver(BlockingQueue<JsonNode> heard) throws Exception {
+        HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        s.createContext("/hook", exchange -> {
+            heard.add(TestAirlock.JSON.readTree(exchange.getRequestBody().readAllBytes()));
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        s.start();
+        receivers.add(s);
+        return "http://127.0.0.1:" + s.getAddress().getPort() + "/hook";
+    }
+
+    /** The link the webhook carried for the creation of {@code grantId}. */
+    static String webhookLink(BlockingQueue<JsonNode> heard, String grantId) throws Exception {
+        for (int i = 0; i < 20; i++) {
+            JsonNode body = heard.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertNotNull(body, "no webhook delivery for " + grantId);
+            JsonNode a = body.path("airlock");
+            if (a.path("event").asText().equals("created") && a.path("grant_id").asText().equals(grantId)) {
+                String link = a.path("link").asText();
+                assertTrue(body.path("text").asText().contains(link), "the chat text carries the same link: " + body);
+                return link;
+            }
+        }
+        throw new AssertionError("no 'created' delivery for " + grantId);
     }
 
     // ---- the approver's side, in the browser ----------------------------------------------------------------------
@@ -351,6 +517,32 @@ class OpsPageBrowserTest {
 
     static String text(String id) {
         return visible(id).getText();
+    }
+
+    /** Each scope of the detail view as "name risk", the way an approver reads them. */
+    static List<String> scopesShown() {
+        List<String> out = new ArrayList<>();
+        for (WebElement li : driver.findElements(By.cssSelector("#detail-scopes > li"))) {
+            out.add(li.findElement(By.cssSelector("[data-testid=scope-name]")).getText() + " "
+                    + li.findElement(By.cssSelector("[data-testid=scope-risk]")).getText());
+        }
+        return out;
+    }
+
+    /** The decision sits beside the facts, its top within the facts' height: no scrolling between reading and deciding. */
+    static void assertDecisionBesideTheFacts() {
+        org.openqa.selenium.Rectangle facts = driver.findElement(By.id("detail-facts")).getRect();
+        org.openqa.selenium.Rectangle decision = visible("decision").getRect();
+        assertTrue(decision.getX() >= facts.getX() + facts.getWidth(), "decision right of the facts: " + facts.getX()
+                + "+" + facts.getWidth() + " vs " + decision.getX());
+        assertTrue(decision.getY() < facts.getY() + 200, "decision level with the top of the facts: " + facts.getY()
+                + " vs " + decision.getY());
+    }
+
+    /** A screenshot under target/screenshots, to look at. */
+    static void screenshot(String name) throws Exception {
+        Path dir = Files.createDirectories(Path.of("target", "screenshots"));
+        Files.write(dir.resolve(name + ".png"), ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
     }
 
     static List<String> items(String listId) {

@@ -18,8 +18,13 @@ public final class RecentRefusals implements AuditSink {
     public static final int PER_AGENT = 20;
     public static final int MAX_AGENTS = 10_000;
 
-    /** One refusal, as the ops page shows it. */
-    public record Refusal(String at, String type, String env, String what, String reason) {}
+    /**
+     * One refusal, as the ops page shows it.
+     *
+     * @param code the stable refusal code ({@code invalid_scope}, {@code resource_in_other_environment}, ...): what an
+     *             approver scans first, before the reason's words
+     */
+    public record Refusal(String at, String type, String code, String env, String what, String reason) {}
 
     private final AuditSink delegate;
     private final java.time.Clock clock;
@@ -60,17 +65,18 @@ public final class RecentRefusals implements AuditSink {
     private Refusal refusal(AuditEvent e) {
         Map<String, Object> f = e.fields();
         return switch (e.type()) {
-            case "token.refused" -> new Refusal(now(), "token", str(f.get("env")), str(f.get("scope")), str(f.get("reason")));
+            case "token.refused" -> new Refusal(now(), "token", str(f.get("error")), str(f.get("env")), str(f.get("scope")),
+                    str(f.get("reason")));
             case "check" -> Boolean.FALSE.equals(f.get("allowed"))
-                    ? new Refusal(now(), "check", str(f.get("env")), str(f.get("action")) + " " + str(f.get("resource")),
-                    str(f.get("reason")))
+                    ? new Refusal(now(), "check", str(f.get("code")), str(f.get("env")),
+                    str(f.get("action")) + " " + str(f.get("resource")), str(f.get("reason")))
                     : null;
             case "proxy" -> Boolean.FALSE.equals(f.get("allowed"))
-                    ? new Refusal(now(), "proxy", str(f.get("env")), str(f.get("provider")) + " "
+                    ? new Refusal(now(), "proxy", str(f.get("code")), str(f.get("env")), str(f.get("provider")) + " "
                     + str(f.containsKey("refused_operation") ? f.get("refused_operation") : f.get("operations"))
                     + (f.containsKey("resources") ? " " + str(f.get("resources")) : ""), str(f.get("reason")))
                     : null;
-            case "grant.request_refused" -> new Refusal(now(), "grant", str(f.get("env")),
+            case "grant.request_refused" -> new Refusal(now(), "grant", str(f.get("code")), str(f.get("env")),
                     str(f.get("scopes")) + " " + str(f.get("resources")), str(f.get("reason")));
             default -> null;
         };

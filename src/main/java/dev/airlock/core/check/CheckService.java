@@ -5,39 +5,48 @@ import dev.airlock.core.audit.AuditSink;
 import dev.airlock.core.grant.Grant;
 import dev.airlock.core.grant.GrantRedemption;
 import dev.airlock.core.oauth.GrantGuidance;
+import dev.airlock.core.policy.CanonicalId;
 import dev.airlock.core.policy.Environment;
 import dev.airlock.core.policy.Policy;
 import dev.airlock.core.policy.ResourcePattern;
 import dev.airlock.core.policy.Scope;
 import dev.airlock.core.store.StateStore;
 import dev.airlock.core.token.AccessToken;
-import dev.airlock.core.token.TokenVerifier;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * The isolation check (DESIGN flow 3): environment isolation is checked, not assumed. The order of the checks is the
- * order of the refusals' precedence: a bad token first, then state (revoked, frozen), then the token's environment,
- * then the action, then the resource's owner.
+ * order of the refusals' precedence: the token first (whether it is usable at all is {@link TokenUsability}'s answer:
+ * verified, not revoked, environment known and not frozen, audience, grant standing), then the environment asked
+ * about, then the action, then the resource's owner, then what a grant token was approved for.
  */
 public final class CheckService {
 
-    /** {@code resource} may be null; the others are required (the HTTP layer refuses a request without them). */
-    public record Request(String token, String environment, String action, String resource, String address) {}
+    /**
+     * {@code resource} may be null; the others are required (the HTTP layer refuses a request without them).
+     * {@code resource} is kept in {@link CanonicalId canonical form}: every rule below, the reason, the grant use and the
+     * audit event see the one identity of the resource, whatever spelling was asked about (issue 12).
+     */
+    public record Request(String token, String environment, String action, String resource, String address) {
+        public Request {
+            resource = resource == null ? null : CanonicalId.of(resource);
+        }
+    }
 
     private final Policy policy;
     private final StateStore store;
-    private final TokenVerifier verifier;
+    private final TokenUsability tokens;
     private final AuditSink audit;
     private final String baseUrl;
     private final GrantRedemption grants;
 
-    public CheckService(Policy policy, StateStore store, TokenVerifier verifier, AuditSink audit, String baseUrl,
+    public CheckService(Policy policy, StateStore store, TokenUsability tokens, AuditSink audit, String baseUrl,
                         GrantRedemption grants) {
         this.grants = grants;
         this.policy = policy;
         this.store = store;
-        this.verifier = verifier;
+        this.tokens = tokens;
         this.audit = audit;
         this.baseUrl = baseUrl;
     }
@@ -48,7 +57,7 @@ public final class CheckService {
      */
     public CompletableFuture<Decision> check(Request req) {
         Decision d = decide(req);
-        if (d.allowed() && d.token().grant() != null) {
+        if (d.allowed() && d.token().isGrantToken()) {
             return grants.spend(d.token(), req.resource(), req.address()).thenCompose(refusal -> audited(req,
                     refusal == null ? d : Decision.deny(refusal.code(), refusal.reason(), d.token())));
         }
@@ -64,50 +73,42 @@ public final class CheckService {
         return audit.append(event).thenApply(v -> d);
     }
 
-    /** The decision alone, without auditing. Pure apart from reading revocations and freezes. */
+    /** The decision alone, without auditing. Pure apart from reading revocations, freezes and grants. */
     public Decision decide(Request req) {
-        TokenVerifier.Result v = verifier.verify(req.token());
-        if (!v.ok()) return refusedToken(v);
-        AccessToken t = v.token();
-        Decision state = state(t);
-        return state != null ? state : decideVerified(t, req);
+        TokenUsability.Verdict v = tokens.forAction(req.token());
+        return v.ok() ? decideVerified(v.token(), req) : refused(v);
     }
 
-    private static Decision refusedToken(TokenVerifier.Result v) {
-        String code = v.rejection().code().equals("expired") ? "token_expired" : "token_invalid";
-        return Decision.deny(code, "token refused: " + v.rejection().reason(), null);
-    }
-
-    /** Revoked or frozen: refusals that hold whatever the request asks for. Null if neither. */
-    private Decision state(AccessToken t) {
-        if (store.isRevoked(t.jti())) return Decision.deny("token_revoked", "token " + t.jti() + " was revoked", t);
-        if (store.isFrozen(t.environment())) {
-            return Decision.deny("environment_frozen", "environment " + t.environment() + " is frozen by ops", t);
-        }
-        return null;
+    private static Decision refused(TokenUsability.Verdict v) {
+        return Decision.deny(v.refusal().code(), v.refusal().reason(), v.token());
     }
 
     /**
-     * The token alone: verified, not revoked, its environment not frozen. Allowed (with the token) or refused with
-     * the same codes {@link #decide} uses. For callers that must know who asks before they know what is asked.
+     * The token alone ({@link TokenUsability#forAction}): allowed (with the token) or refused with the same codes
+     * {@link #decide} uses. For callers that must know who asks before they know what is asked.
      */
     public Decision authenticate(String token) {
-        TokenVerifier.Result v = verifier.verify(token);
-        if (!v.ok()) return refusedToken(v);
-        Decision state = state(v.token());
-        return state != null ? state : Decision.allow(v.token(), "token valid for " + v.token().environment());
+        TokenUsability.Verdict v = tokens.forAction(token);
+        return v.ok() ? Decision.allow(v.token(), "token valid for " + v.token().environment()) : refused(v);
     }
 
     // --- several actions at once (the enforcement proxy: one request, every action it would take) ---
 
-    /** One action of a request that takes several: a scope and the one resource it touches, or null for none. */
-    public record Item(String action, String resource) {}
+    /**
+     * One action of a request that takes several: a scope and the one resource it touches, or null for none; the
+     * resource is kept in canonical form, as in {@link Request}.
+     */
+    public record Item(String action, String resource) {
+        public Item {
+            resource = resource == null ? null : CanonicalId.of(resource);
+        }
+    }
 
     /**
      * The decision on a whole request, and which item it fell on.
      *
      * @param refused the index of the first refused item; -1 when the request is allowed or refused before any item
-     *                (a bad, revoked or frozen token)
+     *                (a token that is not usable)
      */
     public record Outcome(Decision decision, int refused) {}
 
@@ -115,18 +116,21 @@ public final class CheckService {
      * Decides every item for the environment of the token itself, the way {@link #decide} decides one: all must be
      * allowed or the whole request is refused. Nothing is spent and nothing audited; see {@link #spend}.
      *
-     * <p>Precedence: the token, then its state, then isolation over all items (a resource owned by another environment
-     * is the refusal that tells the agent what is really wrong: asking for {@code volume:delete} in staging would not
-     * help it delete a production volume), then each item in order, then, for a grant token, whether the grant has a
-     * use left for every item.
+     * <p>Precedence: the token ({@link TokenUsability#forAction}), then isolation over all items (a resource owned by
+     * another environment is the refusal that tells the agent what is really wrong: asking for {@code volume:delete}
+     * in staging would not help it delete a production volume), then each item in order, then, for a grant token,
+     * whether the grant has a use left for every item.
      */
     public Outcome decideAll(String token, List<Item> items) {
         if (items.isEmpty()) throw new IllegalArgumentException("nothing to decide");
-        TokenVerifier.Result v = verifier.verify(token);
-        if (!v.ok()) return new Outcome(refusedToken(v), -1);
+        TokenUsability.Verdict v = tokens.forAction(token);
+        if (!v.ok()) {
+            Decision d = refused(v);
+            // A used-up grant is the one token refusal a new grant fixes.
+            if (d.code().equals("grant_used")) d = guided(d, v.token(), v.token().environment(), items.get(0).action());
+            return new Outcome(d, -1);
+        }
         AccessToken t = v.token();
-        Decision state = state(t);
-        if (state != null) return new Outcome(state, -1);
         for (int i = 0; i < items.size(); i++) {
             Item item = items.get(i);
             Environment owner = item.resource() == null ? null : policy.ownerOf(item.resource()).orElse(null);
@@ -141,12 +145,12 @@ public final class CheckService {
             Decision d = decideVerified(t, new Request(token, t.environment(), item.action(), item.resource(), null));
             if (!d.allowed()) return new Outcome(guided(d.withGuidance(null), t, t.environment(), item.action()), i);
         }
-        if (t.grant() != null) {
+        if (t.isGrantToken()) {
             // Each item is one act the approvers allowed once: two deletions in one request need two uses.
-            int left = store.grant(String.valueOf(t.grant().get("id"))).map(Grant::usesLeft).orElse(0);
+            int left = store.grant(t.grantId()).map(Grant::usesLeft).orElse(0);
             if (left < items.size()) {
                 Decision d = Decision.deny("grant_used", left == 0 ? "grant already used" : "this request takes "
-                        + items.size() + " uses of grant " + t.grant().get("id") + " and it has " + left + " left", t);
+                        + items.size() + " uses of grant " + t.grantId() + " and it has " + left + " left", t);
                 return new Outcome(guided(d, t, t.environment(), items.get(0).action()), 0);
             }
         }
@@ -163,14 +167,14 @@ public final class CheckService {
     public CompletableFuture<Decision> spend(Decision allowed, List<Item> items, String address) {
         if (!allowed.allowed()) throw new IllegalArgumentException("only an allowed decision is spent");
         AccessToken t = allowed.token();
-        if (t.grant() == null) return CompletableFuture.completedFuture(allowed);
+        if (!t.isGrantToken()) return CompletableFuture.completedFuture(allowed);
         CompletableFuture<Decision> chain = CompletableFuture.completedFuture(allowed);
         for (Item item : items) {
             chain = chain.thenCompose(d -> !d.allowed() ? CompletableFuture.completedFuture(d)
                     : grants.spend(t, item.resource(), address).thenApply(refusal -> refusal == null ? d
                     : guided(Decision.deny(refusal.code(), refusal.reason(), t), t, t.environment(), item.action())));
         }
-        Object grantId = t.grant().get("id");
+        String grantId = t.grantId();
         return chain.thenApply(d -> d.allowed() ? Decision.allow(t, d.reason() + "; approved in grant " + grantId) : d);
     }
 
@@ -186,16 +190,12 @@ public final class CheckService {
     private static final java.util.Set<String> GUIDED = java.util.Set.of("scope_missing", "resource_in_other_environment",
             "grant_used", "resource_not_granted");
 
+    /** A usable token ({@link TokenUsability#forAction}), and the action asked for. */
     private Decision decideVerified(AccessToken t, Request req) {
         Environment env = policy.environment(req.environment()).orElse(null);
         if (env == null) return Decision.deny("unknown_environment", "unknown environment '" + req.environment() + "'", t);
-        if (!t.environment().equals(env.name()) || !t.audience().equals(env.audience())) {
-            return Decision.deny("wrong_environment", t.environment().equals(env.name())
-                    ? "token's audience " + t.audience() + " is not " + env.name() + "'s (" + env.audience() + ")"
-                    : "token is for " + t.environment() + ", not " + env.name(), t);
-        }
-        if (t.grant() != null && policy.environment(t.environment()).isEmpty()) {
-            return Decision.deny("unknown_environment", "environment " + t.environment() + " is no longer in the policy", t);
+        if (!t.environment().equals(env.name())) {
+            return Decision.deny("wrong_environment", "token is for " + t.environment() + ", not " + env.name(), t);
         }
         Scope scope = policy.scope(req.action()).orElse(null);
         if (scope == null) return Decision.deny("unknown_action", "unknown action '" + req.action() + "'", t);
@@ -211,19 +211,18 @@ public final class CheckService {
 
     private Decision resource(Request req, AccessToken t, Environment env, Scope scope) {
         Decision d = ownership(req, t, env, scope);
-        if (!d.allowed() || t.grant() == null) return d;
+        if (!d.allowed() || !t.isGrantToken()) return d;
         // A grant token acts only on what people approved, and only as many times as they approved.
         GrantRedemption.UseRefusal refusal = grants.useProblem(t, req.resource());
         if (refusal != null) return Decision.deny(refusal.code(), refusal.reason(), t);
-        Object grantId = t.grant().get("id");
-        return Decision.allow(t, d.reason() + "; approved in grant " + grantId);
+        return Decision.allow(t, d.reason() + "; approved in grant " + t.grantId());
     }
 
     private Decision ownership(Request req, AccessToken t, Environment env, Scope scope) {
         String id = req.resource();
         if (id == null || id.isEmpty()) {
             if (scope.destructive()) {
-                return Decision.deny("resource_required", scope.name() + " is destructive: name the resource", t);
+                return Decision.deny("resource_required", scope.whyNotAutomatic() + "; name the resource", t);
             }
             return Decision.allow(t, "token carries " + scope.name() + " for " + env.name());
         }

@@ -2,51 +2,34 @@ package dev.airlock.core.check;
 
 import dev.airlock.core.audit.AuditEvent;
 import dev.airlock.core.audit.AuditSink;
-import dev.airlock.core.grant.GrantRedemption;
-import dev.airlock.core.policy.Policy;
-import dev.airlock.core.store.StateStore;
 import dev.airlock.core.token.AccessToken;
-import dev.airlock.core.token.TokenVerifier;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * RFC 7662 token introspection. Anything not usable right now (bad signature, expired, revoked, environment frozen
- * or gone from the policy, a grant token whose uses are spent) is simply {@code {"active": false}}: §2.2 says to give no reason to the caller.
+ * RFC 7662 token introspection. Anything {@link TokenUsability#forIntrospection} does not accept (bad signature,
+ * expired, revoked, environment frozen or gone from the policy, wrong audience, and every grant token, which only
+ * /v1/check and the proxy decide) is simply {@code {"active": false}}: §2.2 says to give no reason to the caller. The
+ * reason is in the audit log.
  */
 public final class Introspection {
-    private final Policy policy;
-    private final StateStore store;
-    private final TokenVerifier verifier;
+    private final TokenUsability tokens;
     private final AuditSink audit;
     private final String issuer;
-    private final GrantRedemption grants;
 
-    public Introspection(Policy policy, StateStore store, TokenVerifier verifier, AuditSink audit, String issuer,
-                         GrantRedemption grants) {
-        this.grants = grants;
-        this.issuer = issuer;
-        this.policy = policy;
-        this.store = store;
-        this.verifier = verifier;
+    public Introspection(TokenUsability tokens, AuditSink audit, String issuer) {
+        this.tokens = tokens;
         this.audit = audit;
+        this.issuer = issuer;
     }
 
     public CompletableFuture<Map<String, Object>> introspect(String token, String callerClientId, String address) {
-        TokenVerifier.Result v = verifier.verify(token);
-        String inactive = !v.ok() ? v.rejection().code()
-                : store.isRevoked(v.token().jti()) ? "revoked"
-                : store.isFrozen(v.token().environment()) ? "environment_frozen"
-                : policy.environment(v.token().environment()).isEmpty() ? "unknown_environment"
-                // The check refuses a token whose aud is not its env's audience (wrong_environment); so must this.
-                : !policy.environment(v.token().environment()).get().audience().equals(v.token().audience())
-                        ? "wrong_audience"
-                : v.token().grant() != null && !grants.usable(v.token()) ? "grant_spent" : null;
+        TokenUsability.Verdict v = tokens.forIntrospection(token);
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("active", inactive == null);
-        if (inactive == null) {
+        out.put("active", v.ok());
+        if (v.ok()) {
             AccessToken t = v.token();
             out.put("scope", String.join(" ", new TreeSet<>(t.scopes())));
             out.put("client_id", t.clientId());
@@ -59,11 +42,10 @@ public final class Introspection {
             out.put("iat", t.issuedAt().getEpochSecond());
             out.put("nbf", t.notBefore().getEpochSecond());
             out.put("jti", t.jti());
-            if (t.grant() != null) out.put("grant", t.grant());
         }
         AuditEvent e = AuditEvent.of("token.introspected").with("by", callerClientId)
-                .with("jti", v.ok() ? v.token().jti() : null).with("active", inactive == null)
-                .with("reason", inactive).with("address", address).build();
+                .with("jti", v.verified() ? v.token().jti() : null).with("active", v.ok())
+                .with("reason", v.ok() ? null : v.refusal().code()).with("address", address).build();
         return audit.append(e).thenApply(x -> out);
     }
 }

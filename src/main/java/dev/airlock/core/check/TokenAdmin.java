@@ -5,7 +5,6 @@ import dev.airlock.core.audit.AuditSink;
 import dev.airlock.core.policy.Policy;
 import dev.airlock.core.store.StateStore;
 import dev.airlock.core.token.AccessToken;
-import dev.airlock.core.token.TokenVerifier;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 
@@ -30,13 +29,15 @@ public final class TokenAdmin {
     /**
      * RFC 7009 §2.1: a client may revoke only its own tokens; an invalid or expired token is not an error (§2.2),
      * since the client's goal, that the token be unusable, is met.
+     *
+     * @param v {@link TokenUsability#revocableBy} for this token and {@code clientId}: who owns it is decided there
      */
-    public CompletableFuture<RevokeResult> revokeByClient(TokenVerifier.Result v, String clientId, String address) {
-        if (!v.ok()) return CompletableFuture.completedFuture(RevokeResult.NOT_A_TOKEN);
+    public CompletableFuture<RevokeResult> revokeByClient(TokenUsability.Verdict v, String clientId, String address) {
+        if (!v.verified()) return CompletableFuture.completedFuture(RevokeResult.NOT_A_TOKEN);
         AccessToken t = v.token();
-        if (!t.clientId().equals(clientId)) {
+        if (!v.ok()) {
             return audit.append(AuditEvent.of("token.revoke_refused").with("jti", t.jti()).with("by", clientId)
-                    .with("reason", "token belongs to another client").with("address", address).build())
+                    .with("reason", v.refusal().reason()).with("address", address).build())
                     .thenApply(x -> RevokeResult.OTHER_CLIENTS_TOKEN);
         }
         return revoke(t.jti(), t.expiresAt(), "client:" + clientId, t.environment()).thenApply(x -> RevokeResult.REVOKED);

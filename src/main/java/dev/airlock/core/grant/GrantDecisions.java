@@ -45,6 +45,11 @@ public final class GrantDecisions {
         return done;
     }
 
+    /** What approving {@code g} would permit, with each scope's risk. */
+    public GrantTerms terms(Grant g) {
+        return GrantTerms.of(policy, g);
+    }
+
     public CompletableFuture<GrantOutcome> view(String id) {
         return ledger.current(id).thenApply(g -> g.map(GrantOutcome::ok).orElseGet(GrantRequests::notFound));
     }
@@ -53,11 +58,7 @@ public final class GrantDecisions {
         return ledger.current(id).thenCompose(found -> {
             if (found.isEmpty()) return done(GrantRequests.notFound());
             Grant g = found.get();
-            GrantOutcome refusal = refuse(who, g);
-            if (refusal == null && g.approvedBy(who.name())) {
-                refusal = GrantOutcome.refused(409, "already_approved_by_you",
-                        "you already approved this grant; one person counts once");
-            }
+            GrantOutcome refusal = refuseApproval(who, g);
             if (refusal != null) return refused(who, g, "grant.approve_refused", refusal, address);
             if (code == null || code.isBlank()) {
                 return refused(who, g, "grant.approve_refused",
@@ -74,10 +75,7 @@ public final class GrantDecisions {
     private CompletableFuture<GrantOutcome> addApproval(Approver who, String id, String address) {
         return ledger.current(id).thenCompose(found -> {
             Grant g = found.orElseThrow();
-            GrantOutcome refusal = refuse(who, g);
-            if (refusal == null && g.approvedBy(who.name())) {
-                refusal = GrantOutcome.refused(409, "already_approved_by_you", "you already approved this grant");
-            }
+            GrantOutcome refusal = refuseApproval(who, g);
             if (refusal != null) return refused(who, g, "grant.approve_refused", refusal, address);
             List<Approval> approvals = new ArrayList<>(g.approvals());
             approvals.add(new Approval(who.name(), ledger.now()));
@@ -106,6 +104,36 @@ public final class GrantDecisions {
                             .with("reason", reason.strip()).with("address", address))
                     .thenCompose(saved -> saved ? done(GrantOutcome.ok(next)) : deny(who, id, reason, address));
         });
+    }
+
+    /**
+     * What {@code who} may do with {@code g}, by the very rules {@link #approve} and {@link #deny} apply, so that the
+     * ops page and the CLI can say so before asking for a one-time code that could not count.
+     *
+     * @param mayApprove false for a non-approver, the agent's owner, a grant no longer pending, or a person who already
+     *                   approved it
+     * @param mayDeny    false for the same, except that a person who approved may still deny
+     * @param code       the refusal code approving would get ({@code null} when {@code mayApprove})
+     * @param why        the refusal's words ({@code null} when {@code mayApprove})
+     */
+    public record Standing(boolean mayApprove, boolean mayDeny, String code, String why) {}
+
+    public Standing standing(Approver who, Grant g) {
+        GrantOutcome both = refuse(who, g);
+        if (both != null) return new Standing(false, false, both.code(), both.message());
+        GrantOutcome approval = refuseApproval(who, g);
+        if (approval != null) return new Standing(false, true, approval.code(), approval.message());
+        return new Standing(true, true, null, null);
+    }
+
+    /** {@link #refuse}, then one person counts once; or null. */
+    private GrantOutcome refuseApproval(Approver who, Grant g) {
+        GrantOutcome refusal = refuse(who, g);
+        if (refusal == null && g.approvedBy(who.name())) {
+            refusal = GrantOutcome.refused(409, "already_approved_by_you",
+                    "you already approved this grant; one person counts once");
+        }
+        return refusal;
     }
 
     /** The state-free rules every decision passes, or null. */

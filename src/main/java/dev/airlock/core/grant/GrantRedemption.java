@@ -3,16 +3,16 @@ package dev.airlock.core.grant;
 import dev.airlock.core.audit.AuditEvent;
 import dev.airlock.core.oauth.OAuthError;
 import dev.airlock.core.policy.Agent;
+import dev.airlock.core.policy.CanonicalId;
 import dev.airlock.core.policy.Environment;
 import dev.airlock.core.policy.GrantRules;
 import dev.airlock.core.policy.Policy;
 import dev.airlock.core.store.StateStore;
 import dev.airlock.core.token.AccessToken;
-import dev.airlock.core.token.Lifetimes;
+import dev.airlock.core.token.GrantClaim;
 import dev.airlock.core.token.TokenMinter;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -56,28 +56,18 @@ public final class GrantRedemption {
         return ledger.current(authReqId).thenCompose(found -> {
             Grant g = found.filter(x -> x.agentId().equals(agent.id())).orElse(null);
             if (g == null) return error("invalid_grant", "unknown auth_req_id");
-            switch (g.status()) {
-                case PENDING -> {
-                    return paced(g) ? error("authorization_pending", "waiting for approvals: " + g.approvals().size()
-                            + " of " + g.requiredApprovals())
-                            : error("slow_down", "polling faster than every " + interval(g.id()).toSeconds() + " s");
-                }
-                case DENIED -> {
-                    return error("access_denied", "denied by " + g.decidedBy() + ": " + g.denyReason());
-                }
-                case CANCELLED -> {
-                    return error("access_denied", "the grant was cancelled");
-                }
-                case EXPIRED -> {
-                    return error("expired_token", "the grant expired before it was approved and redeemed");
-                }
-                case REDEEMED -> {
-                    return error("invalid_grant", "this grant was already redeemed; its token is one-shot");
-                }
-                default -> {
-                    return redeem(agent, g, address);
-                }
-            }
+            // Every status listed and no default: only APPROVED redeems, and a status added later is a compile error
+            // here rather than a token (a switch expression over an enum must be exhaustive).
+            return switch (g.status()) {
+                case PENDING -> paced(g) ? error("authorization_pending", "waiting for approvals: "
+                        + g.approvals().size() + " of " + g.requiredApprovals())
+                        : error("slow_down", "polling faster than every " + interval(g.id()).toSeconds() + " s");
+                case APPROVED -> redeem(agent, g, address);
+                case DENIED -> error("access_denied", "denied by " + g.decidedBy() + ": " + g.denyReason());
+                case CANCELLED -> error("access_denied", "the grant was cancelled");
+                case EXPIRED -> error("expired_token", "the grant expired before it was approved and redeemed");
+                case REDEEMED -> error("invalid_grant", "this grant was already redeemed; its token is one-shot");
+            };
         });
     }
 
@@ -104,13 +94,11 @@ public final class GrantRedemption {
         Environment env = policy.environment(g.environment()).orElse(null);
         if (env == null) return error("access_denied", "environment " + g.environment() + " is no longer in the policy");
         GrantRules rules = policy.grantRules(env.name());
-        Map<String, Object> claim = new LinkedHashMap<>();
-        claim.put("id", g.id());
-        claim.put("approvers", g.approverNames());
-        claim.put("resources", g.resources());
-        claim.put("uses", rules.uses());
-        TokenMinter.Minted minted = minter.mint(agent.id(), env.name(), env.audience(), Set.copyOf(g.scopes()),
-                Lifetimes.capped(rules.tokenLifetime(), env.tokenLifetime()), claim);
+        // The minter checks the claim against the token (agent, environment, scopes) and clamps the lifetime.
+        GrantClaim claim = new GrantClaim(g.id(), g.agentId(), g.environment(), Set.copyOf(g.scopes()), g.resources(),
+                g.approverNames(), rules.uses());
+        TokenMinter.Minted minted = minter.mint(agent.id(), env.name(), Set.copyOf(g.scopes()), rules.tokenLifetime(),
+                claim);
         Grant next = g.next(GrantStatus.REDEEMED, g.approvals(), g.decidedBy(), null, g.decidedAt(),
                 minted.token().jti(), rules.uses(), minted.token().expiresAt());
         return ledger.record(next, "grant.redeemed", agent.id(), AuditEvent.of("grant.redeemed")
@@ -133,7 +121,9 @@ public final class GrantRedemption {
         if (resource == null || resource.isEmpty()) {
             return new UseRefusal("resource_required", "grant tokens act only on the granted resources: name one");
         }
-        if (!g.resources().contains(resource)) {
+        // Compared in canonical form (issue 12): grants store canonical ids, but one filed before that did not.
+        String canonical = CanonicalId.of(resource);
+        if (g.resources().stream().noneMatch(r -> CanonicalId.of(r).equals(canonical))) {
             return new UseRefusal("resource_not_granted", "resource " + resource + " is not in grant " + g.id()
                     + " (granted: " + String.join(", ", g.resources()) + ")");
         }
@@ -141,15 +131,23 @@ public final class GrantRedemption {
         return null;
     }
 
-    /** True while the grant behind this token still has uses (for introspection). */
-    public boolean usable(AccessToken t) {
-        Grant g = grantOf(t);
-        return g != null && g.usesLeft() > 0;
+    /**
+     * Whether a grant token still stands, whatever it is used for: bound to its redeemed grant (the grant's token is
+     * this very jti) with a use left. Null if it does; else the refusal. For {@code core.check.TokenUsability}.
+     */
+    public UseRefusal standing(AccessToken t) {
+        return standing(grantOf(t));
+    }
+
+    private static UseRefusal standing(Grant g) {
+        if (g == null) return new UseRefusal("grant_unknown", "grant token does not match a redeemed grant");
+        if (g.usesLeft() <= 0) return new UseRefusal("grant_used", "grant already used");
+        return null;
     }
 
     private Grant grantOf(AccessToken t) {
-        Object id = t.grant() == null ? null : t.grant().get("id");
-        Grant g = id instanceof String s ? store.grant(s).orElse(null) : null;
+        String id = t.grantId();
+        Grant g = id == null ? null : store.grant(id).orElse(null);
         return g != null && g.status() == GrantStatus.REDEEMED && t.jti().equals(g.tokenJti()) ? g : null;
     }
 
@@ -157,7 +155,12 @@ public final class GrantRedemption {
     public CompletableFuture<UseRefusal> spend(AccessToken t, String resource, String address) {
         UseRefusal problem = useProblem(t, resource);
         if (problem != null) return CompletableFuture.completedFuture(problem);
-        Grant g = store.grant((String) t.grant().get("id")).orElseThrow();
+        // The compare-and-set below saves the version after this snapshot, so this snapshot is the one that must still
+        // have a use: a concurrent spend may have taken the last one since useProblem read the grant, and saving
+        // "one less" on top of it would succeed and spend a use that is not there.
+        Grant g = grantOf(t);
+        problem = standing(g);
+        if (problem != null) return CompletableFuture.completedFuture(problem);
         Grant next = g.next(g.status(), g.approvals(), g.decidedBy(), g.denyReason(), g.decidedAt(), g.tokenJti(),
                 g.usesLeft() - 1, g.tokenExpiresAt());
         return ledger.record(next, "grant.used", t.clientId(), AuditEvent.of("grant.used").with("jti", t.jti())

@@ -4,6 +4,7 @@ import dev.airlock.core.audit.AuditEvent;
 import dev.airlock.core.crypto.Hashes;
 import dev.airlock.core.policy.Agent;
 import dev.airlock.core.policy.AgentGrants;
+import dev.airlock.core.policy.CanonicalId;
 import dev.airlock.core.policy.Environment;
 import dev.airlock.core.policy.GrantRules;
 import dev.airlock.core.policy.Policy;
@@ -58,10 +59,13 @@ public final class GrantRequests {
         }
         Environment env = policy.environment(req.environment()).orElseThrow();
         GrantRules rules = policy.grantRules(env.name());
+        // Stored canonical (issue 12): approvers see one identity per resource, VOL-7F3A and vol-7f3a are one entry,
+        // and a use is matched against the form every check is made in.
+        List<String> resources = req.resources().stream().map(CanonicalId::of).distinct().toList();
         boolean destructive = req.scopes().stream().anyMatch(s -> policy.scope(s).orElseThrow().destructive());
         Instant now = ledger.now();
         Grant g = new Grant("gr_" + Hashes.randomToken(random, 16), agent.id(), env.name(),
-                List.copyOf(new LinkedHashSet<>(req.scopes())), List.copyOf(new LinkedHashSet<>(req.resources())),
+                List.copyOf(new LinkedHashSet<>(req.scopes())), resources,
                 req.reason().strip(), blankToNull(req.command()),
                 destructive ? rules.destructiveApprovals() : rules.otherApprovals(), List.of(), GrantStatus.PENDING,
                 now, now.plus(rules.pendingLifetime()), null, null, null, null, 0, null, 1);
@@ -146,21 +150,24 @@ public final class GrantRequests {
             return bad("resources", "name between 1 and " + MAX_RESOURCES + " exact resource ids");
         }
         for (String id : req.resources()) {
-            if (id == null || id.isEmpty() || id.length() > 256 || id.indexOf('*') >= 0 || ReasonRules.hasControl(id)) {
+            // The star is looked for in the canonical form too: a full-width one (U+FF0A) folds into '*'.
+            if (id == null || id.isEmpty() || id.length() > 256 || CanonicalId.of(id).indexOf('*') >= 0
+                    || ReasonRules.hasControl(id)) {
                 return bad("resources", "resources must be exact ids (no wildcards), up to 256 characters");
             }
             Environment owner = policy.ownerOf(id).orElse(null);
+            String canonical = CanonicalId.of(id);
             if (owner == null) {
-                return bad("resource_unknown", "resource " + id + " is not owned by any environment in the policy");
+                return bad("resource_unknown", "resource " + canonical + " is not owned by any environment in the policy");
             }
             if (!owner.name().equals(env.name())) {
-                return bad("resource_in_other_environment", "resource " + id + " belongs to " + owner.name()
+                return bad("resource_in_other_environment", "resource " + canonical + " belongs to " + owner.name()
                         + ", not " + env.name());
             }
-            for (ResourcePattern p : owner.resources()) {
-                if (p.matches(id) && p.type() != null && req.scopes().stream()
+            for (ResourcePattern p : policy.patternsMatching(owner, id)) {
+                if (p.type() != null && req.scopes().stream()
                         .noneMatch(s -> policy.scope(s).orElseThrow().resourceType().equals(p.type()))) {
-                    return bad("resource_type_mismatch", "resource " + id + " is a " + p.type()
+                    return bad("resource_type_mismatch", "resource " + canonical + " is a " + p.type()
                             + "; none of the requested scopes acts on a " + p.type());
                 }
             }

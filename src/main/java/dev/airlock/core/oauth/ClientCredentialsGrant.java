@@ -8,7 +8,6 @@ import dev.airlock.core.policy.Environment;
 import dev.airlock.core.policy.Policy;
 import dev.airlock.core.policy.Scope;
 import dev.airlock.core.store.StateStore;
-import dev.airlock.core.token.Lifetimes;
 import dev.airlock.core.token.TokenMinter;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -91,8 +90,8 @@ public final class ClientCredentialsGrant {
         OAuthError scopeError = checkScopes(agent, env, grants, scopes);
         if (scopeError != null) return refuse(agent, req, env, scopeError);
 
-        TokenMinter.Minted minted = minter.mint(agent.id(), env.name(), env.audience(), scopes,
-                Lifetimes.capped(env.tokenLifetime(), null), null);
+        // The minter clamps the lifetime and refuses any scope that is not automatic: a second line behind checkScopes.
+        TokenMinter.Minted minted = minter.mint(agent.id(), env.name(), scopes, env.tokenLifetime(), null);
         AuditEvent event = AuditEvent.of("token.minted").with("client_id", agent.id()).with("env", env.name())
                 .with("scope", String.join(" ", new TreeSet<>(scopes))).with("jti", minted.token().jti())
                 .with("exp", minted.token().expiresAt().getEpochSecond()).with("address", req.address()).build();
@@ -101,6 +100,7 @@ public final class ClientCredentialsGrant {
 
     private OAuthError checkScopes(Agent agent, Environment env, AgentGrants grants, Set<String> scopes) {
         List<String> needGrant = new ArrayList<>();
+        List<String> why = new ArrayList<>();
         List<String> notAllowed = new ArrayList<>();
         for (String name : scopes) {
             if (name.indexOf('*') >= 0) {
@@ -114,13 +114,16 @@ public final class ClientCredentialsGrant {
                         ? " (scopes are case-sensitive; the scope is '" + lower + "')" : "";
                 return OAuthError.of("invalid_scope", "unknown scope '" + name + "'" + hint);
             }
-            if (!s.automatic()) needGrant.add(name);
-            else if (!grants.scopes().contains(name)) notAllowed.add(name);
+            if (!s.automatic()) {
+                needGrant.add(name);
+                why.add(s.whyNotAutomatic());
+            } else if (!grants.scopes().contains(name)) notAllowed.add(name);
         }
         if (!needGrant.isEmpty()) {
             boolean mayAsk = grants.grantable().containsAll(needGrant);
             String base = minter.issuer();
-            return new OAuthError(400, "invalid_scope", GrantGuidance.sentence(base, env.name(), needGrant, mayAsk),
+            return new OAuthError(400, "invalid_scope", GrantGuidance.sentence(base, env.name(), needGrant, mayAsk,
+                    String.join("; ", why)),
                     Map.of("grant_request", GrantGuidance.structured(base, env.name(), needGrant, mayAsk)), null);
         }
         if (!notAllowed.isEmpty()) {

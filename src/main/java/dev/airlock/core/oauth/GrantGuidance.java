@@ -15,14 +15,22 @@ public final class GrantGuidance {
 
     private GrantGuidance() {}
 
-    public static String sentence(String baseUrl, String environment, List<String> scopes, boolean agentMayAsk) {
+    /**
+     * @param why what makes the scopes need people ({@code volume:rm is destructive: its verb contains the built-in
+     *            destructive word 'rm'}), so that an agent is never left to guess; empty to say nothing
+     */
+    public static String sentence(String baseUrl, String environment, List<String> scopes, boolean agentMayAsk,
+                                  String why) {
         String what = String.join(" ", scopes);
+        String because = why.isEmpty() ? "" : " (" + why + ")";
         if (!agentMayAsk) {
-            return what + " in " + environment + " is only ever issued through a human grant, and this agent is not"
+            return what + " in " + environment + " is only ever issued through a human grant" + because
+                    + ", and this agent is not"
                     + " allowed to request it there even so. Stop and ask the person you work for; do not look for"
                     + " another credential.";
         }
-        return what + " in " + environment + " is never issued automatically: it needs approval by people. To ask:"
+        return what + " in " + environment + " is never issued automatically" + because
+                + ": it needs approval by people. To ask:"
                 + " POST " + baseUrl + GRANTS_PATH + " (authenticated like this request) with JSON {\"environment\":\""
                 + environment + "\",\"scopes\":" + jsonList(scopes) + ",\"resources\":[\"<exact resource id>\"],"
                 + "\"reason\":\"<why this is needed>\",\"command\":\"<the exact command you will run>\"}; then poll"

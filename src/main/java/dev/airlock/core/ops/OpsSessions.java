@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Signed-in approvers, in memory. A session token is {@value #TOKEN_PREFIX} and 256 random bits (base64url); only
@@ -25,8 +26,12 @@ import java.util.Set;
  * re-open (a passphrase and a code), every approval needs a fresh code anyway, and nothing pending is lost (grants
  * live in the store). Persisting them would put bearer secrets on disk for the sake of convenience.
  *
- * <p>Whether the account is still enabled is the caller's business: check the account on lookup, or
- * {@link #closeAll} when disabling it in this process.
+ * <p>A session is only as good as the account behind it: every {@link #lookup} reads the account again and ends the
+ * session if the account is gone, disabled, or re-enrolled ({@code ops reset}) since the sign-in. The account is read
+ * from the store, which another process may have changed ({@code airlock ops disable} writes the data directory
+ * directly), so the session ends on its first request after the change is visible there, not when it times out.
+ * The session remembers which enrolment signed in (a hash of the account's passphrase hash and sealed TOTP secret,
+ * both new at every reset), not the account's version, which every accepted code also moves.
  */
 public final class OpsSessions {
     public static final String TOKEN_PREFIX = "ops_";
@@ -35,8 +40,13 @@ public final class OpsSessions {
     public static final int MAX_SESSIONS = 10_000;
     private static final int TOKEN_BYTES = 32;
 
-    /** What a session token stands for. */
-    public record Session(String name, Set<String> groups, Instant createdAt, Instant lastSeen) {
+    /**
+     * What a session token stands for.
+     *
+     * @param groups    the account's groups as of the last lookup
+     * @param enrolment which enrolment of the account signed in ({@link #enrolmentOf}); no secret
+     */
+    public record Session(String name, Set<String> groups, Instant createdAt, Instant lastSeen, String enrolment) {
         public Session {
             groups = Set.copyOf(groups);
         }
@@ -45,16 +55,19 @@ public final class OpsSessions {
     private final Clock clock;
     private final SecureRandom random;
     private final int maxSessions;
+    /** The account as the store has it now (the store's {@code opsAccount}). */
+    private final Function<String, Optional<OpsAccount>> accounts;
     /** By token hash, in opening order (so the first entry is the oldest); guarded by {@code this}. */
     private final LinkedHashMap<String, Session> sessions = new LinkedHashMap<>();
 
-    public OpsSessions(Clock clock, SecureRandom random) {
-        this(clock, random, MAX_SESSIONS);
+    public OpsSessions(Clock clock, SecureRandom random, Function<String, Optional<OpsAccount>> accounts) {
+        this(clock, random, accounts, MAX_SESSIONS);
     }
 
-    OpsSessions(Clock clock, SecureRandom random, int maxSessions) {
+    OpsSessions(Clock clock, SecureRandom random, Function<String, Optional<OpsAccount>> accounts, int maxSessions) {
         this.clock = clock;
         this.random = random;
+        this.accounts = accounts;
         this.maxSessions = maxSessions;
     }
 
@@ -62,7 +75,7 @@ public final class OpsSessions {
     public String open(OpsAccount account) {
         String token = TOKEN_PREFIX + Hashes.randomToken(random, TOKEN_BYTES);
         Instant now = clock.instant();
-        Session s = new Session(account.name(), account.groups(), now, now);
+        Session s = new Session(account.name(), account.groups(), now, now, enrolmentOf(account));
         synchronized (this) {
             if (sessions.size() >= maxSessions) dropExpired(now);
             Iterator<String> oldest = sessions.keySet().iterator();
@@ -75,22 +88,45 @@ public final class OpsSessions {
         return token;
     }
 
-    /** The live session for a token, marked as used now; empty for an unknown, expired or closed one. */
+    /**
+     * The live session for a token, marked as used now; empty for an unknown, expired or closed one, and for one whose
+     * account is no longer the enabled account that signed in (the session is then closed).
+     */
     public Optional<Session> lookup(String token) {
         if (token == null || !token.startsWith(TOKEN_PREFIX)) return Optional.empty();
         String key = key(token);
         Instant now = clock.instant();
+        Session s;
         synchronized (this) {
-            Session s = sessions.get(key);
+            s = sessions.get(key);
             if (s == null) return Optional.empty();
             if (expired(s, now)) {
                 sessions.remove(key);
                 return Optional.empty();
             }
-            Session touched = new Session(s.name(), s.groups(), s.createdAt(), now);
+        }
+        // Read outside the lock: the store is another component's, and its read must not serialise every lookup.
+        OpsAccount a = accounts.apply(s.name()).orElse(null);
+        boolean sameEnrolment = a != null && !a.disabled() && enrolmentOf(a).equals(s.enrolment());
+        synchronized (this) {
+            if (!sameEnrolment) {
+                sessions.remove(key);
+                return Optional.empty();
+            }
+            if (!sessions.containsKey(key)) return Optional.empty(); // closed meanwhile
+            Session touched = new Session(s.name(), a.groups(), s.createdAt(), now, s.enrolment());
             sessions.put(key, touched); // replacing a value keeps its place in the opening order
             return Optional.of(touched);
         }
+    }
+
+    /**
+     * Which enrolment of an account this is: a reset makes a new passphrase hash (with a new salt) and a new sealed
+     * TOTP secret, so this changes at every reset and at nothing else. A hash, so the session holds nothing secret.
+     */
+    static String enrolmentOf(OpsAccount a) {
+        return HexFormat.of().formatHex(Hashes.sha256((a.name() + "\n" + a.passphraseHash() + "\n" + a.totpSealed())
+                .getBytes(StandardCharsets.UTF_8)));
     }
 
     /** Signs one session out. */

@@ -23,6 +23,8 @@ final class EnvironmentsSection {
 
     private record Located(String environment, ResourcePattern resource, int line, String path) {}
 
+    private record Seen(String id, int line) {}
+
     private EnvironmentsSection() {}
 
     /**
@@ -131,7 +133,7 @@ final class EnvironmentsSection {
         if (node == null) return out;
         List<YamlNode> items = r.list(node, f.path("resources"));
         if (items == null) return out;
-        Map<String, Integer> seen = new HashMap<>();
+        Map<String, Seen> seen = new HashMap<>();
         for (int i = 0; i < items.size(); i++) {
             String path = StrictReader.index(f.path("resources"), i);
             YamlNode item = items.get(i);
@@ -152,14 +154,24 @@ final class EnvironmentsSection {
                 id = r.name(item, path, RESOURCE, "resource id");
             }
             if (id == null) continue;
-            Integer first = seen.putIfAbsent(id, item.line());
+            // Keyed by canonical form: VOL-7F3A beside vol-7f3a is one resource written twice, which a reader would
+            // take for two, and whose two entries could even disagree about its type.
+            Seen first = seen.putIfAbsent(CanonicalId.of(id), new Seen(id, item.line()));
             if (first != null) {
-                r.error(item, path, "resource '" + id + "' is listed twice in this environment (first at line " + first + ")");
+                r.error(item, path, "resource '" + id + "' is listed twice in this environment (first at line "
+                        + first.line() + sameAfterFolding(id, first.id()) + ")");
                 continue;
             }
             out.add(new Located(env, new ResourcePattern(id, type), item.line(), path));
         }
         return out;
+    }
+
+    /** Explains a clash between two spellings, which a reader would otherwise take for two different ids. */
+    private static String sameAfterFolding(String a, String b) {
+        return a.equals(b) || !CanonicalId.of(a).equals(CanonicalId.of(b)) ? ""
+                : "; ids are compared case-insensitively after Unicode NFKC normalisation, so both are '"
+                + CanonicalId.of(a) + "'";
     }
 
     /**
@@ -176,6 +188,7 @@ final class EnvironmentsSection {
             r.error(b.line(), b.path(), "resource '" + b.resource().pattern() + "' in environment '"
                     + b.environment() + "' overlaps '" + a.resource().pattern() + "' in environment '"
                     + a.environment() + "' (" + FILE + ":" + a.line() + " " + a.path()
+                    + sameAfterFolding(b.resource().pattern(), a.resource().pattern())
                     + "): a resource belongs to exactly one environment");
         }
     }
@@ -183,16 +196,17 @@ final class EnvironmentsSection {
     /**
      * Every pair {@code {i, j}}, {@code i < j}, of patterns in different environments that could match the same id,
      * ordered by {@code j} then {@code i}: what comparing every pair would find, without comparing every pair. Two
-     * plain ids overlap only if equal, so those are found through a map, and only globs are compared with what came
-     * before them: linear for plain ids with a few globs, where every pair was half a million comparisons for a
-     * thousand resources, most of the time a start spent reading the policy.
+     * plain ids overlap only if their {@link CanonicalId canonical forms} are equal, so those are found through a map
+     * keyed by that form, and only globs are compared with what came before them: linear for plain ids with a few
+     * globs, where every pair was half a million comparisons for a thousand resources, most of the time a start spent
+     * reading the policy.
      */
     static List<int[]> overlappingPairs(List<String> patterns, List<String> environments) {
         List<int[]> pairs = new ArrayList<>();
         Map<String, List<Integer>> plainAt = new HashMap<>();
         List<Integer> globsSoFar = new ArrayList<>();
         for (int j = 0; j < patterns.size(); j++) {
-            String b = patterns.get(j);
+            String b = CanonicalId.of(patterns.get(j));
             boolean glob = Glob.isGlob(b);
             List<Integer> candidates;
             if (glob) {

@@ -2,7 +2,9 @@ package dev.airlock.core.policy;
 
 /**
  * Resource-id globs: {@code *} matches any run of characters (including none); every other character
- * matches itself, case-sensitively. No {@code ?}, no classes: ids are opaque and the fewer surprises, the better.
+ * matches itself. No {@code ?}, no classes: ids are opaque and the fewer surprises, the better. Pattern and id are
+ * compared in their {@link CanonicalId canonical form}, so {@code vol-7f3a*} matches {@code VOL-7F3A-x} and
+ * {@code VOL-*} and {@code vol-1} intersect: a glob owns every spelling of the ids it names.
  */
 public final class Glob {
     private Glob() {}
@@ -13,6 +15,10 @@ public final class Glob {
     }
 
     public static boolean matches(String pattern, String text) {
+        return matchesCanonical(CanonicalId.of(pattern), CanonicalId.of(text));
+    }
+
+    private static boolean matchesCanonical(String pattern, String text) {
         // Most resources are exact ids, and every check compares an id against a whole environment's list of them:
         // without a star, equality is the whole test (and String.equals is an intrinsic that rejects on length).
         if (!isGlob(pattern)) return pattern.equals(text);
@@ -37,14 +43,16 @@ public final class Glob {
     }
 
     /** True if some id matches both globs: then two environments would claim the same resource. */
-    public static boolean intersects(String a, String b) {
+    public static boolean intersects(String rawA, String rawB) {
+        String a = CanonicalId.of(rawA);
+        String b = CanonicalId.of(rawB);
         // Lint and the loader ask this for many pairs of resources, so the common cases are answered without the
         // quadratic search below.
         boolean globA = isGlob(a);
         boolean globB = isGlob(b);
         if (!globA && !globB) return a.equals(b);
-        if (!globA) return matches(b, a);
-        if (!globB) return matches(a, b);
+        if (!globA) return matchesCanonical(b, a);
+        if (!globB) return matchesCanonical(a, b);
         // Every id matching a glob starts with the text before its first star and ends with the text after its
         // last: if those of the two globs disagree, no id matches both.
         String prefixA = a.substring(0, a.indexOf('*'));

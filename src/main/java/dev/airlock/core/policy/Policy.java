@@ -26,12 +26,15 @@ public final class Policy {
     private final Map<String, Agent> agents;
     private final Map<String, GrantRules> grantRules;
     private final List<Webhook> webhooks;
-    /** For {@link #ownerOf}: exact resource ids, each to the first environment (in order) that lists it. */
+    /**
+     * For {@link #ownerOf}: exact resource ids in {@link CanonicalId canonical form}, each to the first environment
+     * (in order) that lists it. Keys are canonical so that every spelling of an id finds the same owner.
+     */
     private final Map<String, Owner> exactOwners = new HashMap<>();
     /** For {@link #ownerOf}: the glob resources, in environment order. */
     private final List<GlobOwner> globOwners = new ArrayList<>();
 
-    /** For {@link #patternsMatching}: per environment, its exact resources by id and its globs, with positions. */
+    /** For {@link #patternsMatching}: per environment, its exact resources by canonical id and its globs, with positions. */
     private final Map<String, Map<String, Positioned>> exactByEnvironment = new HashMap<>();
     private final Map<String, List<Positioned>> globsByEnvironment = new HashMap<>();
 
@@ -69,8 +72,8 @@ public final class Policy {
                     globOwners.add(new GlobOwner(order, e, r.pattern()));
                     globs.add(new Positioned(position, r));
                 } else {
-                    exactOwners.putIfAbsent(r.pattern(), new Owner(order, e));
-                    exact.putIfAbsent(r.pattern(), new Positioned(position, r));
+                    exactOwners.putIfAbsent(r.canonical(), new Owner(order, e));
+                    exact.putIfAbsent(r.canonical(), new Positioned(position, r));
                 }
                 position++;
             }
@@ -109,25 +112,31 @@ public final class Policy {
         return Optional.ofNullable(agents.get(id));
     }
 
-    /** The environment that owns this resource id, if any. At most one does: the loader refuses overlaps. */
+    /**
+     * The environment that owns this resource id, in any spelling with the same {@link CanonicalId canonical form}, if
+     * any. At most one does: the loader refuses overlaps, also between spellings.
+     */
     public Optional<Environment> ownerOf(String resourceId) {
         // Asked on every check: a hash lookup for exact ids, a scan of the globs only. The answer is the one a scan
         // of every environment in order would give, even for a policy built with overlaps (the linter's input).
-        Owner exact = exactOwners.get(resourceId);
+        String id = CanonicalId.of(resourceId);
+        Owner exact = exactOwners.get(id);
         for (GlobOwner g : globOwners) {
             if (exact != null && g.order() >= exact.order()) break;
-            if (Glob.matches(g.pattern(), resourceId)) return Optional.of(g.environment());
+            if (Glob.matches(g.pattern(), id)) return Optional.of(g.environment());
         }
         return exact == null ? Optional.empty() : Optional.of(exact.environment());
     }
 
     /**
-     * The resources of {@code environment} (one of this policy's) that match {@code resourceId}, in file order: the
+     * The resources of {@code environment} (one of this policy's) that match {@code resourceId} (compared in canonical
+     * form), in file order: the
      * same list a scan of {@code environment.resources()} gives, through a hash lookup for exact ids and a scan of
      * the globs only (asked on every check of a resource).
      */
     public List<ResourcePattern> patternsMatching(Environment environment, String resourceId) {
-        Positioned exact = exactByEnvironment.getOrDefault(environment.name(), Map.of()).get(resourceId);
+        String id = CanonicalId.of(resourceId);
+        Positioned exact = exactByEnvironment.getOrDefault(environment.name(), Map.of()).get(id);
         List<ResourcePattern> out = new ArrayList<>(2);
         boolean exactAdded = exact == null;
         for (Positioned g : globsByEnvironment.getOrDefault(environment.name(), List.of())) {
@@ -135,7 +144,7 @@ public final class Policy {
                 out.add(exact.pattern());
                 exactAdded = true;
             }
-            if (g.pattern().matches(resourceId)) out.add(g.pattern());
+            if (g.pattern().matches(id)) out.add(g.pattern());
         }
         if (!exactAdded) out.add(exact.pattern());
         return out;

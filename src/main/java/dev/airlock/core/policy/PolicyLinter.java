@@ -45,8 +45,11 @@ public final class PolicyLinter {
             summary.add("policy INVALID: " + count((int) violations, "violation"));
         } else {
             summary.add("no resource is owned by two environments (" + count(patterns, "resource pattern") + " compared pairwise)");
+            long destructive = policy.scopes().stream().filter(Scope::destructive).count();
+            long byWord = policy.scopes().stream().filter(s -> s.destructiveWord().isPresent()).count();
             summary.add("policy OK: " + count(policy.environments().size(), "environment") + ", "
-                    + count(policy.scopes().size(), "scope") + ", " + count(policy.agents().size(), "agent")
+                    + count(policy.scopes().size(), "scope") + " (" + destructive + " destructive, " + byWord
+                    + " of them by a built-in destructive word in the verb), " + count(policy.agents().size(), "agent")
                     + "; no agent can reach a destructive scope without a human grant");
         }
         return new LintReport(false, findings, summary);
@@ -70,7 +73,7 @@ public final class PolicyLinter {
                         findings.add(violation(at, "agent '" + agent.id() + "' may get unknown scope '" + name + "'"));
                     } else if (!scope.get().automatic()) {
                         findings.add(violation(at, "agent '" + agent.id() + "' can get " + reason(scope.get()) + " scope '"
-                                + name + "' in " + env + " without a human grant"));
+                                + name + "' in " + env + " without a human grant" + word(scope.get())));
                     }
                 }
                 for (String name : grants.defaultScopes()) {
@@ -160,6 +163,11 @@ public final class PolicyLinter {
 
     private static String reason(Scope s) {
         return s.destructive() ? "destructive" : "grant_required";
+    }
+
+    /** What made a scope destructive when it was its verb, so the author sees the word and not only the verdict. */
+    private static String word(Scope s) {
+        return s.destructiveWord().map(w -> " (its verb contains the built-in destructive word '" + w + "')").orElse("");
     }
 
     private static LintReport.Finding violation(SourceMap.Location at, String message) {

@@ -60,12 +60,12 @@ final class ScopesSection {
             }
             String type = name.substring(0, name.indexOf(':'));
             String verb = name.substring(name.indexOf(':') + 1);
-            if (DestructiveVerbs.isBuiltIn(verb) && risk != Risk.DESTRUCTIVE) {
-                r.error(f.get("risk"), f.path("risk"), "'" + name + "' uses the built-in destructive verb '" + verb
-                        + "' and cannot be risk " + risk.label()
-                        + ": policy can raise a risk, never lower a built-in destructive verb");
-                // Keep it, as destructive, so agents that list it are judged by what it really is.
-                risk = Risk.DESTRUCTIVE;
+            String word = DestructiveWords.destructivePart(verb).orElse(null);
+            if (word != null && risk != Risk.DESTRUCTIVE) {
+                r.error(f.get("risk"), f.path("risk"), "'" + name + "' cannot be risk " + risk.label() + ": its verb '"
+                        + verb + "' contains the built-in destructive word '" + word + "', and policy can raise a risk,"
+                        + " never lower a built-in destructive verb; declare it risk: destructive");
+                // Scope's constructor keeps it destructive, so agents that list it are judged by what it really is.
             }
             scopes.put(name, new Scope(name, type, verb, risk, grantRequired, description));
             where.put(SourceMap.scope(name), FILE, line, path);

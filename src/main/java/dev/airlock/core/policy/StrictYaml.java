@@ -99,6 +99,10 @@ public final class StrictYaml {
             return node instanceof MapNode;
         }
 
+        public boolean isList() {
+            return node instanceof ListNode;
+        }
+
         /** A string scalar's text, or null for anything else. Reports nothing: for values that must not be echoed. */
         public String text() {
             return node instanceof ScalarNode s && s.kind() == ScalarNode.Kind.STRING ? s.text() : null;

@@ -2,6 +2,7 @@ package dev.airlock.core.proxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.airlock.core.policy.CanonicalId;
 import graphql.language.Argument;
 import graphql.language.ArrayValue;
 import graphql.language.Field;
@@ -37,6 +38,7 @@ final class Arguments {
         List<String> steps = path.steps();
         Argument argument = null;
         for (Argument a : field.getArguments()) {
+            refuseOtherSpelling(a.getName(), steps.get(0), where);
             if (a.getName().equals(steps.get(0))) argument = a;
         }
         if (argument == null) throw new Refusal(MappingResult.BAD_RESOURCE, where + " is missing");
@@ -51,8 +53,9 @@ final class Arguments {
             if (definition == null) {
                 throw new Refusal(MappingResult.GRAPHQL_SYNTAX, "variable $" + ref.getName() + " is not declared");
             }
-            if (variables.has(ref.getName())) {
-                resolveJson(variables.get(ref.getName()), steps, next, where + " ($" + ref.getName() + ")", out);
+            JsonNode given = StrictJson.child(variables, ref.getName(), where + " (variables)");
+            if (given != null) {
+                resolveJson(given, steps, next, where + " ($" + ref.getName() + ")", out);
             } else if (definition.getDefaultValue() != null) {
                 resolve(definition.getDefaultValue(), steps, next, where, out, true);
             } else {
@@ -66,6 +69,7 @@ final class Arguments {
             }
             Value<?> inner = null;
             for (ObjectField f : object.getObjectFields()) {
+                refuseOtherSpelling(f.getName(), steps.get(next), where);
                 if (!f.getName().equals(steps.get(next))) continue;
                 // Input object field names are unique (spec §5.6.3); a server could read either of two.
                 if (inner != null) throw new Refusal(MappingResult.GRAPHQL_SYNTAX, where + " is given twice");
@@ -90,14 +94,27 @@ final class Arguments {
         }
     }
 
+    /**
+     * GraphQL names are case-sensitive (spec §2.1.9), but servers bind arguments and input fields to their own types,
+     * some case-insensitively (.NET's default JSON binding): {@code serviceId} beside {@code serviceID} is two values
+     * to us and possibly one to them, so an argument or input field spelled like the one a rule reads is refused.
+     */
+    private static void refuseOtherSpelling(String name, String wanted, String where) throws Refusal {
+        if (!name.equals(wanted) && CanonicalId.of(name).equals(CanonicalId.of(wanted))) {
+            throw new Refusal(MappingResult.BAD_REQUEST, where + ": '" + RequestChecks.printable(name) + "' is '"
+                    + wanted + "' in another spelling, which some servers read as the same name; send '" + wanted
+                    + "' only, spelled exactly");
+        }
+    }
+
     private static void resolveJson(JsonNode value, List<String> steps, int next, String where, List<String> out)
             throws Refusal {
         JsonNode node = value;
         for (int i = next; i < steps.size(); i++) {
-            if (node == null || !node.isObject()) {
+            if (!(node instanceof ObjectNode object)) {
                 throw new Refusal(MappingResult.BAD_RESOURCE, where + " is not an input object at '" + steps.get(i) + "'");
             }
-            node = node.get(steps.get(i));
+            node = StrictJson.child(object, steps.get(i), where);
         }
         ResourceIds.fromJson(node, where, out);
     }

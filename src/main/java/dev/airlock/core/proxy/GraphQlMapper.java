@@ -55,14 +55,23 @@ public final class GraphQlMapper implements RequestMapper {
     private final String endpointText;
     private final Map<String, GraphQlRule> rules;
     private final String introspectionScope;
+    private final IdSyntax ids;
+
+    /** A mapper whose resource ids must match {@link IdSyntax#DEFAULT}. */
+    public GraphQlMapper(String provider, String endpoint, List<GraphQlRule> rules, String introspectionScope) {
+        this(provider, endpoint, rules, introspectionScope, IdSyntax.DEFAULT);
+    }
 
     /**
      * @param endpoint           the path the provider serves GraphQL at ({@code /graphql/v2}); every other path is refused
      * @param introspectionScope the scope {@code __schema} and {@code __type} need, or null to refuse them
+     * @param ids                the syntax every resource id must match, by the type of its rule's scope
      * @throws IllegalArgumentException for a malformed endpoint or two rules for one field
      */
-    public GraphQlMapper(String provider, String endpoint, List<GraphQlRule> rules, String introspectionScope) {
+    public GraphQlMapper(String provider, String endpoint, List<GraphQlRule> rules, String introspectionScope,
+                         IdSyntax ids) {
         this.provider = provider;
+        this.ids = java.util.Objects.requireNonNull(ids, "ids");
         this.endpointText = endpoint;
         try {
             this.endpoint = RequestChecks.segments(endpoint);
@@ -89,6 +98,10 @@ public final class GraphQlMapper implements RequestMapper {
     /** The scope introspection needs, or null when it is refused. */
     public String introspectionScope() {
         return introspectionScope;
+    }
+
+    public IdSyntax ids() {
+        return ids;
     }
 
     @Override
@@ -181,8 +194,12 @@ public final class GraphQlMapper implements RequestMapper {
             }
         }
         List<String> resources = new ArrayList<>();
+        String type = IdSyntax.typeOf(rule.scope());
         for (GraphQlRule.ArgPath path : rule.resources()) {
-            arguments.resolve(field, path, "argument " + path + " of " + rule.describe(), resources);
+            String where = "argument " + path + " of " + rule.describe();
+            int before = resources.size();
+            arguments.resolve(field, path, where, resources);
+            for (String id : resources.subList(before, resources.size())) ids.check(id, type, where, provider);
         }
         return new ProxyAction(rule.scope(), resources, rule.describe());
     }

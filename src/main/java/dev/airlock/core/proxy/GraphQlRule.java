@@ -7,8 +7,12 @@ import java.util.regex.Pattern;
 /**
  * One GraphQL rule: the root field {@code field} of a {@code query} or {@code mutation} needs {@code scope} on
  * the resources named by the listed arguments.
+ *
+ * @param accountLevelReason the {@code reason} of {@code resources: none}; null unless the rule says so, in which case
+ *                           {@code resources} is empty
  */
-public record GraphQlRule(Operation operation, String field, String scope, List<ArgPath> resources) {
+public record GraphQlRule(Operation operation, String field, String scope, List<ArgPath> resources,
+                          String accountLevelReason) implements ProviderRule {
     /** GraphQL names (spec §2.1.9); names starting with "__" are reserved for introspection. */
     static final Pattern NAME = Pattern.compile("[_A-Za-z][_0-9A-Za-z]{0,127}");
 
@@ -25,6 +29,20 @@ public record GraphQlRule(Operation operation, String field, String scope, List<
         Objects.requireNonNull(field, "field");
         Objects.requireNonNull(scope, "scope");
         resources = List.copyOf(resources);
+        if (accountLevelReason != null && !resources.isEmpty()) {
+            throw new IllegalArgumentException("resources: none and a list of resources");
+        }
+    }
+
+    @Override
+    public OperationShape shape() {
+        return OperationShape.graphql(operation, field);
+    }
+
+    @Override
+    public OperationShape.Resources resourcesDeclared() {
+        if (accountLevelReason != null) return OperationShape.Resources.NONE;
+        return resources.isEmpty() ? OperationShape.Resources.ABSENT : OperationShape.Resources.LISTED;
     }
 
     /**

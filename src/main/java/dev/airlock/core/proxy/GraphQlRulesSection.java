@@ -37,7 +37,8 @@ final class GraphQlRulesSection {
     }
 
     private static GraphQlRule rule(StrictYaml.Node item, Policy policy) {
-        StrictYaml.Fields f = item.fields(List.of("scope"), List.of("mutation", "query", "resources", "description"));
+        StrictYaml.Fields f = item.fields(List.of("scope"),
+                List.of("mutation", "query", "resources", "reason", "description"));
         if (f == null) return null;
         StrictYaml.Node mutation = f.get("mutation");
         StrictYaml.Node query = f.get("query");
@@ -53,16 +54,19 @@ final class GraphQlRulesSection {
             field = null;
         }
         String scope = f.get("scope") == null ? null : ProviderLoader.knownScope(f.get("scope"), policy);
-        if (scope != null && operation == GraphQlRule.Operation.MUTATION
+        RuleChecks.Declared declared = RuleChecks.declared(f);
+        OperationShape shape = field == null ? null : OperationShape.graphql(operation, field);
+        boolean shapeOk = RuleChecks.shape(f, shape, scope, declared, policy);
+        if (shapeOk && scope != null && operation == GraphQlRule.Operation.MUTATION
                 && policy.scope(scope).orElseThrow().risk() == Risk.READ) {
             // A read token must never be able to change anything through a mislabelled mutation.
             f.get("scope").error("a mutation cannot need only the read scope '" + scope + "'; map it to a write or"
                     + " destructive scope");
             scope = null;
         }
-        List<GraphQlRule.ArgPath> resources = f.get("resources") == null ? List.of() : resources(f.get("resources"));
-        if (field == null || scope == null || resources == null) return null;
-        return new GraphQlRule(operation, field, scope, resources);
+        List<GraphQlRule.ArgPath> resources = RuleChecks.listed(f) ? resources(f.get("resources")) : List.of();
+        if (field == null || scope == null || declared == null || !shapeOk || resources == null) return null;
+        return new GraphQlRule(operation, field, scope, resources, declared.reason());
     }
 
     private static List<GraphQlRule.ArgPath> resources(StrictYaml.Node node) {

@@ -68,6 +68,13 @@ public final class PathTemplate {
         return out;
     }
 
+    /** The literal segments, in order: what the path says it does ({@code purge} in {@code /v1/volumes/{id}/purge}). */
+    public List<String> literals() {
+        List<String> out = new ArrayList<>();
+        for (Part p : parts) if (!p.param()) out.add(p.text());
+        return out;
+    }
+
     /** The parameter values if the canonical segments match, else null. */
     Map<String, String> match(List<String> segments) {
         if (segments.size() != parts.size()) return null;

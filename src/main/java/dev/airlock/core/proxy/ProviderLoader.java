@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
  */
 public final class ProviderLoader {
     static final List<String> REQUIRED = List.of("kind", "upstream", "credential", "inject", "rules");
-    static final List<String> OPTIONAL = List.of("description", "endpoint", "introspection_scope");
+    static final List<String> OPTIONAL = List.of("description", "endpoint", "introspection_scope", "ids");
     /** Keys someone might use to paste the credential itself into the file. */
     static final Pattern SECRET_KEY = Pattern.compile("(?i).*(value|literal|token|secret|pass|key|bearer|auth|cred).*");
     static final int MAX_RULES = 500;
@@ -125,25 +125,69 @@ public final class ProviderLoader {
         URI upstream = top.get("upstream") == null ? null : upstream(top.get("upstream"));
         CredentialSource credential = top.get("credential") == null ? null : credential(top.get("credential"));
         Injection injection = top.get("inject") == null ? null : injection(top.get("inject"));
+        IdSyntax ids = top.get("ids") == null ? IdSyntax.DEFAULT : ids(top.get("ids"), policy);
         RequestMapper mapper = null;
         if (kind == Provider.Kind.REST) {
             for (String key : List.of("endpoint", "introspection_scope")) {
                 if (top.get(key) != null) top.get(key).error(key + " is only for kind: graphql");
             }
             List<RestRule> rules = top.get("rules") == null ? null : RestRulesSection.read(top.get("rules"), policy);
-            if (rules != null) mapper = new RestMapper(name, rules);
+            if (rules != null && ids != null) mapper = new RestMapper(name, rules, ids);
         } else if (kind == Provider.Kind.GRAPHQL) {
             String endpoint = endpoint(top);
             String introspection = top.get("introspection_scope") == null ? null
                     : knownScope(top.get("introspection_scope"), policy);
             List<GraphQlRule> rules = top.get("rules") == null ? null : GraphQlRulesSection.read(top.get("rules"), policy);
             boolean introspectionOk = top.get("introspection_scope") == null || introspection != null;
-            if (rules != null && endpoint != null && introspectionOk) {
-                mapper = new GraphQlMapper(name, endpoint, rules, introspection);
+            if (rules != null && endpoint != null && introspectionOk && ids != null) {
+                mapper = new GraphQlMapper(name, endpoint, rules, introspection, ids);
             }
         }
         if (kind == null || upstream == null || credential == null || injection == null || mapper == null) return null;
         return new Provider(name, kind, upstream, credential, injection, mapper);
+    }
+
+    /**
+     * {@code ids: {volume: "vol-[a-z0-9]+", db: "db-[a-z0-9-]+"}}: the syntax of this provider's ids per resource
+     * type (see {@link IdSyntax}); or null (reported) when a type is unknown or a pattern is not acceptable.
+     */
+    private static IdSyntax ids(StrictYaml.Node node, Policy policy) {
+        if (!node.isMap()) {
+            node.error("ids must map resource types to id patterns, such as ids: {volume: \"vol-[a-z0-9]+\"}, not "
+                    + node.kind());
+            return null;
+        }
+        TreeSet<String> types = new TreeSet<>();
+        policy.scopes().forEach(s -> types.add(s.resourceType()));
+        Map<String, String> patterns = new LinkedHashMap<>();
+        boolean ok = true;
+        List<StrictYaml.Key> keys = node.keys();
+        if (keys.size() > IdSyntax.MAX_TYPES) {
+            node.error("more than " + IdSyntax.MAX_TYPES + " types");
+            return null;
+        }
+        for (StrictYaml.Key key : keys) {
+            StrictYaml.Node value = key.value();
+            if (!types.contains(key.name())) {
+                value.error(key.line(), value.path(), "'" + key.name() + "' is not the resource type of any scope"
+                        + " (known: " + String.join(", ", types) + ")");
+                ok = false;
+                continue;
+            }
+            String pattern = value.string();
+            if (pattern == null) {
+                ok = false;
+                continue;
+            }
+            String problem = IdSyntax.problem(pattern);
+            if (problem != null) {
+                value.error("id syntax for " + key.name() + " refused: " + problem);
+                ok = false;
+                continue;
+            }
+            patterns.put(key.name(), pattern);
+        }
+        return ok ? IdSyntax.of(patterns) : null;
     }
 
     private static Provider.Kind kind(StrictYaml.Fields top) {

@@ -1,9 +1,9 @@
 package dev.airlock.core.proxy;
 
+import dev.airlock.core.policy.CanonicalId;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * A raw query string split into decoded parameters, in order, repeats kept, so callers can refuse what is
@@ -39,7 +39,7 @@ final class QueryString {
         }
         QueryString q = new QueryString(out);
         for (Param p : out) {
-            if (p.name().equalsIgnoreCase("_method")) {
+            if (sameParameter(key("_method"), key(p.name()))) {
                 throw new Refusal(MappingResult.METHOD_OVERRIDE, "parameter _method is refused: the upstream could run"
                         + " another method than the one checked; send the real method instead");
             }
@@ -52,20 +52,50 @@ final class QueryString {
     }
 
     /**
-     * The one value of {@code name}, or null if absent. Refused when given twice, also under another case
-     * ({@code volumeId} and {@code VolumeId}: ASP.NET binds them as one).
+     * The one value of {@code name}, or null if absent. Refused as ambiguous when given twice, also under any name
+     * that a framework binds to the same parameter (see {@link #key}): {@code volumeId=vol-7f3a-stg&volumeId[]=vol-7f3a}
+     * is one value to us and a list whose last element is production's volume to Rails, PHP or qs.
      */
     Param single(String name) throws Refusal {
+        String wanted = key(name);
         Param found = null;
         for (Param p : params) {
-            if (!p.name().toLowerCase(Locale.ROOT).equals(name.toLowerCase(Locale.ROOT))) continue;
+            if (!sameParameter(wanted, key(p.name()))) continue;
             if (found != null) {
+                String also = found.name().equals(p.name()) ? "" : " (as '" + RequestChecks.printable(found.name())
+                        + "' and '" + RequestChecks.printable(p.name()) + "', which frameworks read as one parameter)";
                 throw new Refusal(MappingResult.BAD_REQUEST, "query parameter '" + RequestChecks.printable(name)
-                        + "' is given more than once");
+                        + "' is given more than once" + also);
             }
             found = p;
         }
         return found;
+    }
+
+    /**
+     * A parameter name as the frameworks in front of provider APIs bind it, so that every spelling of one parameter has
+     * one key: percent-decoded (already, by {@link #parse}); case-folded in {@link CanonicalId canonical form}
+     * (ASP.NET and Spring's relaxed binding ignore case); with PHP's mangling of the name ({@code volume.id} and
+     * {@code volume id} become {@code volume_id}, leading spaces dropped); and without trailing {@code []} or
+     * {@code [0]} (Rails, PHP, qs and Spring read {@code volumeId[]} and {@code volumeId[0]} as {@code volumeId}).
+     */
+    static String key(String name) {
+        String k = CanonicalId.of(name).stripLeading().replace(' ', '_').replace('.', '_');
+        while (true) {
+            int open = k.lastIndexOf('[');
+            if (open <= 0 || !k.endsWith("]") || !k.substring(open + 1, k.length() - 1).chars().allMatch(Character::isDigit)) {
+                return k;
+            }
+            k = k.substring(0, open);
+        }
+    }
+
+    /**
+     * Whether a parameter keyed {@code other} binds to the parameter keyed {@code wanted}: the same key, or a member of
+     * it ({@code volumeId[x]}, which PHP and qs turn {@code volumeId} into a map for).
+     */
+    private static boolean sameParameter(String wanted, String other) {
+        return other.equals(wanted) || other.startsWith(wanted + "[");
     }
 
     private static String decode(String s, boolean form) throws Refusal {

@@ -15,10 +15,20 @@ import java.util.Map;
 public final class RestMapper implements RequestMapper {
     private final String provider;
     private final List<RestRule> rules;
+    private final IdSyntax ids;
 
-    /** @throws IllegalArgumentException if two rules of one method could match the same path */
+    /** A mapper whose resource ids must match {@link IdSyntax#DEFAULT}. */
     public RestMapper(String provider, List<RestRule> rules) {
+        this(provider, rules, IdSyntax.DEFAULT);
+    }
+
+    /**
+     * @param ids the syntax every resource id must match, by the type of its rule's scope
+     * @throws IllegalArgumentException if two rules of one method could match the same path
+     */
+    public RestMapper(String provider, List<RestRule> rules, IdSyntax ids) {
         this.provider = provider;
+        this.ids = java.util.Objects.requireNonNull(ids, "ids");
         this.rules = List.copyOf(rules);
         for (int i = 0; i < this.rules.size(); i++) {
             for (int j = i + 1; j < this.rules.size(); j++) {
@@ -33,6 +43,10 @@ public final class RestMapper implements RequestMapper {
 
     public List<RestRule> rules() {
         return rules;
+    }
+
+    public IdSyntax ids() {
+        return ids;
     }
 
     @Override
@@ -55,16 +69,20 @@ public final class RestMapper implements RequestMapper {
         }
     }
 
-    private static List<String> resources(RestRule rule, Map<String, String> params, QueryString query,
-                                          ProxyRequest request) throws Refusal {
+    private List<String> resources(RestRule rule, Map<String, String> params, QueryString query,
+                                   ProxyRequest request) throws Refusal {
         List<String> out = new ArrayList<>();
         JsonNode body = null;
+        String type = IdSyntax.typeOf(rule.scope());
         for (RestRule.Resource r : rule.resources()) {
+            int before = out.size();
+            String where;
             if (r instanceof RestRule.FromPath p) {
-                out.add(ResourceIds.check(params.get(p.name()), "path parameter {" + p.name() + "}"));
+                where = "path parameter {" + p.name() + "}";
+                out.add(ResourceIds.check(params.get(p.name()), where));
             } else if (r instanceof RestRule.FromQuery q) {
                 QueryString.Param param = query.single(q.name());
-                String where = "query parameter '" + q.name() + "'";
+                where = "query parameter '" + q.name() + "'";
                 if (param == null) throw new Refusal(MappingResult.BAD_RESOURCE, where + " is missing");
                 if (param.raw().indexOf('+') >= 0) {
                     // '+' is a space to form decoders and a '+' to RFC 3986 ones: two possible ids.
@@ -76,8 +94,12 @@ public final class RestMapper implements RequestMapper {
                     StrictJson.requireJson(request.contentType(), "a body holding a resource id");
                     body = StrictJson.parse(RequestChecks.utf8(request.bodyBytes()), "the body");
                 }
-                ResourceIds.fromJson(body.at(b.pointer()), "body field " + b.pointer(), out);
+                where = "body field " + b.pointer();
+                ResourceIds.fromJson(StrictJson.at(body, b.pointer(), where), where, out);
+            } else {
+                throw new IllegalStateException("unknown resource source " + r);
             }
+            for (String id : out.subList(before, out.size())) ids.check(id, type, where, provider);
         }
         if (out.size() > ResourceIds.MAX_PER_REQUEST) {
             throw new Refusal(MappingResult.BAD_RESOURCE, "more than " + ResourceIds.MAX_PER_REQUEST + " resources");

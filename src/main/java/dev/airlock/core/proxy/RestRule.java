@@ -7,13 +7,31 @@ import java.util.Objects;
 /**
  * One REST rule: requests with this method whose path matches the template need {@code scope} on the listed
  * resources.
+ *
+ * @param accountLevelReason the {@code reason} of {@code resources: none}; null unless the rule says so, in which case
+ *                           {@code resources} is empty
  */
-public record RestRule(String method, PathTemplate path, String scope, List<Resource> resources) {
+public record RestRule(String method, PathTemplate path, String scope, List<Resource> resources,
+                       String accountLevelReason) implements ProviderRule {
     public RestRule {
         Objects.requireNonNull(method, "method");
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(scope, "scope");
         resources = List.copyOf(resources);
+        if (accountLevelReason != null && !resources.isEmpty()) {
+            throw new IllegalArgumentException("resources: none and a list of resources");
+        }
+    }
+
+    @Override
+    public OperationShape shape() {
+        return OperationShape.rest(method, path);
+    }
+
+    @Override
+    public OperationShape.Resources resourcesDeclared() {
+        if (accountLevelReason != null) return OperationShape.Resources.NONE;
+        return resources.isEmpty() ? OperationShape.Resources.ABSENT : OperationShape.Resources.LISTED;
     }
 
     /** Where a resource id is read from. */

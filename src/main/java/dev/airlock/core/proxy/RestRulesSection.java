@@ -2,7 +2,6 @@ package dev.airlock.core.proxy;
 
 import com.fasterxml.jackson.core.JsonPointer;
 import dev.airlock.core.policy.Policy;
-import dev.airlock.core.policy.Risk;
 import dev.airlock.core.policy.StrictYaml;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,7 +43,7 @@ final class RestRulesSection {
     }
 
     private static RestRule rule(StrictYaml.Node item, Policy policy) {
-        StrictYaml.Fields f = item.fields(List.of("method", "path", "scope"), List.of("resources", "description"));
+        StrictYaml.Fields f = item.fields(List.of("method", "path", "scope"), List.of("resources", "reason", "description"));
         if (f == null) return null;
         String method = null;
         if (f.get("method") != null) {
@@ -67,14 +66,16 @@ final class RestRulesSection {
             }
         }
         String scope = f.get("scope") == null ? null : ProviderLoader.knownScope(f.get("scope"), policy);
-        if (scope != null && "DELETE".equals(method) && policy.scope(scope).orElseThrow().risk() == Risk.READ) {
-            f.get("scope").error("a DELETE cannot need only the read scope '" + scope + "'");
-            scope = null;
+        RuleChecks.Declared declared = RuleChecks.declared(f);
+        OperationShape shape = method == null || path == null ? null : OperationShape.rest(method, path);
+        // Every DELETE is destructive by its shape, so the shape check also keeps it from a read scope.
+        boolean shapeOk = RuleChecks.shape(f, shape, scope, declared, policy);
+        List<RestRule.Resource> resources = RuleChecks.listed(f)
+                ? resources(f.get("resources"), method, path == null ? null : path.params()) : List.of();
+        if (method == null || path == null || scope == null || declared == null || !shapeOk || resources == null) {
+            return null;
         }
-        List<RestRule.Resource> resources = f.get("resources") == null ? List.of()
-                : resources(f.get("resources"), method, path == null ? null : path.params());
-        if (method == null || path == null || scope == null || resources == null) return null;
-        return new RestRule(method, path, scope, resources);
+        return new RestRule(method, path, scope, resources, declared.reason());
     }
 
     /** The resource sources, or null if any is wrong; {@code params} null when the path itself is broken. */

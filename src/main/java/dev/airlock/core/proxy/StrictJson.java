@@ -5,8 +5,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.airlock.core.policy.CanonicalId;
+import java.util.Iterator;
 import java.util.Locale;
 
 /**
@@ -41,6 +46,47 @@ final class StrictJson {
                     ? "has a duplicate key" : "is not valid JSON";
             throw new Refusal(MappingResult.BAD_REQUEST, what + " " + reason);
         }
+    }
+
+    /**
+     * The value at {@code pointer} (RFC 6901), like {@link JsonNode#at}, but refusing an object on the way that has,
+     * beside the key the pointer names, another key that is the same name in another spelling (see {@link #child}).
+     * Missing steps give a missing node, for the caller to refuse.
+     */
+    static JsonNode at(JsonNode root, JsonPointer pointer, String where) throws Refusal {
+        JsonNode node = root;
+        for (JsonPointer p = pointer; !p.matches(); p = p.tail()) {
+            if (node instanceof ObjectNode object) {
+                node = child(object, p.getMatchingProperty(), where);
+            } else if (node != null && node.isArray() && p.getMatchingIndex() >= 0) {
+                node = node.get(p.getMatchingIndex());
+            } else {
+                return MissingNode.getInstance();
+            }
+            if (node == null) return MissingNode.getInstance();
+        }
+        return node;
+    }
+
+    /**
+     * The member {@code key} of {@code object}, or null. Refused as ambiguous when another member's name has the same
+     * {@link CanonicalId canonical form} ({@code id} and {@code ID}, or a full-width {@code ｉｄ}): ASP.NET Core's
+     * System.Text.Json binds case-insensitively by default, Jackson can be configured to, and then a body we read as
+     * {@code {"id":"vol-7f3a-stg"}} is {@code "ID":"vol-7f3a"} to the upstream. A lone member spelled otherwise
+     * ({@code ID} without {@code id}) is refused too: for a case-sensitive upstream it is no id, for the others it is
+     * one, and we cannot tell which the upstream is.
+     */
+    static JsonNode child(ObjectNode object, String key, String where) throws Refusal {
+        String canonical = CanonicalId.of(key);
+        for (Iterator<String> names = object.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!name.equals(key) && CanonicalId.of(name).equals(canonical)) {
+                throw new Refusal(MappingResult.BAD_REQUEST, where + ": the key '" + RequestChecks.printable(name)
+                        + "' is '" + RequestChecks.printable(key) + "' in another spelling, which some servers read as"
+                        + " the same key; send '" + RequestChecks.printable(key) + "' only, spelled exactly");
+            }
+        }
+        return object.get(key);
     }
 
     /**

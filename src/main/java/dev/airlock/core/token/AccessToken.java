@@ -5,8 +5,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The claims of an Airlock access token, minted or verified. {@code grant} is present only on one-shot tokens
- * issued through a human grant (a later issue); it is the raw claim object.
+ * The claims of an Airlock token, minted or verified. {@code grant} is present exactly on one-shot grant tokens
+ * ({@code typ: airlock-grant+jwt}, issued through a human grant; the raw claim object), never on an ordinary access
+ * token ({@code typ: at+jwt}): {@link TokenVerifier} refuses any other combination.
  */
 public record AccessToken(String jti, String subject, String clientId, String audience, String environment,
                           Set<String> scopes, Instant issuedAt, Instant notBefore, Instant expiresAt,
@@ -18,5 +19,15 @@ public record AccessToken(String jti, String subject, String clientId, String au
 
     public boolean hasScope(String scope) {
         return scopes.contains(scope);
+    }
+
+    /** True for a one-shot grant token: decided and spent only online (/v1/check, the proxy). */
+    public boolean isGrantToken() {
+        return grant != null;
+    }
+
+    /** The id of the grant a grant token spends; null for an ordinary access token. */
+    public String grantId() {
+        return grant != null && grant.get("id") instanceof String id ? id : null;
     }
 }

@@ -6,67 +6,166 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.airlock.core.crypto.Hashes;
+import dev.airlock.core.policy.Environment;
+import dev.airlock.core.policy.Policy;
+import dev.airlock.core.policy.Scope;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Date;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
-/** Mints RFC 9068 JWT access tokens with the key ring's active key. */
+/**
+ * Mints Airlock's tokens with the key ring's active key, and holds the invariants of every token it signs, so that no
+ * caller can forget one (as SPIRE's credential template caps lifetimes inside the signer):
+ * <ul>
+ *   <li>the lifetime is clamped here, to the environment's cap and the 15-minute hard cap ({@link Lifetimes});</li>
+ *   <li>the environment and every scope exist in the policy, and the audience is the environment's;</li>
+ *   <li>a scope that is not automatic (destructive or {@code grant_required}) is minted only with a grant attached,
+ *       and only a grant of the same agent, environment and scopes.</li>
+ * </ul>
+ *
+ * <p>Two kinds of token. An ordinary access token is an RFC 9068 JWT ({@code typ: at+jwt}, {@code aud} the
+ * environment's audience) that a resource server may verify offline. A grant token is not: it has its own type
+ * ({@value #GRANT_TYPE}, RFC 8725 §3.11 explicit typing) and its own audience ({@code urn:airlock:grant:<id>}), so an
+ * RFC 9068 verifier refuses it twice over, and only Airlock (/v1/check, the proxy) accepts it, where its single use is
+ * spent. Why an audience per grant rather than one fixed value: no resource server can be configured in advance to
+ * accept an id that does not exist yet, whereas a fixed "grant" audience, once added to a gateway's list by someone
+ * in a hurry, would let it honour every future grant token offline, any number of times.
+ */
 public final class TokenMinter {
     /** RFC 9068 §2.1: the media type of JWT access tokens. */
     public static final JOSEObjectType AT_JWT = new JOSEObjectType("at+jwt");
+    public static final String GRANT_TYPE = "airlock-grant+jwt";
+    /** Grant tokens' own type: not an access token any RFC 9068 verifier would accept. */
+    public static final JOSEObjectType GRANT_JWT = new JOSEObjectType(GRANT_TYPE);
+    public static final String GRANT_AUDIENCE_PREFIX = "urn:airlock:grant:";
+
+    /**
+     * A mint request that breaks one of the invariants above. Callers check everything first and tell their client
+     * why; reaching this is a bug in a caller, so it is an internal error (500), never a token.
+     */
+    public static final class Refused extends IllegalStateException {
+        Refused(String message) {
+            super("refused to mint: " + message);
+        }
+    }
 
     private final KeyRing keys;
     private final String issuer;
     private final Clock clock;
     private final SecureRandom random;
-    private final JWSHeader header;
+    private final Policy policy;
+    private final JWSHeader accessHeader;
+    private final JWSHeader grantHeader;
 
-    public TokenMinter(KeyRing keys, String issuer, Clock clock, SecureRandom random) {
+    public TokenMinter(KeyRing keys, String issuer, Clock clock, SecureRandom random, Policy policy) {
         this.keys = keys;
         this.issuer = issuer;
         this.clock = clock;
         this.random = random;
+        this.policy = policy;
         SigningKey k = keys.active();
-        this.header = new JWSHeader.Builder(k.algorithm()).type(AT_JWT).keyID(k.kid()).build();
+        this.accessHeader = new JWSHeader.Builder(k.algorithm()).type(AT_JWT).keyID(k.kid()).build();
+        this.grantHeader = new JWSHeader.Builder(k.algorithm()).type(GRANT_JWT).keyID(k.kid()).build();
     }
 
     public String issuer() {
         return issuer;
     }
 
+    /** The audience of the grant token of grant {@code grantId}: that grant, and nothing a resource server knows. */
+    public static String grantAudience(String grantId) {
+        return GRANT_AUDIENCE_PREFIX + grantId;
+    }
+
     public record Minted(String jwt, AccessToken token) {}
 
-    public Minted mint(String clientId, String environment, String audience, Set<String> scopes, Duration lifetime,
-                       Map<String, Object> grant) {
+    /**
+     * How long a token minted for {@code env} with {@code wanted} lives: the same clamp {@link #mint} applies, for
+     * callers that must say so before minting (approvers are shown a grant token's lifetime); {@code env} null: the
+     * hard cap only.
+     */
+    public static Duration lifetime(Duration wanted, Environment env) {
+        return Lifetimes.capped(wanted, env == null ? null : env.tokenLifetime());
+    }
+
+
+    /**
+     * @param wanted the lifetime the caller would like; the token lives at most the environment's cap and 15 minutes
+     * @param grant  null for an ordinary access token; the redeemed grant for a one-shot grant token
+     * @throws Refused if the request breaks an invariant (see the class comment)
+     */
+    public Minted mint(String clientId, String environment, Set<String> scopes, Duration wanted, GrantClaim grant) {
+        Environment env = policy.environment(environment)
+                .orElseThrow(() -> new Refused("unknown environment '" + environment + "'"));
+        if (scopes.isEmpty()) throw new Refused("a token carries at least one scope");
+        for (String name : scopes) {
+            Scope s = policy.scope(name).orElseThrow(() -> new Refused("unknown scope '" + name + "'"));
+            if (!s.automatic() && grant == null) {
+                throw new Refused(name + " is " + (s.destructive() ? "destructive" : "grant_required")
+                        + ": only a token of an approved grant may carry it");
+            }
+        }
+        if (grant != null) matches(grant, clientId, env, scopes);
+        Duration lifetime = lifetime(wanted, env);
+
         // JWT NumericDate is whole seconds (RFC 7519 §2); truncate so the claims we report equal the claims we sign.
-        Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         Instant exp = now.plus(lifetime);
         String jti = Hashes.randomToken(random, 16);
-        String scope = String.join(" ", new TreeSet<>(scopes));
+        String audience = grant == null ? env.audience() : grantAudience(grant.id());
         JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
                 .issuer(issuer)
                 .subject(clientId)
                 .audience(audience)
                 .claim("client_id", clientId)
-                .claim("env", environment)
-                .claim("scope", scope)
+                .claim("env", env.name())
+                .claim("scope", String.join(" ", new TreeSet<>(scopes)))
                 .issueTime(Date.from(now))
                 .notBeforeTime(Date.from(now))
                 .expirationTime(Date.from(exp))
                 .jwtID(jti);
-        if (grant != null) claims.claim("grant", grant);
-        SignedJWT jwt = new SignedJWT(header, claims.build());
+        Map<String, Object> grantClaim = grant == null ? null : claimOf(grant);
+        if (grantClaim != null) claims.claim("grant", grantClaim);
+        SignedJWT jwt = new SignedJWT(grant == null ? accessHeader : grantHeader, claims.build());
         try {
             jwt.sign(keys.active().signer());
         } catch (JOSEException e) {
             throw new IllegalStateException("signing failed", e);
         }
         return new Minted(jwt.serialize(),
-                new AccessToken(jti, clientId, clientId, audience, environment, scopes, now, now, exp, grant));
+                new AccessToken(jti, clientId, clientId, audience, env.name(), scopes, now, now, exp, grantClaim));
+    }
+
+    /** A grant's approval covers its own agent, environment and scopes, and nothing else. */
+    private static void matches(GrantClaim g, String clientId, Environment env, Set<String> scopes) {
+        if (g.id().isBlank()) throw new Refused("a grant without an id");
+        if (!g.agentId().equals(clientId)) {
+            throw new Refused("grant " + g.id() + " was filed by " + g.agentId() + ", not " + clientId);
+        }
+        if (!g.environment().equals(env.name())) {
+            throw new Refused("grant " + g.id() + " is for " + g.environment() + ", not " + env.name());
+        }
+        if (!g.scopes().equals(scopes)) {
+            throw new Refused("grant " + g.id() + " approved " + new TreeSet<>(g.scopes()) + ", not " + new TreeSet<>(scopes));
+        }
+        if (g.resources().isEmpty()) throw new Refused("grant " + g.id() + " names no resource");
+        if (g.approvers().isEmpty()) throw new Refused("grant " + g.id() + " has no approver");
+        if (g.uses() < 1) throw new Refused("grant " + g.id() + " has no use");
+    }
+
+    private static Map<String, Object> claimOf(GrantClaim g) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("id", g.id());
+        c.put("approvers", g.approvers());
+        c.put("resources", g.resources());
+        c.put("uses", g.uses());
+        return c;
     }
 }

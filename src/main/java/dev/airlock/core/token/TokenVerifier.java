@@ -15,10 +15,16 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Verifies Airlock's own access tokens. Trust comes only from the key ring: the {@code kid} must name one of our keys
+ * Verifies Airlock's own tokens. Trust comes only from the key ring: the {@code kid} must name one of our keys
  * and the header's {@code alg} must be that key's algorithm (no algorithm confusion, RFC 8725 §3.1). Headers that
  * would let a token name its own key ({@code jku}, {@code x5u}, {@code jwk}, {@code x5c}) or extensions we do not
  * understand ({@code crit}) are refused outright rather than ignored.
+ *
+ * <p>The type decides the kind, and the kinds never mix (RFC 8725 §3.11): {@code at+jwt} is an ordinary access token
+ * and must not carry a {@code grant} claim; {@value TokenMinter#GRANT_TYPE} is a one-shot grant token and must carry
+ * one naming its grant. So an approval can neither be smuggled into a token that resource servers verify offline,
+ * nor a grant token lose the claim that binds it to its grant. This is only whether the token is well-formed and
+ * ours; whether it is usable now (revoked, frozen, audience, grant uses) is {@code core.check.TokenUsability}'s.
  */
 public final class TokenVerifier {
     /** Longer than any token we mint; stops a huge string from reaching the parser. */
@@ -40,8 +46,8 @@ public final class TokenVerifier {
     /**
      * Verifies each distinct token's signature once and remembers its claims in {@code cache} (which must serve this
      * verifier only: its entries are what this key ring and issuer accepted). The lifetime is checked against the
-     * clock on every call, cached or not; revocation, freezes and grant uses are the callers' checks and run after
-     * every call (see {@link VerifiedTokenCache}).
+     * clock on every call, cached or not; revocation, freezes and grant uses are {@code TokenUsability}'s checks and
+     * run after every call (see {@link VerifiedTokenCache}).
      */
     public TokenVerifier(KeyRing keys, String issuer, Clock clock, VerifiedTokenCache cache) {
         this.keys = keys;
@@ -139,7 +145,10 @@ public final class TokenVerifier {
             return Verified.no("untrusted_key", "token names its own key (jku/x5u/jwk/x5c); only Airlock's keys are trusted");
         }
         if (h.getCriticalParams() != null) return Verified.no("unsupported", "token has critical header parameters");
-        if (!TokenMinter.AT_JWT.equals(h.getType())) return Verified.no("wrong_type", "typ must be at+jwt (RFC 9068)");
+        boolean grantToken = TokenMinter.GRANT_JWT.equals(h.getType());
+        if (!grantToken && !TokenMinter.AT_JWT.equals(h.getType())) {
+            return Verified.no("wrong_type", "typ must be at+jwt (RFC 9068) or " + TokenMinter.GRANT_TYPE);
+        }
         SigningKey key = h.getKeyID() == null ? null : keys.byKid(h.getKeyID()).orElse(null);
         if (key == null) return Verified.no("unknown_key", "token was not signed by this Airlock");
         if (!key.algorithm().equals(h.getAlgorithm())) {
@@ -151,13 +160,13 @@ public final class TokenVerifier {
             return Verified.no("bad_signature", "signature does not verify");
         }
         try {
-            return claims(signed.getJWTClaimsSet());
+            return claims(signed.getJWTClaimsSet(), grantToken);
         } catch (ParseException | ClassCastException e) {
             return Verified.no("malformed", "claims are malformed");
         }
     }
 
-    private Verified claims(JWTClaimsSet c) throws ParseException {
+    private Verified claims(JWTClaimsSet c, boolean grantToken) throws ParseException {
         Instant now = clock.instant();
         if (!issuer.equals(c.getIssuer())) return Verified.no("wrong_issuer", "token was issued by another issuer");
         Date exp = c.getExpirationTime();
@@ -175,6 +184,13 @@ public final class TokenVerifier {
         Set<String> scopes = new LinkedHashSet<>(List.of(scope.split(" ")));
         scopes.remove("");
         Map<String, Object> grant = c.getJSONObjectClaim("grant");
+        if (grantToken && !(grant != null && grant.get("id") instanceof String id && !id.isEmpty())) {
+            return Verified.no("wrong_type", "a " + TokenMinter.GRANT_TYPE + " token must carry a grant claim with its id");
+        }
+        if (!grantToken && grant != null) {
+            return Verified.no("wrong_type", "an at+jwt access token must not carry a grant claim; grant tokens are "
+                    + TokenMinter.GRANT_TYPE);
+        }
         AccessToken token = new AccessToken(jti, c.getSubject(), clientId, aud.get(0), env, scopes, iat.toInstant(),
                 nbf == null ? iat.toInstant() : nbf.toInstant(), exp.toInstant(), grant);
         return new Verified(timely(token, nbf != null, now), nbf != null);

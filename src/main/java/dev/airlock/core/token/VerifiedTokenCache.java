@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.LongAdder;
  * everything that does change is checked again on every use by someone else:
  * <ul>
  *   <li>{@code exp} and {@code nbf} against the clock: by {@link TokenVerifier} on every hit;</li>
- *   <li>revocation, freezes and grant uses: by the callers ({@code CheckService}, which the proxy's gate also uses,
- *       and {@code Introspection}) after every {@code verify}, hit or miss, against the store.</li>
+ *   <li>revocation, freezes, audiences and grant uses: by {@code core.check.TokenUsability}, which every place that
+ *       accepts a token goes through, after every {@code verify}, hit or miss, against the store.</li>
  * </ul>
  *
  * <p>Keyed by the SHA-256 of the exact token: a token that differs in any character (another signature over the same

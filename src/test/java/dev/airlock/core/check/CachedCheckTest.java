@@ -65,15 +65,16 @@ class CachedCheckTest {
         keys = KeyRing.open(data, new SecretBox(new byte[32], random), JWSAlgorithm.EdDSA, clock, random);
         store = FileStateStore.open(data, clock);
         audit = AuditLog.open(data.resolve("audit.log"), clock);
-        minter = new TokenMinter(keys, ISSUER, clock, random);
+        minter = new TokenMinter(keys, ISSUER, clock, random, policy);
         ops = new OpsAccounts(store, new SecretBox(new byte[32], random), audit, clock, random);
         grants = new Grants(policy, store, audit, GrantNotifier.NONE, ops, minter, clock, random, ISSUER + "/oauth2/token");
         cache = new VerifiedTokenCache(64);
-        TokenVerifier verifier = new TokenVerifier(keys, ISSUER, clock, cache);
-        check = new CheckService(policy, store, verifier, audit, ISSUER, grants.redemption);
-        uncached = new CheckService(policy, store, new TokenVerifier(keys, ISSUER, clock), audit, ISSUER,
+        TokenUsability tokens = new TokenUsability(policy, store, new TokenVerifier(keys, ISSUER, clock, cache),
                 grants.redemption);
-        introspection = new Introspection(policy, store, verifier, audit, ISSUER, grants.redemption);
+        check = new CheckService(policy, store, tokens, audit, ISSUER, grants.redemption);
+        uncached = new CheckService(policy, store, new TokenUsability(policy, store, new TokenVerifier(keys, ISSUER,
+                clock), grants.redemption), audit, ISSUER, grants.redemption);
+        introspection = new Introspection(tokens, audit, ISSUER);
         admin = new TokenAdmin(policy, store, audit);
     }
 
@@ -84,8 +85,7 @@ class CachedCheckTest {
     }
 
     String stagingToken(String... scopes) {
-        return minter.mint("coding-agent", "staging", "urn:airlock:env:staging", Set.of(scopes), Duration.ofMinutes(10),
-                null).jwt();
+        return minter.mint("coding-agent", "staging", Set.of(scopes), Duration.ofMinutes(10), null).jwt();
     }
 
     Decision check(String token, String action, String resource) {
@@ -132,8 +132,7 @@ class CachedCheckTest {
 
     @Test
     void aTokenThatExpiredAfterItWasCachedIsRefusedAndForgotten() {
-        String token = minter.mint("coding-agent", "staging", "urn:airlock:env:staging", Set.of("volume:read"),
-                Duration.ofMinutes(5), null).jwt();
+        String token = minter.mint("coding-agent", "staging", Set.of("volume:read"), Duration.ofMinutes(5), null).jwt();
         long hits = cached(token, "volume:read", null);
         clock.advance(Duration.ofMinutes(4).plusSeconds(59));
         assertTrue(check(token, "volume:read", null).allowed(), "one second before exp it still works");
@@ -162,7 +161,8 @@ class CachedCheckTest {
     @Test
     void aOneShotGrantTokenIsRefusedOnItsSecondCheckThoughCached() {
         String token = approvedGrantToken("vol-7f3a-stg");
-        assertEquals(Boolean.TRUE, introspection.introspect(token, "coding-agent", "test").join().get("active"));
+        // Never active at introspection (grant tokens are online only), but verified and cached all the same.
+        assertEquals(Boolean.FALSE, introspection.introspect(token, "coding-agent", "test").join().get("active"));
         assertEquals(1, cache.size(), "introspection cached it");
         long hits = cache.hits();
 

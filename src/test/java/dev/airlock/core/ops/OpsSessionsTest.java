@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -30,18 +31,32 @@ class OpsSessionsTest {
     static final Instant T0 = Instant.parse("2030-01-01T09:00:00Z");
 
     final MutableClock clock = new MutableClock(T0);
-    final OpsSessions sessions = new OpsSessions(clock, new SecureRandom());
+    /** The accounts as the store has them: what every lookup reads. */
+    final Map<String, OpsAccount> store = new ConcurrentHashMap<>();
+    final OpsSessions sessions = new OpsSessions(clock, new SecureRandom(), this::stored);
 
-    static OpsAccount account(String name, String... groups) {
-        return new OpsAccount(name, Set.of(groups), "$argon2id$unused", "unused", 0, 0, null, T0, false, 1);
+    Optional<OpsAccount> stored(String name) {
+        return Optional.ofNullable(store.get(name));
+    }
+
+    /** An enabled account, saved in the store. */
+    OpsAccount account(String name, String... groups) {
+        return save(new OpsAccount(name, Set.of(groups), "$argon2id$unused", "unused", 0, 0, null, T0, false, 1));
+    }
+
+    OpsAccount save(OpsAccount a) {
+        store.put(a.name(), a);
+        return a;
     }
 
     @Test
     void openReturnsAPrefixedTokenOf256RandomBitsThatLooksUpTheSession() {
-        String token = sessions.open(account("alice", "ops", "prod-ops"));
+        OpsAccount alice = account("alice", "ops", "prod-ops");
+        String token = sessions.open(alice);
         assertTrue(token.startsWith(OpsSessions.TOKEN_PREFIX), token);
         assertEquals(32, Base64.getUrlDecoder().decode(token.substring(OpsSessions.TOKEN_PREFIX.length())).length);
-        assertEquals(Optional.of(new Session("alice", Set.of("ops", "prod-ops"), T0, T0)), sessions.lookup(token));
+        assertEquals(Optional.of(new Session("alice", Set.of("ops", "prod-ops"), T0, T0, OpsSessions.enrolmentOf(alice))),
+                sessions.lookup(token));
         assertNotEquals(token, sessions.open(account("alice", "ops")));
     }
 
@@ -119,7 +134,7 @@ class OpsSessionsTest {
 
     @Test
     void whenFullTheOldestSessionIsDropped() {
-        OpsSessions small = new OpsSessions(clock, new SecureRandom(), 3);
+        OpsSessions small = new OpsSessions(clock, new SecureRandom(), this::stored, 3);
         List<String> tokens = new ArrayList<>();
         for (int i = 0; i < 4; i++) tokens.add(small.open(account("user" + i, "ops")));
         assertEquals(3, small.size());
@@ -129,7 +144,7 @@ class OpsSessionsTest {
 
     @Test
     void whenFullExpiredSessionsGoBeforeOlderLiveOnes() {
-        OpsSessions small = new OpsSessions(clock, new SecureRandom(), 3);
+        OpsSessions small = new OpsSessions(clock, new SecureRandom(), this::stored, 3);
         String oldestButActive = small.open(account("alice", "ops"));
         String idle1 = small.open(account("bob", "ops"));
         String idle2 = small.open(account("carol", "ops"));
@@ -142,6 +157,51 @@ class OpsSessionsTest {
         assertEquals(Optional.empty(), small.lookup(idle1));
         assertEquals(Optional.empty(), small.lookup(idle2));
         assertEquals(2, small.size());
+    }
+
+    // --- the account behind the session (issue 12: disable and reset end sessions at once) ---
+
+    static OpsAccount changed(OpsAccount a, String passphraseHash, String totpSealed, long lastStep, boolean disabled) {
+        return new OpsAccount(a.name(), a.groups(), passphraseHash, totpSealed, lastStep, a.failures(), a.lockedUntil(),
+                a.createdAt(), disabled, a.version() + 1);
+    }
+
+    @Test
+    void lookupWhenTheAccountWasDisabledThenNoSessionAndItStaysClosed() {
+        OpsAccount alice = account("alice", "ops");
+        String token = sessions.open(alice);
+        save(changed(alice, alice.passphraseHash(), alice.totpSealed(), 0, true));
+        assertEquals(Optional.empty(), sessions.lookup(token));
+        assertEquals(0, sessions.size(), "the session is closed, not merely hidden");
+        save(alice); // even if the account came back as it was, the session does not
+        assertEquals(Optional.empty(), sessions.lookup(token));
+    }
+
+    @Test
+    void lookupWhenTheAccountWasReEnrolledThenNoSession() {
+        OpsAccount alice = account("alice", "ops");
+        String passphraseReset = sessions.open(alice);
+        String totpReset = sessions.open(alice);
+        save(changed(alice, "$argon2id$another-salt", alice.totpSealed(), 0, false));
+        assertEquals(Optional.empty(), sessions.lookup(passphraseReset));
+        save(changed(alice, alice.passphraseHash(), "another-sealed-secret", 0, false));
+        assertEquals(Optional.empty(), sessions.lookup(totpReset));
+    }
+
+    @Test
+    void lookupWhenTheAccountIsGoneThenNoSession() {
+        String token = sessions.open(account("alice", "ops"));
+        store.remove("alice");
+        assertEquals(Optional.empty(), sessions.lookup(token));
+    }
+
+    @Test
+    void lookupWhenTheAccountOnlyAcceptedCodesThenTheSessionLives() {
+        OpsAccount alice = account("alice", "ops");
+        String token = sessions.open(alice);
+        // Each accepted code (sign-in, approval) saves a new version; failures too. None is a new enrolment.
+        save(changed(alice, alice.passphraseHash(), alice.totpSealed(), 12345, false));
+        assertTrue(sessions.lookup(token).isPresent());
     }
 
     @Test

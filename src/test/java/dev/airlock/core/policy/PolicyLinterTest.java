@@ -34,7 +34,8 @@ class PolicyLinterTest {
                 "deploy-bot in staging: automatic: deployment:restart, service:read, service:restart; only through a human grant: (none)",
                 "deploy-bot in production: automatic: deployment:restart, service:read, service:restart; only through a human grant: (none)",
                 "no resource is owned by two environments (10 resource patterns compared pairwise)",
-                "policy OK: 3 environments, 14 scopes, 2 agents; no agent can reach a destructive scope without a human grant"),
+                "policy OK: 3 environments, 14 scopes (5 destructive, 5 of them by a built-in destructive word in the"
+                        + " verb), 2 agents; no agent can reach a destructive scope without a human grant"),
                 report.summary());
     }
 
@@ -69,8 +70,22 @@ class PolicyLinterTest {
         LintReport report = PolicyLinter.check(policy);
         assertEquals(LintReport.EXIT_VIOLATIONS, report.exitCode());
         assertEquals(List.of("agents.yaml: agents[bot].environments.prod: agent 'bot' can get destructive scope 'db:drop'"
-                + " in prod without a human grant"), report.findings().stream().map(Object::toString).toList());
+                + " in prod without a human grant (its verb contains the built-in destructive word 'drop')"),
+                report.findings().stream().map(Object::toString).toList());
         assertEquals("policy INVALID: 1 violation", report.summary().get(report.summary().size() - 1));
+    }
+
+    @Test
+    void lintWhenAScopeBuiltInCodeLowersAVerbWithADestructivePartThenTheScopeIsStillDestructiveAndItsAgentAViolation() {
+        // Scope's constructor raises the risk, so no way of building a policy can lower one: lint then sees the truth.
+        Scope dropTable = new Scope("db:drop_table", "db", "drop_table", Risk.WRITE, false, null);
+        assertEquals(Risk.DESTRUCTIVE, dropTable.risk());
+        Agent agent = new Agent("bot", null, AuthMethod.CLIENT_SECRET_BASIC, null, null,
+                Map.of("prod", new AgentGrants(Set.of("db:drop_table"), Set.of(), Set.of())));
+        Policy policy = new Policy(List.of(env("prod", "db-prod")), List.of(DB_READ, dropTable), List.of(agent));
+        assertEquals(List.of("agent 'bot' can get destructive scope 'db:drop_table' in prod without a human grant (its"
+                + " verb contains the built-in destructive word 'drop')"),
+                PolicyLinter.check(policy).violations().stream().map(f -> f.problem().message()).toList());
     }
 
     @Test
@@ -125,7 +140,8 @@ class PolicyLinterTest {
         assertEquals(LintReport.EXIT_CLEAN, report.exitCode());
         assertEquals(List.of("environments.yaml:13: environments[2]: warning: environment 'qa' owns no resources:"
                 + " no resource check can succeed in it"), report.findings().stream().map(Object::toString).toList());
-        assertEquals("policy OK: 3 environments, 5 scopes, 1 agent; no agent can reach a destructive scope without a human grant",
+        assertEquals("policy OK: 3 environments, 5 scopes (2 destructive, 2 of them by a built-in destructive word in the"
+                + " verb), 1 agent; no agent can reach a destructive scope without a human grant",
                 report.summary().get(report.summary().size() - 1));
     }
 

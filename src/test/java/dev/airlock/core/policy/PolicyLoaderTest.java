@@ -14,7 +14,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import dev.airlock.policy.PolicyCopy;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The shipped example policy, then one fixture per way a policy can be wrong. */
 class PolicyLoaderTest {
@@ -214,6 +218,30 @@ class PolicyLoaderTest {
     void builtInDestructiveVerbCannotBeDeclaredWrite() {
         assertOnly(invalid("broken-lowered-destructive"), "scopes.yaml", 9, "scopes[3].risk",
                 "policy can raise a risk, never lower a built-in destructive verb");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"volume:destroy_all, write, destroy", "volume:delete_all, write, delete",
+            "volume:force-delete, read, delete", "volume:rm, write, rm", "db:drop_table, write, drop",
+            "db:expunge, read, expunge", "db:roll_back, write, rollback", "volume:killall, write, kill"})
+    void loadWhenAVerbWithADestructivePartIsDeclaredReadOrWriteThenLocatedErrorNamingTheWord(String scope, String risk,
+                                                                                           String word,
+                                                                                           @TempDir Path tmp) {
+        PolicyCopy copy = PolicyCopy.ofShipped(tmp).append("scopes.yaml", "  - name: " + scope + "\n    risk: " + risk + "\n");
+        int line = (int) copy.read("scopes.yaml").lines().count();
+        PolicyException e = assertThrows(PolicyException.class, () -> PolicyLoader.load(copy.dir));
+        assertOnly(e, "scopes.yaml", line, "scopes[14].risk", "'" + scope + "' cannot be risk " + risk + ": its verb '"
+                + scope.substring(scope.indexOf(':') + 1) + "' contains the built-in destructive word '" + word + "'");
+    }
+
+    @Test
+    void loadWhenAVerbWithADestructivePartIsListedAsAutomaticThenItIsJudgedDestructiveThereToo(@TempDir Path tmp) {
+        PolicyCopy copy = PolicyCopy.ofShipped(tmp).append("scopes.yaml", "  - name: db:drop_table\n    risk: write\n")
+                .replace("agents.yaml", "        scopes: [db:read]\n", "        scopes: [db:read, db:drop_table]\n");
+        PolicyException e = assertThrows(PolicyException.class, () -> PolicyLoader.load(copy.dir));
+        assertEquals(2, e.problems().size(), e.getMessage());
+        assertEquals("agents.yaml", e.problems().get(1).file());
+        assertTrue(e.problems().get(1).message().contains("'db:drop_table' is destructive"), e.getMessage());
     }
 
     @Test

@@ -91,10 +91,10 @@ class ProviderLoaderTest {
         List<String> problems = invalid("unknown-key");
         assertEquals(List.of(
                 "unknown-key/demo.yaml:3: upstreem: unknown key 'upstreem' (allowed: kind, upstream, credential, inject,"
-                        + " rules, description, endpoint, introspection_scope)",
+                        + " rules, description, endpoint, introspection_scope, ids)",
                 "unknown-key/demo.yaml:10: rules[0]: missing required key 'scope'",
                 "unknown-key/demo.yaml:12: rules[0].scopes: unknown key 'scopes' (allowed: method, path, scope,"
-                        + " resources, description)"), problems);
+                        + " resources, reason, description)"), problems);
     }
 
     @Test
@@ -170,11 +170,82 @@ class ProviderLoaderTest {
 
     @Test
     void mutationOrDeleteMappedToAReadScopeIsRefused() {
+        // A DELETE is destructive by its shape, so the shape rule refuses its read scope (and any non-destructive one).
         assertEquals(List.of(
-                "read-scope/graphql.yaml:11: rules[0].scope: a mutation cannot need only the read scope 'volume:read';"
+                "read-scope/graphql.yaml:11: rules[0].scope: a mutation cannot need only the read scope 'variable:read';"
                         + " map it to a write or destructive scope",
-                "read-scope/rest.yaml:11: rules[0].scope: a DELETE cannot need only the read scope 'volume:read'"),
+                "read-scope/rest.yaml:11: rules[0].scope: DELETE /v1/volumes/{id} is destructive by its shape (method"
+                        + " DELETE) and may map only to a destructive scope, not the read scope 'volume:read'"),
                 invalid("read-scope"));
+    }
+
+    // --- destructive by shape, whatever the scope says ---
+
+    @Test
+    void loadWhenAnOperationIsDestructiveByItsShapeButMapsToANonDestructiveScopeThenLocatedErrorNamingTheShape() {
+        assertEquals(List.of(
+                "shape-destructive/graphql.yaml:11: rules[0].scope: mutation volumeDelete is destructive by its shape"
+                        + " (field name 'volumeDelete' contains the destructive word 'delete') and may map only to a"
+                        + " destructive scope, not the write scope 'volume:write'",
+                "shape-destructive/graphql.yaml:15: rules[1].scope: mutation purgeCache is destructive by its shape"
+                        + " (field name 'purgeCache' contains the destructive word 'purge') and may map only to a"
+                        + " destructive scope, not the write scope 'service:restart'",
+                "shape-destructive/graphql.yaml:19: rules[2].scope: query dropTable is destructive by its shape (field"
+                        + " name 'dropTable' contains the destructive word 'drop') and may map only to a destructive"
+                        + " scope, not the read scope 'db:read'",
+                "shape-destructive/rest.yaml:11: rules[0].scope: DELETE /v1/databases/{id} is destructive by its shape"
+                        + " (method DELETE) and may map only to a destructive scope, not the write scope 'db:write'",
+                "shape-destructive/rest.yaml:17: rules[1].scope: POST /v1/volumes/{id}/purge is destructive by its"
+                        + " shape (path segment 'purge' contains the destructive word 'purge') and may map only to a"
+                        + " destructive scope, not the write scope 'volume:write'",
+                "shape-destructive/rest.yaml:23: rules[2].scope: POST /v1/db/{id}/drop-all is destructive by its shape"
+                        + " (path segment 'drop-all' contains the destructive word 'drop') and may map only to a"
+                        + " destructive scope, not the write scope 'db:write'",
+                "shape-destructive/rest.yaml:29: rules[3].scope: GET /v1/services/{id}/forceDelete is destructive by"
+                        + " its shape (path segment 'forceDelete' contains the destructive word 'delete') and may map"
+                        + " only to a destructive scope, not the read scope 'service:read'"),
+                invalid("shape-destructive"));
+    }
+
+    @Test
+    void loadWhenAStateChangingRuleDoesNotSayWhereItsResourcesComeFromThenLocatedError() {
+        assertEquals(List.of(
+                "shape-resources/graphql.yaml:10: rules[0]: mutation variableUpsert can change state, so it must say"
+                        + " where its resources come from, or declare resources: none with a reason if it is an"
+                        + " account-level action; without resources it is checked against the scope alone, in every"
+                        + " environment",
+                "shape-resources/graphql.yaml:14: rules[1].resources: mutation serviceStop maps to the destructive scope"
+                        + " 'service:delete' and cannot be resources: none: a destructive action is refused without a"
+                        + " resource (resource_required), so name where its resources come from",
+                "shape-resources/rest.yaml:9: rules[0]: PATCH /v1/volumes/{id} can change state, so it must say where"
+                        + " its resources come from, or declare resources: none with a reason if it is an account-level"
+                        + " action; without resources it is checked against the scope alone, in every environment",
+                "shape-resources/rest.yaml:15: rules[1].resources: resources: none needs a reason: \"...\" beside it,"
+                        + " saying why this operation acts on no particular resource (lint lists it as an account-level"
+                        + " action)",
+                "shape-resources/rest.yaml:19: rules[2].resources: DELETE /v1/volumes/{id} is destructive by its shape"
+                        + " (method DELETE) and cannot be resources: none: a destructive action is refused without a"
+                        + " resource (resource_required), so name where its resources come from",
+                "shape-resources/rest.yaml:24: rules[3].reason: reason is only for resources: none (it says why a rule"
+                        + " names no resource)",
+                "shape-resources/rest.yaml:31: rules[4].resources: an empty list names no resource: list where the"
+                        + " resources come from, or write resources: none with a reason",
+                "shape-resources/rest.yaml:36: rules[5].reason: a reason is 1 to 200 printable ASCII characters on one"
+                        + " line, and not blank"),
+                invalid("shape-resources"));
+    }
+
+    @Test
+    void loadWhenResourcesNoneHasAReasonThenTheRuleIsAnAccountLevelAction() throws Exception {
+        Providers providers = ProviderLoader.load(FIXTURES.resolve("account-level"), policy);
+        RestRule create = ((RestMapper) providers.get("demo").orElseThrow().mapper()).rules().get(0);
+        assertEquals("creates a new volume; the API assigns its id", create.accountLevelReason());
+        assertEquals(OperationShape.Resources.NONE, create.resourcesDeclared());
+        assertEquals(List.of(), create.resources());
+        GraphQlRule project = ((GraphQlMapper) providers.get("graph").orElseThrow().mapper()).rules().get(0);
+        assertEquals("a new project has no id yet", project.accountLevelReason());
+        // A listing (GET, no resources) is not account-level: it changes nothing.
+        assertNull(((RestMapper) providers.get("demo").orElseThrow().mapper()).rules().get(1).accountLevelReason());
     }
 
     @Test

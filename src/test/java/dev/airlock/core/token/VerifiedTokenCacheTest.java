@@ -28,17 +28,26 @@ import org.junit.jupiter.api.io.TempDir;
 /** The verifier's cache on its own: what is a hit, what is not, and the bound. Real keys, a clock moved by hand. */
 class VerifiedTokenCacheTest {
     static final String ISSUER = "https://airlock.test";
+    static final dev.airlock.core.policy.Policy POLICY = policy();
     @TempDir
     Path data;
     final MutableClock clock = MutableClock.at("2026-06-01T12:00:00Z");
     final SecureRandom random = new SecureRandom();
+
+    static dev.airlock.core.policy.Policy policy() {
+        try {
+            return dev.airlock.core.policy.PolicyLoader.load(Path.of("scopes"));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     KeyRing keys(JWSAlgorithm alg) throws Exception {
         return KeyRing.open(data, new SecretBox(new byte[32], random), alg, clock, random);
     }
 
     String mint(KeyRing keys, Duration lifetime) {
-        return new TokenMinter(keys, ISSUER, clock, random).mint("coding-agent", "staging", "urn:airlock:env:staging",
+        return new TokenMinter(keys, ISSUER, clock, random, POLICY).mint("coding-agent", "staging",
                 Set.of("volume:read"), lifetime, null).jwt();
     }
 

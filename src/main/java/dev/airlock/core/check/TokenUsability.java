@@ -1,0 +1,148 @@
+package dev.airlock.core.check;
+
+import dev.airlock.core.grant.GrantRedemption;
+import dev.airlock.core.policy.Environment;
+import dev.airlock.core.policy.Policy;
+import dev.airlock.core.store.StateStore;
+import dev.airlock.core.token.AccessToken;
+import dev.airlock.core.token.TokenMinter;
+import dev.airlock.core.token.TokenVerifier;
+
+/**
+ * The one answer to "is this token usable now, for this caller?". Every place that accepts an Airlock token asks here:
+ * {@code /v1/check} and the enforcement proxy ({@link CheckService}), introspection, revocation, and agents' Bearer
+ * authentication on {@code /v1/grants}. Before, each had its own copy and no two agreed (a frozen environment's token
+ * still filed grants; introspection and check disagreed on audiences).
+ *
+ * <p>A token is usable when, in this order (the order of the refusals' precedence):
+ * <ol>
+ *   <li>it verifies: ours (kid, alg, signature), well-formed for its type, within its lifetime ({@link TokenVerifier});</li>
+ *   <li>it is not revoked;</li>
+ *   <li>its environment is still in the policy, and so is its client;</li>
+ *   <li>its environment is not frozen;</li>
+ *   <li>its audience is its environment's (an access token) or its own grant's (a grant token), so a token minted
+ *       for one audience is never accepted for another;</li>
+ *   <li>a grant token is bound to its redeemed grant and that grant has a use left.</li>
+ * </ol>
+ * Then each caller adds what only it knows: introspection never calls a grant token active, Bearer authentication
+ * takes no grant token, revocation asks who owns the token (RFC 7009 §2.1). Whether a usable token may do a given
+ * action on a given resource is {@link CheckService}'s question, not this one.
+ *
+ * <p>Ops sessions are not tokens of this realm and are not decided here: agents and people never share a code path
+ * that could mistake one for the other. A session's own rule lives in {@code OpsSessions.lookup}.
+ */
+public final class TokenUsability {
+    /** The outcome: {@code token} whenever it verified (even if refused after), {@code refusal} null when ok. */
+    public record Verdict(AccessToken token, Refusal refusal) {
+        public boolean ok() {
+            return refusal == null;
+        }
+
+        /** True when the token is ours and within its lifetime, whatever was refused after. */
+        public boolean verified() {
+            return token != null;
+        }
+
+        static Verdict ok(AccessToken t) {
+            return new Verdict(t, null);
+        }
+
+        static Verdict no(AccessToken t, String code, String reason) {
+            return new Verdict(t, new Refusal(code, reason));
+        }
+    }
+
+    /** A stable code for machines (the codes /v1/check answers with) and a reason for people. */
+    public record Refusal(String code, String reason) {}
+
+    private final Policy policy;
+    private final StateStore store;
+    private final TokenVerifier verifier;
+    private final GrantRedemption grants;
+
+    public TokenUsability(Policy policy, StateStore store, TokenVerifier verifier, GrantRedemption grants) {
+        this.policy = policy;
+        this.store = store;
+        this.verifier = verifier;
+        this.grants = grants;
+    }
+
+    /**
+     * For the places where actions are decided and grant uses spent: {@code /v1/check} and the proxy. Any kind of
+     * Airlock token, grant tokens included: this is where they are meant to be used.
+     */
+    public Verdict forAction(String jwt) {
+        TokenVerifier.Result v = verifier.verify(jwt);
+        if (!v.ok()) {
+            String code = v.rejection().code().equals("expired") ? "token_expired" : "token_invalid";
+            return Verdict.no(null, code, "token refused: " + v.rejection().reason());
+        }
+        AccessToken t = v.token();
+        if (store.isRevoked(t.jti())) return Verdict.no(t, "token_revoked", "token " + t.jti() + " was revoked");
+        Environment env = policy.environment(t.environment()).orElse(null);
+        if (env == null) {
+            return Verdict.no(t, "unknown_environment", "environment " + t.environment() + " is no longer in the policy");
+        }
+        if (policy.agent(t.clientId()).isEmpty()) {
+            return Verdict.no(t, "unknown_client", "client " + t.clientId() + " is no longer in the policy");
+        }
+        if (store.isFrozen(env.name())) {
+            return Verdict.no(t, "environment_frozen", "environment " + env.name() + " is frozen by ops");
+        }
+        String audience = t.isGrantToken() ? TokenMinter.grantAudience(t.grantId()) : env.audience();
+        if (!t.audience().equals(audience)) {
+            return Verdict.no(t, "wrong_environment", (t.isGrantToken() ? "grant token's audience " : "token's audience ")
+                    + t.audience() + " is not " + (t.isGrantToken() ? "its grant's" : env.name() + "'s") + " ("
+                    + audience + ")");
+        }
+        if (t.isGrantToken()) {
+            GrantRedemption.UseRefusal r = grants.standing(t);
+            if (r != null) return Verdict.no(t, r.code(), r.reason());
+        }
+        return Verdict.ok(t);
+    }
+
+    /**
+     * RFC 7662 introspection, asked by a registered client. A grant token is never active there: "active" tells a
+     * resource server it may honour the token, and one that did would skip spending the grant's use, which happens
+     * only where the action is decided (§4: the authorization server must judge whether the token can be used at the
+     * protected resource asking; a grant token can be used at none).
+     */
+    public Verdict forIntrospection(String jwt) {
+        Verdict v = forAction(jwt);
+        if (v.ok() && v.token().isGrantToken()) {
+            return Verdict.no(v.token(), "grant_token_online_only", "grant tokens are decided only by /v1/check and"
+                    + " the proxy, which spend their use");
+        }
+        return v;
+    }
+
+    /**
+     * An agent's access token as its credential (RFC 6750 Bearer on {@code /v1/grants}): usable, and an ordinary
+     * access token. A grant token is good for the one act people approved, not for filing or cancelling grants.
+     */
+    public Verdict asAgentCredential(String jwt) {
+        Verdict v = forAction(jwt);
+        if (v.ok() && v.token().isGrantToken()) {
+            return Verdict.no(v.token(), "grant_token_not_a_credential", "a grant token is good for its one approved"
+                    + " action only; authenticate with the agent's credentials or an access token");
+        }
+        return v;
+    }
+
+    /**
+     * RFC 7009 §2.1: whether {@code clientId} may revoke this token, namely whether it was issued to that client.
+     * Only the signature and lifetime matter beyond that: a token of a frozen environment, or already refused for
+     * any other reason, must still be revocable, or it would come back when the reason goes away (an unfreeze).
+     * Not verified ({@link Verdict#verified()} false): nothing to revoke (§2.2: still a success for the client).
+     */
+    public Verdict revocableBy(String jwt, String clientId) {
+        TokenVerifier.Result v = verifier.verify(jwt);
+        if (!v.ok()) return Verdict.no(null, "not_a_token", "token refused: " + v.rejection().reason());
+        AccessToken t = v.token();
+        if (!t.clientId().equals(clientId)) {
+            return Verdict.no(t, "other_client", "token belongs to another client");
+        }
+        return Verdict.ok(t);
+    }
+}
