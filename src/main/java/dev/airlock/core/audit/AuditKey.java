@@ -10,18 +10,13 @@ import com.nimbusds.jose.util.Base64URL;
 import dev.airlock.core.crypto.SecretBox;
 import dev.airlock.core.journal.PrivateFiles;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.Set;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.bouncycastle.crypto.signers.Ed25519Signer;
@@ -61,16 +56,8 @@ public final class AuditKey {
         o.put("kid", key.fingerprint).put("x", key.publicX).put("created", clock.instant().toString())
                 .put("sealed", Base64.getEncoder().encodeToString(box.seal(key.privateKey.getEncoded(),
                         label(key.fingerprint))));
-        // Temporary file, fsync, rename: a crash leaves the old state or the whole key, never half of one.
-        Path tmp = dataDir.resolve(FILE + ".tmp");
-        Files.deleteIfExists(tmp);
-        try (FileChannel out = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                PrivateFiles.ownerOnly(false))) {
-            out.write(ByteBuffer.wrap(JSON.writeValueAsBytes(o)));
-            out.force(true);
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-        PrivateFiles.fsyncDirectory(dataDir);
+        // Temporary file, fsync, link: a crash or a full disk leaves no key or the whole key, never half of one.
+        PrivateFiles.writeAtomically(file, JSON.writeValueAsBytes(o), false);
         return key;
     }
 

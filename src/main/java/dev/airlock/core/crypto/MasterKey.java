@@ -6,8 +6,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.DirectoryStream;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.security.SecureRandom;
 import java.util.Base64;
 
@@ -27,24 +29,42 @@ public final class MasterKey {
         if (envValue != null && !envValue.isBlank()) return decode(envValue.trim(), ENV);
         Path file = dataDir.resolve(FILE);
         if (!Files.exists(file)) {
+            refuseIfSealedKeysExist(dataDir, file);
             byte[] key = new byte[32];
             random.nextBytes(key);
             PrivateFiles.createDataDirectory(dataDir);
             try {
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                Files.writeString(file, Base64.getEncoder().encodeToString(key) + "\n", StandardOpenOption.WRITE,
-                        StandardOpenOption.SYNC);
+                PrivateFiles.writeAtomically(file,
+                        (Base64.getEncoder().encodeToString(key) + "\n").getBytes(StandardCharsets.US_ASCII), false);
                 return key;
             } catch (FileAlreadyExistsException raced) {
                 // Another process created it first: use theirs.
-            } catch (UnsupportedOperationException noPosix) {
-                Files.writeString(file, Base64.getEncoder().encodeToString(key) + "\n", StandardOpenOption.CREATE_NEW,
-                        StandardOpenOption.SYNC);
-                return key;
             }
         }
         PrivateFiles.requireOwnerOnlyReadable(file, "the master key that unseals the signing keys and TOTP secrets");
         return decode(Files.readString(file, StandardCharsets.US_ASCII).trim(), file.toString());
+    }
+
+    /**
+     * A new master key next to keys sealed under another one would leave those keys unreadable for good and the
+     * server running on fresh ones (old tokens unverifiable, TOTP secrets lost): a missing {@code master.key} with
+     * sealed keys present is a restore or a mount that went wrong, which a person must fix.
+     */
+    private static void refuseIfSealedKeysExist(Path dataDir, Path file) throws IOException {
+        List<String> sealed = new ArrayList<>();
+        Path keys = dataDir.resolve("keys");
+        if (Files.isDirectory(keys)) {
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(keys, "*.json")) {
+                for (Path f : files) sealed.add(dataDir.relativize(f).toString());
+            }
+        }
+        if (Files.exists(dataDir.resolve("audit.key"))) sealed.add("audit.key");
+        if (!sealed.isEmpty()) {
+            Collections.sort(sealed);
+            throw new IOException("refusing to create a new master key: " + file + " is missing but "
+                    + String.join(", ", sealed) + " are sealed under a master key; restore " + file
+                    + " (or set " + ENV + ") instead of starting with a new one");
+        }
     }
 
     private static byte[] decode(String b64, String source) throws IOException {

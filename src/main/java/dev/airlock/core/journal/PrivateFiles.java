@@ -121,6 +121,42 @@ public final class PrivateFiles {
         return FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
     }
 
+    /**
+     * Puts {@code content} at {@code target} whole or not at all: a temporary file (owner-only), fsync, then a hard
+     * link (which, unlike a rename, fails if {@code target} exists, so two processes racing to create a key cannot
+     * replace each other's) or, with {@code replace}, an atomic rename; then the directory is fsync'd. A full disk or
+     * a crash leaves no file or the old one, never a 0-byte or half-written secret (issue 13: a first start on a full
+     * disk left an empty {@code master.key} that blocked every later start).
+     *
+     * @throws java.nio.file.FileAlreadyExistsException if {@code !replace} and {@code target} exists
+     */
+    public static void writeAtomically(Path target, byte[] content, boolean replace) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Path tmp = dir.resolve(target.getFileName() + ".tmp-" + Long.toHexString(System.nanoTime()));
+        try {
+            try (FileChannel out = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE), ownerOnly(false))) {
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(content);
+                while (buf.hasRemaining()) out.write(buf);
+                out.force(true);
+            }
+            if (replace) {
+                Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } else {
+                try {
+                    Files.createLink(target, tmp);
+                } catch (UnsupportedOperationException noLinks) {
+                    if (Files.exists(target)) throw new java.nio.file.FileAlreadyExistsException(target.toString());
+                    Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                }
+            }
+            fsyncDirectory(dir);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
     /** Makes a created or renamed directory entry durable; a no-op where directories cannot be opened. */
     public static void fsyncDirectory(Path dir) {
         try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {

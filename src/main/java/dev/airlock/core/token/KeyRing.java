@@ -22,7 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.text.ParseException;
@@ -132,10 +131,10 @@ public final class KeyRing {
         file.put("created", now.toString());
         file.put("sealed", Base64.getEncoder().encodeToString(
                 box.seal(privateJwk.toJSONString().getBytes(StandardCharsets.UTF_8), label(kid))));
-        Path tmp = dir.resolve(kid + ".json.tmp");
-        Files.writeString(tmp, JSON.writeValueAsString(file));
-        ownerOnly(tmp, "rw-------");
-        Files.move(tmp, dir.resolve(kid + ".json"), StandardCopyOption.ATOMIC_MOVE);
+        // Temporary file, fsync, link: a full disk or a crash leaves no key file, never an empty one that stops
+        // every later start.
+        dev.airlock.core.journal.PrivateFiles.writeAtomically(dir.resolve(kid + ".json"),
+                JSON.writeValueAsBytes(file), false);
         return toSigningKey(privateJwk, alg, now);
     }
 
