@@ -7,6 +7,7 @@ import dev.airlock.core.audit.AuditSink;
 import dev.airlock.core.audit.RecentRefusals;
 import dev.airlock.core.grant.Grants;
 import dev.airlock.core.journal.PrivateFiles;
+import dev.airlock.core.journal.StorageHealth;
 import dev.airlock.core.ops.OpsAccounts;
 import dev.airlock.core.ops.OpsSessions;
 import dev.airlock.notify.WebhookNotifier;
@@ -46,6 +47,8 @@ public final class Airlock implements AutoCloseable {
     /** The providers of {@code <policy>/providers/}, reached through the proxy; none if that folder is absent. */
     public final Providers providers;
     public final StateStore store;
+    /** Whether the journal and audit log can be written and read: readiness and 503s (issue 13). */
+    public final StorageHealth storage;
     public final AuditLog audit;
     /** Signs the audit log's checkpoints; its fingerprint is what operators pin ({@code audit verify --audit-key}). */
     public final AuditKey auditKey;
@@ -67,8 +70,9 @@ public final class Airlock implements AutoCloseable {
     /** Remembers each agent's recent refusals for the approvers' detail view (in memory; the audit log is the record). */
     public final RecentRefusals refusals;
 
-    private Airlock(AirlockConfig config, Policy policy, Providers providers, StateStore store, AuditLog log,
-                    AuditKey auditKey, KeyRing keys, SecretBox box, SecureRandom random) {
+    private Airlock(AirlockConfig config, Policy policy, Providers providers, StateStore store, StorageHealth storage,
+                    AuditLog log, AuditKey auditKey, KeyRing keys, SecretBox box, SecureRandom random) {
+        this.storage = storage;
         this.config = config;
         this.policy = policy;
         this.providers = providers;
@@ -116,13 +120,14 @@ public final class Airlock implements AutoCloseable {
         PrivateFiles.requireSafeDataDirectory(data);
         SecretBox box = new SecretBox(MasterKey.load(data, config.masterKey(), random), random);
         KeyRing keys = KeyRing.open(data, box, config.algorithm(), config.clock(), random);
+        StorageHealth storage = new StorageHealth();
         StateStore store = FileStateStore.open(data, config.clock(), AssertionLimits.DEFAULT,
-                config.journalCompactBytes());
+                config.journalCompactBytes(), storage);
         AuditLog audit;
         AuditKey auditKey;
         try {
             auditKey = AuditKey.openOrCreate(data, box, config.clock(), random);
-            audit = AuditLog.open(data.resolve("audit.log"), config.clock(), auditKey);
+            audit = AuditLog.open(data.resolve("audit.log"), config.clock(), auditKey, storage);
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e;
@@ -136,7 +141,7 @@ public final class Airlock implements AutoCloseable {
                 throw e;
             }
         }
-        return new Airlock(config, policy, providers, store, audit, auditKey, keys, box, random);
+        return new Airlock(config, policy, providers, store, storage, audit, auditKey, keys, box, random);
     }
 
     @Override

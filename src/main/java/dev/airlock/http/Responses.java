@@ -2,12 +2,15 @@ package dev.airlock.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.airlock.core.journal.StorageHealth;
+import dev.airlock.core.journal.StorageUnavailable;
 import dev.airlock.core.oauth.OAuthError;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -73,6 +76,11 @@ public final class Responses {
     static void failure(RoutingContext ctx, int routerStatus) {
         Throwable t = ctx.failure();
         boolean oauth = ctx.request().path() != null && ctx.request().path().startsWith("/oauth2/");
+        Optional<StorageUnavailable> storage = StorageUnavailable.in(t);
+        if (storage.isPresent()) {
+            unavailable(ctx, storage.get().fault());
+            return;
+        }
         if (t instanceof BadRequest b) {
             if (oauth) oauthError(ctx, new OAuthError(b.status(), b.oauthError(), b.getMessage(), null, null));
             else problem(ctx, b.status(), title(b.status()), b.getMessage(), Map.of("code", b.oauthError()));
@@ -94,6 +102,27 @@ public final class Responses {
             oauthError(ctx, new OAuthError(500, "server_error", "internal error; incident " + incident, null, null));
         } else {
             problem(ctx, 500, "Internal Server Error", "incident " + incident);
+        }
+    }
+
+    /**
+     * A storage fault: 503 with {@code Retry-After} (RFC 9110 §15.6.4, §10.2.3) in the endpoint's own error form
+     * (RFC 6749 §5.2 {@code temporarily_unavailable} on {@code /oauth2/*}), naming the condition, never a stack trace;
+     * nothing is logged per request ({@link StorageHealth} logged the fault once when it started).
+     */
+    static void unavailable(RoutingContext ctx, StorageHealth.Fault fault) {
+        String detail = switch (fault.condition()) {
+            case WRITE_FAILED -> "storage is not writable; nothing was changed; retry later";
+            case UNREADABLE -> "the state journal or audit log has a line this server cannot read; refusing decisions"
+                    + " until an operator repairs it";
+        };
+        boolean oauth = ctx.request().path() != null && ctx.request().path().startsWith("/oauth2/");
+        if (oauth) {
+            oauthError(ctx, new OAuthError(503, "temporarily_unavailable", detail, null,
+                    StorageHealth.RETRY_AFTER_SECONDS));
+        } else {
+            ctx.response().putHeader("Retry-After", Long.toString(StorageHealth.RETRY_AFTER_SECONDS));
+            problem(ctx, 503, "Service Unavailable", detail, Map.of("code", "storage_unavailable"));
         }
     }
 

@@ -18,6 +18,8 @@ public final class Routes {
     /** With the proxy's upstream timeouts given, so tests can reach the timeout path quickly. */
     static Router router(Vertx vertx, Airlock airlock, ProxyForwarder.Options upstream) {
         Router router = Router.router(vertx);
+        StorageGuard storage = new StorageGuard(airlock.storage);
+        router.route().handler(storage);
         // First, and on the raw path: see ProxyHandler. Credentials named {env: ...} come from Airlock's environment.
         ProxyGate gate = new ProxyGate(airlock.check, airlock.refusals, System.getenv());
         router.route().handler(new ProxyHandler(airlock.providers, gate, new ProxyForwarder(vertx, upstream)));
@@ -54,7 +56,7 @@ public final class Routes {
         router.get("/.well-known/jwks.json").handler(discovery::jwks);
         router.get("/.well-known/oauth-authorization-server").handler(discovery::metadata);
         router.get("/healthz").handler(DiscoveryHandlers::healthz);
-        router.get("/readyz").handler(ctx -> Responses.json(ctx, 200, Map.of("status", "ready")));
+        router.get("/readyz").handler(storage::readyz);
 
         // Anything else, and any method a route does not take, is answered in problem form, never HTML.
         router.route().failureHandler(Responses::failure);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.airlock.core.journal.AppendOnlyFile;
+import dev.airlock.core.journal.StorageHealth;
 import dev.airlock.core.journal.Unseen;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -68,11 +69,15 @@ public final class AuditLog implements AuditSink, AutoCloseable {
     private volatile long queuedAtCheckpoint;
 
     private AuditLog(Path path, Clock clock, AuditKey key, int every) throws IOException {
+        this(path, clock, key, every, new StorageHealth());
+    }
+
+    private AuditLog(Path path, Clock clock, AuditKey key, int every, StorageHealth health) throws IOException {
         if (every < 1) throw new IllegalArgumentException("checkpoint interval must be positive");
         this.key = key;
         this.every = every;
         Chain chain = new Chain(path, clock, appended, key, lastCheckpoint);
-        this.file = AppendOnlyFile.open(path, chain);
+        this.file = AppendOnlyFile.open(path, chain, health);
         // Lines appended while no server ran (the CLI's, or a crashed server's last ones) are signed at once.
         if (key != null && chain.seq > 0 && !chain.lastIsCheckpoint) checkpoint();
     }
@@ -88,6 +93,11 @@ public final class AuditLog implements AuditSink, AutoCloseable {
     /** As {@link #open(Path, Clock)}, and signs a checkpoint every {@value #CHECKPOINT_EVERY} events with {@code key}. */
     public static AuditLog open(Path file, Clock clock, AuditKey key) throws IOException {
         return new AuditLog(file, clock, key, CHECKPOINT_EVERY);
+    }
+
+    /** As {@link #open(Path, Clock, AuditKey)}, reporting write and read faults to {@code health}. */
+    public static AuditLog open(Path file, Clock clock, AuditKey key, StorageHealth health) throws IOException {
+        return new AuditLog(file, clock, key, CHECKPOINT_EVERY, health);
     }
 
     /** Tests: checkpoints every {@code every} events. */

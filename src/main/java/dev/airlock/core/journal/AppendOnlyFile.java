@@ -94,6 +94,7 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
 
     private final Path file;
     private final Owner<T> owner;
+    private final StorageHealth health;
     private final FileChannel data;
     private final FileMutex mutex;
     private FileMutex compactions; // guarded by this; opened by the first compaction
@@ -106,9 +107,10 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
     private long generation; // writer thread only: +1 whenever the file is found or made rewritten
     private boolean closed; // guarded by this
 
-    private AppendOnlyFile(Path file, Owner<T> owner) throws IOException {
+    private AppendOnlyFile(Path file, Owner<T> owner, StorageHealth health) throws IOException {
         this.file = file;
         this.owner = owner;
+        this.health = health;
         this.mutex = new FileMutex(file);
         try {
             this.data = PrivateFiles.openReadWrite(file);
@@ -130,9 +132,14 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
 
     /** Opens (creating it and its parent directories, owner-only) and shows the owner the existing lines. */
     public static <T> AppendOnlyFile<T> open(Path file, Owner<T> owner) throws IOException {
+        return open(file, owner, new StorageHealth());
+    }
+
+    /** As {@link #open(Path, Owner)}, reporting write and read faults to {@code health} (readiness, 503s). */
+    public static <T> AppendOnlyFile<T> open(Path file, Owner<T> owner, StorageHealth health) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         if (!Files.isDirectory(parent)) Files.createDirectories(parent, PrivateFiles.ownerOnly(true));
-        return new AppendOnlyFile<>(file, owner);
+        return new AppendOnlyFile<>(file, owner, health);
     }
 
     /** Completes once the item's line is written and fsync'd; fails with the batch's I/O error otherwise. */
@@ -287,6 +294,8 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
         try {
             done.join();
         } catch (java.util.concurrent.CompletionException e) {
+            // A new exception for this thread's stack; a storage fault keeps its type (the HTTP layer answers 503).
+            if (e.getCause() instanceof StorageUnavailable s) throw new StorageUnavailable(s.fault(), s);
             if (e.getCause() instanceof IOException io) throw new IOException(io.getMessage(), io);
             if (e.getCause() instanceof RuntimeException re) throw re;
             throw e;
@@ -362,10 +371,17 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
                 }
                 knownSize = start + bytes.size();
                 refreshHead();
+                health.cleared(file, StorageHealth.Condition.WRITE_FAILED);
                 owner.durable(batch.stream().map(r -> r.item).toList());
             });
         } catch (Throwable t) {
             failure = t;
+            if (t instanceof IOException io && !(t instanceof StorageUnavailable)) {
+                StorageHealth.Fault fault = new StorageHealth.Fault(file, StorageHealth.Condition.WRITE_FAILED,
+                        PrivateFiles.explain(io));
+                health.failed(file, fault.condition(), fault.reason());
+                failure = new StorageUnavailable(fault, io);
+            }
             // The owner encoded lines that may not be in the file: make it resynchronise before the next batch.
             stale = true;
             if (batch.isEmpty()) {
@@ -408,7 +424,7 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
         boolean fromStart = opening || size < knownSize || !Arrays.equals(head(knownHead.length), knownHead);
         if (fromStart || stale || size != knownSize) {
             long from = fromStart ? 0 : knownSize;
-            owner.catchUp(new Unseen(data, from, size, fromStart));
+            catchUpOwner(new Unseen(data, from, size, fromStart));
             knownSize = size;
             if (fromStart) {
                 knownHead = new byte[0];
@@ -418,6 +434,23 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
         }
         writeHeaderIfEmpty();
         refreshHead();
+    }
+
+    /**
+     * A line the owner cannot read leaves its memory behind the file: the fault is reported (fail closed until a
+     * catch-up succeeds) and the catch-up is retried from the same place next time.
+     */
+    private void catchUpOwner(Unseen unseen) throws IOException {
+        try {
+            owner.catchUp(unseen);
+        } catch (IOException | RuntimeException e) {
+            String reason = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+            StorageHealth.Fault fault = new StorageHealth.Fault(file, StorageHealth.Condition.UNREADABLE, reason);
+            health.failed(file, fault.condition(), reason);
+            stale = true; // look again next time even if the size is back to what we knew (the line was removed)
+            throw new StorageUnavailable(fault, e);
+        }
+        health.cleared(file, StorageHealth.Condition.UNREADABLE);
     }
 
     /**

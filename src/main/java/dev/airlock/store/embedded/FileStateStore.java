@@ -3,6 +3,8 @@ package dev.airlock.store.embedded;
 import dev.airlock.core.journal.AppendOnlyFile;
 import dev.airlock.core.journal.LineReader;
 import dev.airlock.core.journal.PrivateFiles;
+import dev.airlock.core.journal.StorageHealth;
+import dev.airlock.core.journal.StorageUnavailable;
 import dev.airlock.core.journal.Unseen;
 import dev.airlock.core.store.AssertionLimits;
 import dev.airlock.core.store.Retention;
@@ -57,6 +59,7 @@ public final class FileStateStore implements StateStore {
     private final Ticker ticker;
     private final long compactAboveBytes;
     private final StateMemory memory;
+    private final StorageHealth health;
     private final AppendOnlyFile<StateOp> journal;
     /** Monotonic, so that a wall clock stepped back a day does not also stop purging for a day. */
     private volatile long nextPurgeNanos;
@@ -66,11 +69,17 @@ public final class FileStateStore implements StateStore {
 
     private FileStateStore(Path dir, Clock clock, long compactAboveBytes, AssertionLimits assertionLimits)
             throws IOException {
+        this(dir, clock, compactAboveBytes, assertionLimits, new StorageHealth());
+    }
+
+    private FileStateStore(Path dir, Clock clock, long compactAboveBytes, AssertionLimits assertionLimits,
+                           StorageHealth health) throws IOException {
         this.dir = dir;
+        this.health = health;
         this.ticker = Ticker.of(clock);
         this.compactAboveBytes = compactAboveBytes;
         this.memory = new StateMemory(assertionLimits, new Retention(clock, ticker));
-        this.journal = AppendOnlyFile.open(dir.resolve(JOURNAL), new Journal());
+        this.journal = AppendOnlyFile.open(dir.resolve(JOURNAL), new Journal(), health);
         try {
             purgeIfDue();
             compactIfLarge();
@@ -96,6 +105,12 @@ public final class FileStateStore implements StateStore {
     public static FileStateStore open(Path dataDir, Clock clock, AssertionLimits assertionLimits,
                                       long compactAboveBytes) throws IOException {
         return new FileStateStore(dataDir, clock, compactAboveBytes, assertionLimits);
+    }
+
+    /** As above, reporting write and read faults of the journal to {@code health} (readiness, 503s). */
+    public static FileStateStore open(Path dataDir, Clock clock, AssertionLimits assertionLimits,
+                                      long compactAboveBytes, StorageHealth health) throws IOException {
+        return new FileStateStore(dataDir, clock, compactAboveBytes, assertionLimits, health);
     }
 
     static FileStateStore open(Path dataDir, Clock clock, long compactAboveBytes) throws IOException {
@@ -199,15 +214,26 @@ public final class FileStateStore implements StateStore {
         return journal.appendIf(asRead);
     }
 
-    /** One {@code stat} when nothing changed; also purges expired entries and compacts a large journal. */
+    /**
+     * One {@code stat} when nothing changed; also purges expired entries and compacts a large journal. A storage
+     * fault is not thrown from here: it is in {@link StorageHealth} (logged once, readiness, 503s), and the poller
+     * that calls this four times a second would otherwise log it four times a second.
+     */
     @Override
     public void refresh() {
         try {
             journal.catchUp();
-            purgeIfDue();
-            compactIfLarge();
+        } catch (StorageUnavailable reported) {
+            return;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+        purgeIfDue();
+        try {
+            compactIfLarge();
+        } catch (IOException e) {
+            // A compaction that cannot write its snapshot is a write fault like any other: reported once, retried.
+            health.failed(dir.resolve(JOURNAL), StorageHealth.Condition.WRITE_FAILED, PrivateFiles.explain(e));
         }
     }
 

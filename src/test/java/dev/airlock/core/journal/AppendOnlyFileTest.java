@@ -329,8 +329,9 @@ class AppendOnlyFileTest {
             other.append("foreign").get(5, TimeUnit.SECONDS); // makes out catch up before its next batch
             CompletableFuture<Void> mine = out.append("mine");
             CompletionException e = assertThrows(CompletionException.class, mine::join);
-            assertInstanceOf(IOException.class, e.getCause());
-            assertEquals("disk on fire", e.getCause().getMessage());
+            // A catch-up the owner cannot do is a storage fault (503 upstream), carrying the owner's reason.
+            assertInstanceOf(StorageUnavailable.class, e.getCause());
+            assertEquals("disk on fire", e.getCause().getCause().getMessage());
         }
         assertFalse(Files.readAllLines(file).contains("mine"));
     }

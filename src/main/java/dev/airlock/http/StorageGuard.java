@@ -1,0 +1,63 @@
+package dev.airlock.http;
+
+import dev.airlock.core.journal.StorageHealth;
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Readiness and the fail-closed gate for storage faults (issue 13). While a journal or audit line cannot be read,
+ * memory is behind the file (a revocation another process wrote may be the unread line), so every request except
+ * health, readiness and the public key discovery is refused with 503, as a start on the same file would refuse.
+ * Write faults need no gate: each request that must write fails at its write and answers 503.
+ */
+final class StorageGuard implements Handler<RoutingContext> {
+    /** Answer from immutable data, decide nothing: safe to serve from a memory that is behind the file. */
+    private static final Set<String> OPEN = Set.of("/healthz", "/readyz", "/.well-known/jwks.json",
+            "/.well-known/oauth-authorization-server");
+
+    private final StorageHealth storage;
+
+    StorageGuard(StorageHealth storage) {
+        this.storage = storage;
+    }
+
+    @Override
+    public void handle(RoutingContext ctx) {
+        var unreadable = storage.unreadable();
+        if (unreadable.isPresent() && !OPEN.contains(ctx.request().path())) {
+            Responses.unavailable(ctx, unreadable.get());
+            return;
+        }
+        ctx.next();
+    }
+
+    /**
+     * 200 when every data file can be written and read, else 503 with the conditions, so that a load balancer stops
+     * sending traffic; while writes fail a small probe write (off the event loop) finds out when they succeed again.
+     */
+    void readyz(RoutingContext ctx) {
+        if (storage.ready()) {
+            Responses.json(ctx, 200, Map.of("status", "ready"));
+            return;
+        }
+        ctx.vertx().executeBlocking(() -> {
+            storage.probe();
+            return storage.faults();
+        }, false).onComplete(done -> {
+            List<StorageHealth.Fault> faults = done.succeeded() ? done.result() : storage.faults();
+            if (faults.isEmpty()) {
+                Responses.json(ctx, 200, Map.of("status", "ready"));
+                return;
+            }
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("status", "not_ready");
+            body.put("reasons", faults.stream().map(StorageHealth.Fault::describe).sorted().toList());
+            ctx.response().putHeader("Retry-After", Long.toString(StorageHealth.RETRY_AFTER_SECONDS));
+            Responses.json(ctx, 503, body);
+        });
+    }
+}
