@@ -6,6 +6,7 @@ import dev.airlock.core.audit.AuditLog;
 import dev.airlock.core.audit.AuditSink;
 import dev.airlock.core.audit.RecentRefusals;
 import dev.airlock.core.grant.Grants;
+import dev.airlock.core.journal.AppendOnlyFile;
 import dev.airlock.core.journal.PrivateFiles;
 import dev.airlock.core.journal.StorageHealth;
 import dev.airlock.core.ops.OpsAccounts;
@@ -121,7 +122,7 @@ public final class Airlock implements AutoCloseable {
         SecretBox box = new SecretBox(MasterKey.load(data, config.masterKey(), random), random);
         KeyRing keys = KeyRing.open(data, box, config.algorithm(), config.clock(), random);
         StorageHealth storage = new StorageHealth();
-        StateStore store = FileStateStore.open(data, config.clock(), AssertionLimits.DEFAULT,
+        FileStateStore store = FileStateStore.open(data, config.clock(), AssertionLimits.DEFAULT,
                 config.journalCompactBytes(), storage);
         AuditLog audit;
         AuditKey auditKey;
@@ -132,14 +133,18 @@ public final class Airlock implements AutoCloseable {
             store.close();
             throw e;
         }
-        if (auditKey.created()) {
-            try {
+        try {
+            if (auditKey.created()) {
                 audit.append(AuditEvent.of("audit.key_created").with("key", auditKey.fingerprint()).build()).join();
-            } catch (RuntimeException e) {
-                audit.close();
-                store.close();
-                throw e;
             }
+            // A repaired end of either file is on the record before anything is served (issue 13, finding 3).
+            List<AppendOnlyFile.Repair> repairs = new java.util.ArrayList<>(store.repairs());
+            repairs.addAll(audit.repairs());
+            audit.recordRepairs(repairs).join();
+        } catch (RuntimeException e) {
+            audit.close();
+            store.close();
+            throw e;
         }
         return new Airlock(config, policy, providers, store, storage, audit, auditKey, keys, box, random);
     }

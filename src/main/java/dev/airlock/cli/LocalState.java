@@ -10,6 +10,9 @@ import dev.airlock.store.embedded.FileStateStore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import dev.airlock.core.journal.AppendOnlyFile;
 
 /**
  * The store and audit log of a data directory, opened by a CLI command. Safe while a server runs on the same
@@ -29,6 +32,7 @@ final class LocalState implements AutoCloseable {
         this.admin = new TokenAdmin(policy, store, audit);
     }
 
+    /** For commands that change state: a torn end of either file is repaired and the repair audited first. */
     static LocalState open(DataDirOptions o) throws IOException, PolicyException {
         Policy policy = PolicyLoader.load(o.policy);
         PrivateFiles.createDataDirectory(o.data);
@@ -36,16 +40,58 @@ final class LocalState implements AutoCloseable {
         Clock clock = Clock.systemUTC();
         FileStateStore store = FileStateStore.open(o.data, clock);
         try {
-            return new LocalState(policy, store, AuditLog.open(o.data.resolve("audit.log"), clock));
+            AuditLog audit = AuditLog.open(o.data.resolve("audit.log"), clock);
+            LocalState s = new LocalState(policy, store, audit);
+            List<AppendOnlyFile.Repair> repairs = new ArrayList<>(store.repairs());
+            repairs.addAll(audit.repairs());
+            try {
+                audit.recordRepairs(repairs).join();
+            } catch (RuntimeException e) {
+                s.close();
+                throw new IOException("cannot record the repair of a torn file end: " + e.getMessage(), e);
+            }
+            return s;
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e;
         }
     }
 
+    /**
+     * For commands that only read ({@code ops list}): nothing is repaired, written or compacted (issue 13, finding
+     * 3: even {@code ops list} used to cut a torn last line). A torn end is read around and reported on standard
+     * error; the server, or the next command that writes, moves it aside and audits that.
+     */
+    static LocalState openReadOnly(DataDirOptions o) throws IOException, PolicyException {
+        Policy policy = PolicyLoader.load(o.policy);
+        PrivateFiles.requireSafeDataDirectory(o.data);
+        Clock clock = Clock.systemUTC();
+        FileStateStore store = FileStateStore.openReadOnly(o.data, clock);
+        try {
+            return new LocalState(policy, store, AuditLog.openReadOnly(o.data.resolve("audit.log"), clock));
+        } catch (IOException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /** As {@link #run}, read-only: a torn file end found is reported on {@code err}, and left as it is. */
+    static int runReadOnly(DataDirOptions o, PrintWriter err, Body body) {
+        return run(o, err, body, true);
+    }
+
     /** Runs a command body with the state open; maps the usual failures to exit code 2 with a message. */
     static int run(DataDirOptions o, PrintWriter err, Body body) {
-        try (LocalState s = open(o)) {
+        return run(o, err, body, false);
+    }
+
+    private static int run(DataDirOptions o, PrintWriter err, Body body, boolean readOnly) {
+        try (LocalState s = readOnly ? openReadOnly(o) : open(o)) {
+            if (readOnly) {
+                for (String found : s.store.recoveryNotes()) err.println("warning: " + found);
+                for (String found : s.audit.recoveryNotes()) err.println("warning: " + found);
+                err.flush();
+            }
             return body.run(s);
         } catch (PolicyException e) {
             err.println("policy " + o.policy + " is not valid:\n" + e.getMessage());

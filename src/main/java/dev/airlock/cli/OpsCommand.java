@@ -174,8 +174,8 @@ public final class OpsCommand implements Runnable {
     static final class ListAccounts extends Base {
         @Override
         public Integer call() {
-            // No master key needed: nothing sealed is opened.
-            return LocalState.run(dirs, spec.commandLine().getErr(), s -> {
+            // No master key needed: nothing sealed is opened. Read-only: never repairs a torn file end.
+            return LocalState.runReadOnly(dirs, spec.commandLine().getErr(), s -> {
                 PrintWriter out = out();
                 List<OpsAccount> all = s.store.opsAccounts();
                 if (all.isEmpty()) {

@@ -187,6 +187,32 @@ class OpsCommandTest {
 
     // --- Helpers ---------------------------------------------------------------------------------------------------
 
+    /** Issue 13, finding 3: even {@code ops list} used to cut a torn last line, destroying the evidence. */
+    @Test
+    void listNeverRepairsATornEndOfTheJournalOrAuditLogAndAWriteCommandMovesItAsideAndAuditsIt() throws Exception {
+        assertEquals(0, run("add", "alice", "--group", "ops").exit());
+        Path journal = data.resolve("state.journal");
+        Path audit = data.resolve("audit.log");
+        java.nio.file.Files.writeString(journal, "{\"op\":\"revo", java.nio.file.StandardOpenOption.APPEND);
+        java.nio.file.Files.writeString(audit, "{\"seq\":9", java.nio.file.StandardOpenOption.APPEND);
+        byte[] journalBefore = java.nio.file.Files.readAllBytes(journal);
+        byte[] auditBefore = java.nio.file.Files.readAllBytes(audit);
+
+        Run list = run("list");
+        assertEquals(0, list.exit(), list.err());
+        assertTrue(list.out().contains("alice"), list.out());
+        assertTrue(list.err().contains("warning: state.journal"), list.err());
+        assertTrue(list.err().contains("warning: audit.log"), list.err());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(journalBefore, java.nio.file.Files.readAllBytes(journal));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(auditBefore, java.nio.file.Files.readAllBytes(audit));
+
+        assertEquals(0, run("add", "bob", "--group", "ops").exit());
+        List<String> repaired = java.nio.file.Files.readAllLines(audit).stream()
+                .filter(l -> l.contains("\"type\":\"storage.repaired\"")).toList();
+        assertEquals(2, repaired.size(), String.join("\n", repaired));
+        assertTrue(dev.airlock.core.audit.AuditVerifier.verify(audit).ok());
+    }
+
     Run run(String... args) {
         return runIn(data, args);
     }

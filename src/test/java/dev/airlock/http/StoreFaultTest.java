@@ -159,6 +159,26 @@ class StoreFaultTest {
         }
     }
 
+    /** Issue 13, finding 3: a start repairs a torn end only by moving it aside, and the repair is on the record. */
+    @Test
+    void startOnATornJournalEndMovesItAsideAndAuditsTheRepairBeforeServing() throws Exception {
+        Path data = Files.createTempDirectory("airlock-test");
+        try (TestAirlock a = TestAirlock.start(TestAirlock.EXAMPLE_POLICY, data, JWSAlgorithm.EdDSA)) {
+            a.issueSecret("coding-agent");
+        }
+        String torn = "{\"op\":\"revoke\",\"jti\":\"x\",\"e";
+        Files.writeString(data.resolve("state.journal"), torn, StandardOpenOption.APPEND);
+        try (TestAirlock a = TestAirlock.start(TestAirlock.EXAMPLE_POLICY, data, JWSAlgorithm.EdDSA)) {
+            List<String> events = a.auditLines().stream().filter(l -> l.contains("\"type\":\"storage.repaired\""))
+                    .toList();
+            assertEquals(1, events.size());
+            com.fasterxml.jackson.databind.JsonNode e = TestAirlock.JSON.readTree(events.get(0));
+            assertEquals("state.journal", e.path("file").asText());
+            assertEquals(dev.airlock.core.crypto.Hashes.sha256Hex(torn), e.path("sha256").asText());
+            assertEquals(torn, Files.readString(data.resolve(e.path("moved_to").asText())));
+        }
+    }
+
     private static void assertOAuthUnavailable(TestAirlock.Reply r) {
         assertEquals(503, r.status(), r.body());
         assertEquals("5", r.header("Retry-After"));

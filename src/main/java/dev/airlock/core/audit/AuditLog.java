@@ -69,15 +69,16 @@ public final class AuditLog implements AuditSink, AutoCloseable {
     private volatile long queuedAtCheckpoint;
 
     private AuditLog(Path path, Clock clock, AuditKey key, int every) throws IOException {
-        this(path, clock, key, every, new StorageHealth());
+        this(path, clock, key, every, new StorageHealth(), false);
     }
 
-    private AuditLog(Path path, Clock clock, AuditKey key, int every, StorageHealth health) throws IOException {
+    private AuditLog(Path path, Clock clock, AuditKey key, int every, StorageHealth health, boolean readOnly)
+            throws IOException {
         if (every < 1) throw new IllegalArgumentException("checkpoint interval must be positive");
         this.key = key;
         this.every = every;
         Chain chain = new Chain(path, clock, appended, key, lastCheckpoint);
-        this.file = AppendOnlyFile.open(path, chain, health);
+        this.file = readOnly ? AppendOnlyFile.openReadOnly(path, chain) : AppendOnlyFile.open(path, chain, health);
         // Lines appended while no server ran (the CLI's, or a crashed server's last ones) are signed at once.
         if (key != null && chain.seq > 0 && !chain.lastIsCheckpoint) checkpoint();
     }
@@ -97,7 +98,12 @@ public final class AuditLog implements AuditSink, AutoCloseable {
 
     /** As {@link #open(Path, Clock, AuditKey)}, reporting write and read faults to {@code health}. */
     public static AuditLog open(Path file, Clock clock, AuditKey key, StorageHealth health) throws IOException {
-        return new AuditLog(file, clock, key, CHECKPOINT_EVERY, health);
+        return new AuditLog(file, clock, key, CHECKPOINT_EVERY, health, false);
+    }
+
+    /** For commands that only read: never repairs the log's end (see {@link AppendOnlyFile#openReadOnly}). */
+    public static AuditLog openReadOnly(Path file, Clock clock) throws IOException {
+        return new AuditLog(file, clock, null, CHECKPOINT_EVERY, new StorageHealth(), true);
     }
 
     /** Tests: checkpoints every {@code every} events. */
@@ -140,9 +146,29 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         return file.path();
     }
 
-    /** Repairs made at open (a torn last line removed after a crash). */
+    /** Repairs made at open (a torn last line moved aside after a crash). */
     public List<String> recoveryNotes() {
         return file.recoveryNotes();
+    }
+
+    public List<AppendOnlyFile.Repair> repairs() {
+        return file.repairs();
+    }
+
+    /**
+     * One {@code storage.repaired} event per repair of a data file's end (this log's or the journal's), so that a
+     * repair is never silent (issue 13, finding 3): the file, the offset and length of the bytes, their SHA-256, and
+     * the file they were moved to (or {@code kept_as_record}). Completes when all are durable.
+     */
+    public CompletableFuture<Void> recordRepairs(List<AppendOnlyFile.Repair> repairs) {
+        CompletableFuture<?>[] written = repairs.stream().filter(AppendOnlyFile.Repair::repaired).map(r -> {
+            AuditEvent.Builder e = AuditEvent.of("storage.repaired").with("file", r.file().getFileName().toString())
+                    .with("offset", r.offset()).with("length", r.length()).with("sha256", r.sha256());
+            e = r.movedTo() == null ? e.with("action", "kept_as_record")
+                    : e.with("action", "moved_aside").with("moved_to", r.movedTo().getFileName().toString());
+            return append(e.build());
+        }).toArray(CompletableFuture[]::new);
+        return CompletableFuture.allOf(written);
     }
 
     /** Signs what this instance appended since its last checkpoint, then closes (the queue is written first). */
@@ -299,6 +325,18 @@ public final class AuditLog implements AuditSink, AutoCloseable {
             String sig = key.sign(AuditFormat.checkpointMessage(seq, prev, key.fingerprint()));
             return "\"key\":\"" + key.fingerprint() + "\",\"public_key\":\"" + key.publicKey()
                     + "\",\"signed_seq\":" + seq + ",\"signed_hash\":\"" + prev + "\",\"sig\":\"" + sig + "\"";
+        }
+
+        /** A line that parses as JSON with a seq and a hash is whole; the chain check ({@code audit verify}) judges it. */
+        @Override
+        public boolean isCompleteRecord(byte[] line) {
+            try {
+                JsonNode node = MAPPER.readTree(line);
+                return node != null && node.path("seq").isIntegralNumber() && AuditFormat.isHex64(node.path("hash")
+                        .asText());
+            } catch (IOException torn) {
+                return false;
+            }
         }
 
         @Override

@@ -60,6 +60,7 @@ public final class FileStateStore implements StateStore {
     private final long compactAboveBytes;
     private final StateMemory memory;
     private final StorageHealth health;
+    private final boolean readOnly;
     private final AppendOnlyFile<StateOp> journal;
     /** Monotonic, so that a wall clock stepped back a day does not also stop purging for a day. */
     private volatile long nextPurgeNanos;
@@ -69,20 +70,22 @@ public final class FileStateStore implements StateStore {
 
     private FileStateStore(Path dir, Clock clock, long compactAboveBytes, AssertionLimits assertionLimits)
             throws IOException {
-        this(dir, clock, compactAboveBytes, assertionLimits, new StorageHealth());
+        this(dir, clock, compactAboveBytes, assertionLimits, new StorageHealth(), false);
     }
 
     private FileStateStore(Path dir, Clock clock, long compactAboveBytes, AssertionLimits assertionLimits,
-                           StorageHealth health) throws IOException {
+                           StorageHealth health, boolean readOnly) throws IOException {
         this.dir = dir;
         this.health = health;
         this.ticker = Ticker.of(clock);
         this.compactAboveBytes = compactAboveBytes;
         this.memory = new StateMemory(assertionLimits, new Retention(clock, ticker));
-        this.journal = AppendOnlyFile.open(dir.resolve(JOURNAL), new Journal(), health);
+        this.readOnly = readOnly;
+        this.journal = readOnly ? AppendOnlyFile.openReadOnly(dir.resolve(JOURNAL), new Journal())
+                : AppendOnlyFile.open(dir.resolve(JOURNAL), new Journal(), health);
         try {
             purgeIfDue();
-            compactIfLarge();
+            if (!readOnly) compactIfLarge();
         } catch (IOException | RuntimeException e) {
             journal.close();
             throw e;
@@ -110,7 +113,16 @@ public final class FileStateStore implements StateStore {
     /** As above, reporting write and read faults of the journal to {@code health} (readiness, 503s). */
     public static FileStateStore open(Path dataDir, Clock clock, AssertionLimits assertionLimits,
                                       long compactAboveBytes, StorageHealth health) throws IOException {
-        return new FileStateStore(dataDir, clock, compactAboveBytes, assertionLimits, health);
+        return new FileStateStore(dataDir, clock, compactAboveBytes, assertionLimits, health, false);
+    }
+
+    /**
+     * For commands that only read: never repairs a torn journal end (reads up to the line before and reports it in
+     * {@link #repairs}), never compacts; every write fails.
+     */
+    public static FileStateStore openReadOnly(Path dataDir, Clock clock) throws IOException {
+        return new FileStateStore(dataDir, clock, DEFAULT_COMPACT_ABOVE_BYTES, AssertionLimits.DEFAULT,
+                new StorageHealth(), true);
     }
 
     static FileStateStore open(Path dataDir, Clock clock, long compactAboveBytes) throws IOException {
@@ -229,6 +241,7 @@ public final class FileStateStore implements StateStore {
             throw new UncheckedIOException(e);
         }
         purgeIfDue();
+        if (readOnly) return;
         try {
             compactIfLarge();
         } catch (IOException e) {
@@ -237,9 +250,14 @@ public final class FileStateStore implements StateStore {
         }
     }
 
-    /** Repairs made at open (a torn last journal line removed after a crash). */
+    /** Repairs made at open (a torn last journal line moved aside after a crash). */
     public List<String> recoveryNotes() {
         return journal.recoveryNotes();
+    }
+
+    /** The same, as values for the audit log ({@code AuditLog.recordRepairs}). */
+    public List<AppendOnlyFile.Repair> repairs() {
+        return journal.repairs();
     }
 
     @Override
@@ -375,6 +393,17 @@ public final class FileStateStore implements StateStore {
         @Override
         public String encode(StateOp op) {
             return op.toJson();
+        }
+
+        /** A journal op that parses is whole (JSON cannot be cut and still close every brace and quote). */
+        @Override
+        public boolean isCompleteRecord(byte[] line) {
+            try {
+                StateOp.parse(new String(line, StandardCharsets.UTF_8));
+                return true;
+            } catch (RuntimeException torn) {
+                return false;
+            }
         }
 
         @Override

@@ -2,6 +2,7 @@ package dev.airlock.core.audit;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -150,6 +151,46 @@ class AuditLogTest {
         AuditVerification result = AuditVerifier.verify(file);
         assertTrue(result.ok(), () -> result.problem().orElseThrow().message());
         assertEquals(2, result.events());
+    }
+
+    /** Issue 13, finding 3: a read-only command used to cut the damaged end, and a failing verify then passed. */
+    @Test
+    void openReadOnlyNeverRepairsSoAFailingVerifyStaysFailing() throws Exception {
+        Path file = dir.resolve("audit.log");
+        try (AuditLog log = AuditLog.open(file, clock)) {
+            log.append(AuditEvent.of("a").build()).get(5, TimeUnit.SECONDS);
+        }
+        Files.writeString(file, "{\"seq\":2,\"ts\":\"20", java.nio.file.StandardOpenOption.APPEND);
+        assertFalse(AuditVerifier.verify(file).ok());
+        try (AuditLog log = AuditLog.openReadOnly(file, clock)) {
+            assertEquals(1, log.recoveryNotes().size());
+        }
+        assertFalse(AuditVerifier.verify(file).ok(), "still failing: nothing was repaired");
+    }
+
+    @Test
+    void aRepairIsRecordedAsAStorageRepairedEventWithOffsetLengthSha256AndWhereTheBytesWent() throws Exception {
+        Path file = dir.resolve("audit.log");
+        try (AuditLog log = AuditLog.open(file, clock)) {
+            log.append(AuditEvent.of("a").build()).get(5, TimeUnit.SECONDS);
+        }
+        long offset = Files.size(file);
+        String torn = "{\"seq\":2,\"ts\":\"20";
+        Files.writeString(file, torn, java.nio.file.StandardOpenOption.APPEND);
+        try (AuditLog log = AuditLog.open(file, clock)) {
+            log.recordRepairs(log.repairs()).get(5, TimeUnit.SECONDS);
+        }
+        assertTrue(AuditVerifier.verify(file).ok());
+        List<String> lines = Files.readAllLines(file);
+        com.fasterxml.jackson.databind.JsonNode event = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(lines.get(1));
+        assertEquals("storage.repaired", event.path("type").asText());
+        assertEquals("audit.log", event.path("file").asText());
+        assertEquals(offset, event.path("offset").asLong());
+        assertEquals(torn.length(), event.path("length").asLong());
+        assertEquals(dev.airlock.core.crypto.Hashes.sha256Hex(torn), event.path("sha256").asText());
+        assertEquals("moved_aside", event.path("action").asText());
+        assertEquals(torn, Files.readString(dir.resolve(event.path("moved_to").asText())));
     }
 
     @Test

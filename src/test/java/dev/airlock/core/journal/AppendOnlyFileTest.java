@@ -107,18 +107,43 @@ class AppendOnlyFileTest {
     }
 
     @Test
-    void openTruncatesATornTrailingLineAndSaysSo() throws Exception {
+    void openMovesATornTrailingLineAsideByteForByteAndSaysSo() throws Exception {
         Path file = dir.resolve("lines.jsonl");
         Files.writeString(file, "{\"a\":1}\n{\"b\":2}\n{\"c\":");
         Recording owner = new Recording();
         try (AppendOnlyFile<String> out = AppendOnlyFile.open(file, owner)) {
             assertEquals("{\"a\":1}\n{\"b\":2}\n", Files.readString(file));
             assertEquals(List.of("{\"a\":1}", "{\"b\":2}"), owner.caughtUp);
-            assertEquals(1, out.recoveryNotes().size());
-            assertTrue(out.recoveryNotes().get(0).contains("torn"), out.recoveryNotes().get(0));
+            assertEquals(1, out.repairs().size());
+            AppendOnlyFile.Repair r = out.repairs().get(0);
+            assertEquals(16, r.offset());
+            assertEquals(5, r.length());
+            assertEquals(dev.airlock.core.crypto.Hashes.sha256Hex("{\"c\":"), r.sha256());
+            assertEquals("{\"c\":", Files.readString(r.movedTo()), "the torn bytes are kept, byte for byte");
+            assertTrue(r.movedTo().getFileName().toString().startsWith("lines.jsonl.torn-16-"), r.toString());
             out.append("{\"d\":4}").get(5, TimeUnit.SECONDS);
         }
         assertEquals("{\"a\":1}\n{\"b\":2}\n{\"d\":4}\n", Files.readString(file));
+    }
+
+    @Test
+    void openReadOnlyLeavesATornTrailingLineAsItIsReadsAroundItAndRefusesAppends() throws Exception {
+        Path file = dir.resolve("lines.jsonl");
+        String content = "{\"a\":1}\n{\"b\":2}\n{\"c\":";
+        Files.writeString(file, content);
+        Recording owner = new Recording();
+        try (AppendOnlyFile<String> in = AppendOnlyFile.openReadOnly(file, owner)) {
+            assertEquals(List.of("{\"a\":1}", "{\"b\":2}"), owner.caughtUp);
+            assertEquals(1, in.repairs().size());
+            assertFalse(in.repairs().get(0).repaired());
+            in.catchUp();
+            CompletionException e = assertThrows(CompletionException.class, () -> in.append("{\"d\":4}").join());
+            assertInstanceOf(IllegalStateException.class, e.getCause());
+        }
+        assertEquals(content, Files.readString(file), "a read-only open changes nothing");
+        try (var names = Files.list(dir)) {
+            assertTrue(names.noneMatch(p -> p.getFileName().toString().contains(".torn-")));
+        }
     }
 
     @Test

@@ -1,7 +1,9 @@
 package dev.airlock.store.embedded;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -200,17 +202,52 @@ class FileStateStoreTest extends StateStoreContract {
     }
 
     @Test
-    void aTornLastJournalLineIsIgnoredAndRemoved() throws Exception {
+    void aTornLastJournalLineIsMovedAsideNotDeleted() throws Exception {
         await(store.revoke("whole", inAnHour));
         store.close();
         Path journal = dir.resolve(FileStateStore.JOURNAL);
-        Files.writeString(journal, "{\"op\":\"revoke\",\"jti\":\"torn\",\"ex", StandardOpenOption.APPEND);
+        String torn = "{\"op\":\"revoke\",\"jti\":\"torn\",\"ex";
+        Files.writeString(journal, torn, StandardOpenOption.APPEND);
 
         FileStateStore reopened = (FileStateStore) track(open(dir, clock));
         assertTrue(reopened.isRevoked("whole"));
         assertFalse(reopened.isRevoked("torn"));
         assertEquals(1, reopened.recoveryNotes().size());
         assertFalse(Files.readString(journal).contains("torn"));
+        assertEquals(torn, Files.readString(reopened.repairs().get(0).movedTo()), "the evidence is kept");
+    }
+
+    /** Issue 13, finding 3: a partial restore lost only the last newline; the revocation was acknowledged. */
+    @Test
+    void aLastJournalLineMissingOnlyItsNewlineIsKeptSoAnAcknowledgedRevocationStands() throws Exception {
+        await(store.revoke("first", inAnHour));
+        await(store.revoke("acknowledged", inAnHour));
+        store.close();
+        Path journal = dir.resolve(FileStateStore.JOURNAL);
+        byte[] bytes = Files.readAllBytes(journal);
+        Files.write(journal, java.util.Arrays.copyOf(bytes, bytes.length - 1)); // the newline is gone
+
+        FileStateStore reopened = (FileStateStore) track(open(dir, clock));
+        assertTrue(reopened.isRevoked("acknowledged"), "an acknowledged revocation is never undone");
+        assertEquals(1, reopened.repairs().size());
+        assertNull(reopened.repairs().get(0).movedTo());
+        assertTrue(Files.readString(journal).endsWith("\n"));
+    }
+
+    @Test
+    void openReadOnlyNeverRepairsTheJournal() throws Exception {
+        await(store.revoke("whole", inAnHour));
+        store.close();
+        Path journal = dir.resolve(FileStateStore.JOURNAL);
+        Files.writeString(journal, "{\"op\":\"revoke\",\"jti\":\"torn\",\"ex", StandardOpenOption.APPEND);
+        byte[] before = Files.readAllBytes(journal);
+
+        try (FileStateStore readOnly = FileStateStore.openReadOnly(dir, clock)) {
+            assertTrue(readOnly.isRevoked("whole"));
+            assertEquals(1, readOnly.recoveryNotes().size());
+            assertThrows(Exception.class, () -> readOnly.revoke("x", inAnHour).join());
+        }
+        assertArrayEquals(before, Files.readAllBytes(journal));
     }
 
     @Test
