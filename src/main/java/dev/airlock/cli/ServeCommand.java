@@ -4,14 +4,13 @@ import dev.airlock.app.Airlock;
 import dev.airlock.app.AirlockConfig;
 import dev.airlock.core.crypto.MasterKey;
 import dev.airlock.core.journal.PrivateFiles;
+import dev.airlock.core.journal.ServeLock;
+import java.util.Optional;
 import dev.airlock.core.policy.PolicyException;
 import dev.airlock.http.AirlockServer;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -51,6 +50,9 @@ public final class ServeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** The data directory's serve lock, held for the life of the process. */
+    private static volatile ServeLock HELD;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
@@ -68,16 +70,14 @@ public final class ServeCommand implements Callable<Integer> {
             err.println(e.getMessage());
             return 2;
         }
-        FileLock lock;
         try {
             PrivateFiles.createDataDirectory(dirs.data);
-            FileChannel ch = FileChannel.open(dirs.data.resolve("serve.lock"), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE);
-            lock = ch.tryLock();
-            if (lock == null) {
+            Optional<ServeLock> lock = ServeLock.tryAcquire(dirs.data);
+            if (lock.isEmpty()) {
                 err.println("another Airlock is serving " + dirs.data + "; one server per data directory");
                 return 2;
             }
+            HELD = lock.get(); // reachable until the process exits, with the lock
         } catch (IOException e) {
             err.println("cannot use data directory " + dirs.data + ": " + PrivateFiles.explain(e));
             return 2;

@@ -120,7 +120,10 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
     private final Path file;
     private final Owner<T> owner;
     private final StorageHealth health;
+    /** Reads, size, truncation (rollback, compaction) and fsync (which is per file, whichever descriptor). */
     private final FileChannel data;
+    /** Every write: O_APPEND, see {@link #writeFully}. */
+    private final FileChannel appender;
     private final FileMutex mutex;
     private FileMutex compactions; // guarded by this; opened by the first compaction
     private final LinkedBlockingQueue<Request<T>> queue = new LinkedBlockingQueue<>();
@@ -141,6 +144,7 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
         this.mutex = new FileMutex(file);
         try {
             this.data = PrivateFiles.openReadWrite(file);
+            this.appender = PrivateFiles.openAppend(file);
         } catch (IOException e) {
             mutex.close();
             throw e;
@@ -310,6 +314,7 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
         if (compacting != null) compacting.close();
         try {
             data.close();
+            appender.close();
         } catch (IOException ignored) {
             // all writes were forced already
         }
@@ -578,8 +583,14 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
         return one.get(0);
     }
 
+    /**
+     * Appends at the end of the file whatever {@code position} we expected: the channel is in append mode, so bytes
+     * another writer added (a process whose lock file was deleted under us) are never overwritten, only followed.
+     * If the end was not where we expected, the chain or replay order may be off, which {@code audit verify} and
+     * the next catch-up see; an overwrite of acknowledged lines could not be seen by anyone.
+     */
     private void writeFully(ByteBuffer buf, long position) throws IOException {
-        while (buf.hasRemaining()) position += data.write(buf, position);
+        while (buf.hasRemaining()) appender.write(buf);
     }
 
     /** {@code refused} is null for unconditional appends, else set to true when the owner did not admit the item. */

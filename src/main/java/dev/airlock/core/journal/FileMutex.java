@@ -28,19 +28,22 @@ final class FileMutex {
     private static final long POLL_LIMIT_NANOS = 30_000_000_000L;
     private static final ConcurrentHashMap<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
 
-    private final FileChannel lockFile;
+    private final Path lockPath;
     private final ReentrantLock jvmLock;
+    private FileChannel lockFile; // guarded by jvmLock
+    private Object lockFileKey; // guarded by jvmLock: the inode lockFile was opened on
 
     FileMutex(Path dataFile) throws IOException {
-        Path lockPath = dataFile.resolveSibling(dataFile.getFileName() + ".lock");
+        this.lockPath = dataFile.resolveSibling(dataFile.getFileName() + ".lock");
         this.lockFile = PrivateFiles.openReadWrite(lockPath);
+        this.lockFileKey = fileKey();
         this.jvmLock = JVM_LOCKS.computeIfAbsent(lockPath.toRealPath(), p -> new ReentrantLock());
     }
 
     void run(IoAction action) throws IOException {
         jvmLock.lock();
         try {
-            FileLock lock = lockOsFile();
+            FileLock lock = lockCurrentFile();
             try {
                 action.run();
             } finally {
@@ -49,6 +52,39 @@ final class FileMutex {
         } finally {
             jvmLock.unlock();
         }
+    }
+
+    /**
+     * A lock on a file that is no longer at {@code lockPath} excludes nobody: a "stale lock" clean-up that deletes
+     * {@code *.lock} while a server runs let the next process create a new one and lock it too, and both wrote at once
+     * (issue 13, finding 5). So after locking, check that the path still names the inode we locked; if not, let go,
+     * open what is there now (creating it) and lock that. A deletion in the middle of a held lock can still overlap
+     * one critical section: the data file is written in append mode ({@link AppendOnlyFile}) so that even then no
+     * acknowledged byte is overwritten.
+     */
+    private FileLock lockCurrentFile() throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            FileLock lock = lockOsFile();
+            Object now;
+            try {
+                now = fileKey();
+            } catch (java.nio.file.NoSuchFileException deleted) {
+                now = null;
+            }
+            if (now != null && now.equals(lockFileKey)) return lock;
+            lock.release();
+            if (attempt >= 100) throw new IOException(lockPath + " keeps being replaced; refusing to write unlocked");
+            lockFile.close();
+            lockFile = PrivateFiles.openReadWrite(lockPath);
+            lockFileKey = fileKey();
+        }
+    }
+
+    private Object fileKey() throws IOException {
+        Object key = java.nio.file.Files.readAttributes(lockPath, java.nio.file.attribute.BasicFileAttributes.class)
+                .fileKey();
+        // Where the file system has no inode identity, fall back to "still there".
+        return key != null ? key : Boolean.TRUE;
     }
 
     /**

@@ -34,6 +34,18 @@ public final class PrivateFiles {
         return channel;
     }
 
+    /**
+     * As {@link #openReadWrite}, write-only in append mode ({@code O_APPEND}): every write goes to the end of the file as it is
+     * at that moment, so no writer can overwrite bytes another has written, whatever locks were lost (issue 13).
+     */
+    public static FileChannel openAppend(Path path) throws IOException {
+        boolean created = !Files.exists(path);
+        FileChannel channel = FileChannel.open(path, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND), ownerOnly(false));
+        if (created) fsyncDirectory(path.toAbsolutePath().getParent());
+        return channel;
+    }
+
     /** {@code rw-------} (or {@code rwx------} for a directory); nothing where POSIX permissions do not exist. */
     public static FileAttribute<?>[] ownerOnly(boolean directory) {
         if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) return new FileAttribute<?>[0];
