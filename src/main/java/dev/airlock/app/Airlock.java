@@ -141,6 +141,11 @@ public final class Airlock implements AutoCloseable {
             List<AppendOnlyFile.Repair> repairs = new java.util.ArrayList<>(store.repairs());
             repairs.addAll(audit.repairs());
             audit.recordRepairs(repairs).join();
+            // And those found later (a CLI killed mid-write, seen at the next catch-up); queued, not awaited: the
+            // listener runs on a file's writer thread.
+            AuditLog log = audit;
+            store.onRepair(r -> log.recordRepairs(List.of(r)));
+            audit.onRepair(r -> log.recordRepairs(List.of(r)));
         } catch (RuntimeException e) {
             audit.close();
             store.close();

@@ -179,6 +179,22 @@ class StoreFaultTest {
         }
     }
 
+    @Test
+    void aTornJournalEndFoundAtRunTimeIsMovedAsideAndAudited() throws Exception {
+        try (TestAirlock a = TestAirlock.start()) {
+            String secret = a.issueSecret("coding-agent");
+            String torn = "{\"op\":\"revoke\",\"jti\":\"y\",\"e"; // a CLI killed mid-write
+            Files.writeString(a.dataDir.resolve("state.journal"), torn, StandardOpenOption.APPEND);
+            a.airlock.store.refresh();
+            // The repair's event was queued before this request's own, so it is durable once this answers.
+            assertEquals(200, a.token("coding-agent", secret, "staging", "db:read").status());
+            List<String> events = a.auditLines().stream().filter(l -> l.contains("\"type\":\"storage.repaired\""))
+                    .toList();
+            assertEquals(1, events.size(), String.join("\n", a.auditLines()));
+            assertTrue(events.get(0).contains(dev.airlock.core.crypto.Hashes.sha256Hex(torn)));
+        }
+    }
+
     private static void assertOAuthUnavailable(TestAirlock.Reply r) {
         assertEquals(503, r.status(), r.body());
         assertEquals("5", r.header("Retry-After"));

@@ -155,6 +155,11 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         return file.repairs();
     }
 
+    /** Repairs of this log's end made from now on (at run time), as they happen; see AppendOnlyFile#onRepair. */
+    public void onRepair(java.util.function.Consumer<AppendOnlyFile.Repair> listener) {
+        file.onRepair(listener);
+    }
+
     /**
      * One {@code storage.repaired} event per repair of a data file's end (this log's or the journal's), so that a
      * repair is never silent (issue 13, finding 3): the file, the offset and length of the bytes, their SHA-256, and

@@ -128,6 +128,7 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
     private FileMutex compactions; // guarded by this; opened by the first compaction
     private final LinkedBlockingQueue<Request<T>> queue = new LinkedBlockingQueue<>();
     private final List<Repair> repairs = new CopyOnWriteArrayList<>();
+    private volatile java.util.function.Consumer<Repair> onRepair = r -> {};
     private final boolean readOnly;
     private final Thread writer;
     private volatile long knownSize;
@@ -273,6 +274,14 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
     /** What was repaired (or, read-only, found and left) at the file's end, for the audit log and the operator. */
     public List<Repair> repairs() {
         return List.copyOf(repairs);
+    }
+
+    /**
+     * Called on the writer thread, under the lock, for each repair made after this is set (those made at open are in
+     * {@link #repairs}): for the audit log, so that a repair at run time is on the record too. Must not block.
+     */
+    public void onRepair(java.util.function.Consumer<Repair> listener) {
+        onRepair = java.util.Objects.requireNonNull(listener);
     }
 
     /** {@link #repairs}, described for the operator's log. */
@@ -552,6 +561,13 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
         if (!repairs.contains(repair)) {
             repairs.add(repair);
             LOG.log(System.Logger.Level.WARNING, repair.describe());
+            if (repair.repaired()) {
+                try {
+                    onRepair.accept(repair);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.ERROR, "recording a repair failed: " + repair.describe(), e);
+                }
+            }
         }
         return end;
     }

@@ -255,6 +255,11 @@ public final class FileStateStore implements StateStore {
         return journal.recoveryNotes();
     }
 
+    /** Repairs of the journal's end made from now on (at run time), as they happen; see AppendOnlyFile#onRepair. */
+    public void onRepair(java.util.function.Consumer<AppendOnlyFile.Repair> listener) {
+        journal.onRepair(listener);
+    }
+
     /** The same, as values for the audit log ({@code AuditLog.recordRepairs}). */
     public List<AppendOnlyFile.Repair> repairs() {
         return journal.repairs();
