@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import dev.airlock.core.audit.AuditVerifier;
+import dev.airlock.core.journal.AppendOnlyFile;
 import dev.airlock.store.embedded.FileStateStore;
 import dev.airlock.testing.SmallDisk;
 import dev.airlock.testing.TestAirlock;
@@ -121,6 +122,49 @@ class StoreFaultTest {
             try (FileStateStore store = FileStateStore.open(data, Clock.systemUTC())) {
                 assertTrue(store.agentSecretHash("coding-agent").isPresent());
             }
+        }
+    }
+
+    /** The same fault injected in the journal layer, so that it is covered where no tmpfs can be mounted. */
+    @Test
+    void injectedWriteFailureThen503WithRetryAfterOneLogLineNotReadyAndResumesWhenItClears() throws Exception {
+        try (TestAirlock a = TestAirlock.start()) {
+            String secret = a.issueSecret("coding-agent");
+            TestAirlock.Reply ok = a.token("coding-agent", secret, "staging", "db:read");
+            assertEquals(200, ok.status(), ok.body());
+            String token = ok.json().get("access_token").asText();
+            long linesBefore = a.auditLines().size();
+            AppendOnlyFile.failWritesForTesting(a.dataDir, true);
+            try {
+                for (int i = 0; i < 30; i++) {
+                    assertOAuthUnavailable(a.token("coding-agent", secret, "staging", "db:read"));
+                }
+                TestAirlock.Reply check = a.check(token, "staging", "db:read", null);
+                assertEquals(503, check.status(), check.body());
+                assertEquals("5", check.header("Retry-After"));
+                assertNoStackTrace(check.body());
+                TestAirlock.Reply revoke = a.postForm("/oauth2/revoke", TestAirlock.basic("coding-agent", secret),
+                        java.util.Map.of("token", token));
+                assertEquals(503, revoke.status(), revoke.body());
+                assertEquals("temporarily_unavailable", revoke.json().path("error").asText());
+                assertEquals(503, a.get("/readyz").status());
+                assertEquals(503, a.get("/readyz").status(), "the probe does not clear an injected fault");
+                synchronized (logged) {
+                    assertEquals(1, logged.stream().filter(r -> String.valueOf(r.getMessage())
+                            .startsWith("storage fault: audit.log")).count(), "one log line for the condition");
+                    assertFalse(logged.stream().anyMatch(r -> String.valueOf(r.getMessage())
+                            .startsWith("internal error")), "no 500s logged");
+                }
+            } finally {
+                AppendOnlyFile.failWritesForTesting(a.dataDir, false);
+            }
+            assertEquals(200, a.get("/readyz").status());
+            assertEquals(200, a.token("coding-agent", secret, "staging", "db:read").status());
+            TestAirlock.Reply after = a.check(token, "staging", "db:read", null);
+            assertEquals(200, after.status(), after.body());
+            assertTrue(after.json().path("allowed").asBoolean(), "the revocation answered 503 changed nothing");
+            assertTrue(AuditVerifier.verify(a.dataDir.resolve("audit.log"), java.util.Set.of(), null).ok());
+            assertEquals(linesBefore + 2, a.auditLines().size(), "only the two answered requests were recorded");
         }
     }
 

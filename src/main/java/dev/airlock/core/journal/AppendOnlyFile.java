@@ -112,6 +112,24 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
         }
     }
 
+    /**
+     * Tests only: directories whose data files fail every write as a full disk would ({@code ENOSPC}), for the
+     * storage fault tests where no real small file system can be mounted (not root). Empty in production.
+     */
+    private static final java.util.Set<Path> FAILING_DIRECTORIES = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** Tests only: makes every write to a data file in {@code dir} fail (or succeed again), as a full disk would. */
+    public static void failWritesForTesting(Path dir, boolean failing) {
+        Path key = dir.toAbsolutePath().normalize();
+        if (failing) FAILING_DIRECTORIES.add(key);
+        else FAILING_DIRECTORIES.remove(key);
+    }
+
+    static boolean writesFailForTesting(Path file) {
+        return !FAILING_DIRECTORIES.isEmpty()
+                && FAILING_DIRECTORIES.contains(file.toAbsolutePath().normalize().getParent());
+    }
+
     static final int MAX_BATCH_LINES = 4096;
     static final int MAX_BATCH_BYTES = 1 << 20;
     private static final int HEAD_BYTES = 256;
@@ -606,6 +624,9 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
      * the next catch-up see; an overwrite of acknowledged lines could not be seen by anyone.
      */
     private void writeFully(ByteBuffer buf, long position) throws IOException {
+        if (writesFailForTesting(file)) {
+            throw new IOException("No space left on device (injected)");
+        }
         while (buf.hasRemaining()) appender.write(buf);
     }
 
