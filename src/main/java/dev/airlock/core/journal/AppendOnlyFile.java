@@ -531,51 +531,10 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
         health.cleared(file, StorageHealth.Condition.UNREADABLE);
     }
 
-    /**
-     * A last line without {@code '\n'} seen while we hold the lock: every writer holds it while writing, so its
-     * writer was killed mid-write, or the file was damaged or partly restored. It used to be cut off as "never
-     * acknowledged", which after a partial restore deleted an acknowledged revocation and made a failing
-     * {@code audit verify} pass, with no trace (issue 13, finding 3). Now nothing is destroyed: a whole record (the
-     * owner says) keeps its place and gets its newline; anything else is moved aside, byte for byte, into
-     * {@code <name>.torn-<offset>-<time>} (fsync'd before the file is cut), and each repair is reported
-     * ({@link #repairs}) for the audit log. A read-only instance changes nothing and reads up to the line before.
-     * Complete lines of the same unfinished batch stay: well-formed and in order (the audit chain through them is
-     * valid), so keeping them is harmless and needs no guess about where the batch began.
-     */
+    /** A last line without {@code '\n'} seen under the lock: see {@link TornTail}. Reports each repair once. */
     private long repairTornTail(long size) throws IOException {
-        long keep = size - 1;
-        while (keep > 0 && lastByte(keep) != '\n') keep--;
-        byte[] tail = new byte[(int) Math.min(size - keep, Integer.MAX_VALUE - 16)];
-        ByteBuffer buf = ByteBuffer.wrap(tail);
-        while (buf.hasRemaining() && data.read(buf, keep + buf.position()) > 0) {
-            // positional reads until the tail is in memory
-        }
-        String sha;
-        try {
-            sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(tail));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every JVM", e);
-        }
-        Repair repair;
-        long end;
-        if (readOnly) {
-            repair = new Repair(file, keep, size - keep, sha, null, false);
-            end = keep;
-        } else if (owner.isCompleteRecord(tail)) {
-            writeFully(ByteBuffer.wrap(new byte[] {'\n'}), size);
-            data.force(false);
-            repair = new Repair(file, keep, size - keep, sha, null, true);
-            end = size + 1;
-        } else {
-            Path aside = file.resolveSibling(file.getFileName() + ".torn-" + keep + "-"
-                    + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
-                            .withZone(java.time.ZoneOffset.UTC).format(java.time.Instant.now()));
-            PrivateFiles.writeAtomically(aside, tail, false);
-            data.truncate(keep);
-            data.force(false);
-            repair = new Repair(file, keep, size - keep, sha, aside, true);
-            end = keep;
-        }
+        TornTail.Outcome outcome = TornTail.handle(file, data, appender, size, readOnly, owner::isCompleteRecord);
+        Repair repair = outcome.repair();
         if (!repairs.contains(repair)) {
             repairs.add(repair);
             LOG.log(System.Logger.Level.WARNING, repair.describe());
@@ -587,7 +546,7 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
                 }
             }
         }
-        return end;
+        return outcome.end();
     }
 
     private void writeHeaderIfEmpty() throws IOException {

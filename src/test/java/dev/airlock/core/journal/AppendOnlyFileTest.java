@@ -127,6 +127,20 @@ class AppendOnlyFileTest {
     }
 
     @Test
+    void openRefusesAnUnterminatedEndLargerThanATornWriteCouldLeaveAndChangesNothing() throws Exception {
+        Path file = dir.resolve("lines.jsonl");
+        byte[] content = new byte[3 + TornTail.MAX_BYTES + 1];
+        java.util.Arrays.fill(content, (byte) 'x');
+        content[0] = '{';
+        content[1] = '}';
+        content[2] = '\n';
+        Files.write(file, content);
+        IOException e = assertThrows(IOException.class, () -> AppendOnlyFile.open(file, new Recording()));
+        assertTrue(e.getMessage().contains("not a torn write"), e.getMessage());
+        assertEquals(content.length, Files.size(file));
+    }
+
+    @Test
     void openReadOnlyLeavesATornTrailingLineAsItIsReadsAroundItAndRefusesAppends() throws Exception {
         Path file = dir.resolve("lines.jsonl");
         String content = "{\"a\":1}\n{\"b\":2}\n{\"c\":";
