@@ -447,7 +447,17 @@ public final class AppendOnlyFile<T> implements AutoCloseable {
                     rollBack(start, e);
                     throw e;
                 }
-                knownSize = start + bytes.size();
+                long end = data.size();
+                if (end == start + bytes.size()) {
+                    knownSize = end;
+                } else {
+                    // Someone wrote without the lock (its lock file was deleted and re-made): our lines are intact
+                    // (append mode), but not where we thought. Read again from where we started, in file order.
+                    LOG.log(System.Logger.Level.WARNING, file.getFileName() + ": another process appended without"
+                            + " holding " + file.getFileName() + ".lock; re-reading from offset " + start);
+                    knownSize = start;
+                    stale = true;
+                }
                 refreshHead();
                 health.cleared(file, StorageHealth.Condition.WRITE_FAILED);
                 owner.durable(batch.stream().map(r -> r.item).toList());

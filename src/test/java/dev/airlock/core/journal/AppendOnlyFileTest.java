@@ -126,6 +126,34 @@ class AppendOnlyFileTest {
         assertEquals("{\"a\":1}\n{\"b\":2}\n{\"d\":4}\n", Files.readString(file));
     }
 
+    /**
+     * Issue 13, finding 5: a process whose lock file was deleted under it writes while we hold ours. Simulated
+     * deterministically: the bytes land after our catch-up and before our write (inside encode, under our lock).
+     */
+    @Test
+    void anAppendNeverOverwritesBytesAnotherWriterAddedWithoutTheLock() throws Exception {
+        Path file = dir.resolve("lines.jsonl");
+        Recording intruded = new Recording() {
+            @Override
+            public String encode(String item) {
+                try {
+                    Files.writeString(file, "{\"foreign\":\"acknowledged\"}\n", java.nio.file.StandardOpenOption.APPEND);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                return item;
+            }
+        };
+        try (AppendOnlyFile<String> out = AppendOnlyFile.open(file, intruded)) {
+            out.append("{\"mine\":1}").get(5, TimeUnit.SECONDS);
+            intruded.caughtUp.clear();
+            out.catchUp();
+            assertEquals(List.of("{\"foreign\":\"acknowledged\"}", "{\"mine\":1}"), intruded.caughtUp,
+                    "the owner is shown the foreign line, in file order");
+        }
+        assertEquals("{\"foreign\":\"acknowledged\"}\n{\"mine\":1}\n", Files.readString(file));
+    }
+
     @Test
     void openRefusesAnUnterminatedEndLargerThanATornWriteCouldLeaveAndChangesNothing() throws Exception {
         Path file = dir.resolve("lines.jsonl");
