@@ -4,7 +4,6 @@ import dev.airlock.app.Airlock;
 import dev.airlock.core.proxy.ProxyGate;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
-import java.util.Map;
 import java.util.Set;
 
 /** The HTTP surface, in one table. Handlers are thin: parse, call the core, render. */
