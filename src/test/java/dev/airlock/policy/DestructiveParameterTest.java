@@ -3,6 +3,7 @@ package dev.airlock.policy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.airlock.testing.PolicyCopy;
 import dev.airlock.testing.PolicyProxyFixture;
 import dev.airlock.testing.TestAirlock;
 import java.net.http.HttpRequest;
