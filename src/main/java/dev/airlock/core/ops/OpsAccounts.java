@@ -2,6 +2,7 @@ package dev.airlock.core.ops;
 
 import dev.airlock.core.audit.AuditEvent;
 import dev.airlock.core.audit.AuditSink;
+import dev.airlock.core.audit.AuditedChange;
 import dev.airlock.core.crypto.Hashes;
 import dev.airlock.core.crypto.SecretBox;
 import dev.airlock.core.grant.FreshFactor;
@@ -66,6 +67,12 @@ public final class OpsAccounts implements FreshFactor {
         record Refused(String message) implements SignIn {}
 
         record Locked(Duration retryAfter) implements SignIn {}
+
+        /**
+         * Passphrase and code right, but the code's step is at or before the last accepted one, which is ahead of
+         * this clock: said plainly (only to someone who just proved both factors), and not counted as a failure.
+         */
+        record ClockBehind(StepAhead ahead) implements SignIn {}
     }
 
     /** {@link #create} for a name that is already taken (enabled or not). */
@@ -127,14 +134,13 @@ public final class OpsAccounts implements FreshFactor {
         if (store.opsAccount(name).isPresent()) return CompletableFuture.failedFuture(new AccountExists(name));
         Credentials c = newCredentials(name);
         OpsAccount account = new OpsAccount(name, groups, c.hash, c.sealed, 0, 0, null, clock.instant(), false, 1);
-        return store.saveOpsAccount(account).thenCompose(saved -> {
-            if (!saved) {
-                c.clear();
-                return CompletableFuture.failedFuture(new AccountExists(name));
-            }
-            AuditEvent e = AuditEvent.of("ops.account_created").with("name", name).with("groups", sorted(groups)).build();
-            return audit.append(e).thenApply(v -> c.enrolment);
-        });
+        AuditEvent e = AuditEvent.of("ops.account_created").with("name", name).with("groups", sorted(groups)).build();
+        return AuditedChange.apply(audit, e, () -> store.saveOpsAccount(account).thenCompose(saved -> saved
+                        ? CompletableFuture.completedFuture(c.enrolment)
+                        : CompletableFuture.<Enrolment>failedFuture(new AccountExists(name))))
+                .whenComplete((ok, failure) -> {
+                    if (failure != null) c.clear();
+                });
     }
 
     /**
@@ -143,15 +149,14 @@ public final class OpsAccounts implements FreshFactor {
      * one who hands the new credentials over.
      */
     public CompletableFuture<Enrolment> reset(String name) {
-        if (name == null || !NAME.matcher(name).matches() || store.opsAccount(name).isEmpty()) {
-            return CompletableFuture.failedFuture(new NoSuchAccount(name));
-        }
+        OpsAccount before = account(name).orElse(null);
+        if (before == null) return CompletableFuture.failedFuture(new NoSuchAccount(name));
         Credentials c = newCredentials(name);
-        return transition(name, a -> new OpsAccount(a.name(), a.groups(), c.hash, c.sealed, 0, 0, null, a.createdAt(),
-                false, a.version() + 1), 0)
-                .thenCompose(pair -> audit.append(AuditEvent.of("ops.account_reset").with("name", name)
-                        .with("was_disabled", pair.before().disabled()).build()))
-                .thenApply(v -> c.enrolment)
+        AuditEvent e = AuditEvent.of("ops.account_reset").with("name", name).with("was_disabled", before.disabled())
+                .build();
+        return AuditedChange.apply(audit, e, () -> transition(name, a -> new OpsAccount(a.name(), a.groups(), c.hash,
+                        c.sealed, 0, 0, null, a.createdAt(), false, a.version() + 1), 0))
+                .thenApply(pair -> c.enrolment)
                 .whenComplete((ok, failure) -> {
                     if (failure != null) c.clear();
                 });
@@ -159,12 +164,39 @@ public final class OpsAccounts implements FreshFactor {
 
     /** Stops an approver from signing in or approving. Their open sessions are the session owner's to close. */
     public CompletableFuture<Void> disable(String name) {
-        if (name == null || !NAME.matcher(name).matches() || store.opsAccount(name).isEmpty()) {
-            return CompletableFuture.failedFuture(new NoSuchAccount(name));
-        }
-        return transition(name, a -> a.disabled() ? null : copy(a, a.lastTotpStep(), a.failures(), a.lockedUntil(), true),
-                0).thenCompose(pair -> audit.append(AuditEvent.of("ops.account_disabled").with("name", name)
-                        .with("already", pair.before().disabled()).build()));
+        OpsAccount before = account(name).orElse(null);
+        if (before == null) return CompletableFuture.failedFuture(new NoSuchAccount(name));
+        AuditEvent e = AuditEvent.of("ops.account_disabled").with("name", name).with("already", before.disabled())
+                .build();
+        return AuditedChange.apply(audit, e, () -> transition(name, a -> a.disabled() ? null
+                : copy(a, a.lastTotpStep(), a.failures(), a.lockedUntil(), true), 0)).thenApply(pair -> null);
+    }
+
+    /**
+     * Whether {@code name}'s last accepted step is ahead of this clock beyond the window, so that every code they can
+     * give now is refused: for the signed-in person's own view, since an approval's refusal says only "code invalid".
+     */
+    public Optional<StepAhead> stepAhead(String name) {
+        return account(name).flatMap(a -> StepAhead.of(a.name(), a.lastTotpStep(), clock.instant()));
+    }
+
+    /**
+     * Lowers an approver's last accepted TOTP step to the current step, when it is ahead of this clock beyond the
+     * window ({@link StepAhead}): the operator's way out of a lockout left by a backward clock correction. Completes
+     * empty, writing nothing, when the step is not ahead. Setting the floor to the current step, not below, keeps
+     * every code for a step up to now refused, so none used before can be replayed now.
+     */
+    public CompletableFuture<Optional<StepAhead>> resetTotpStep(String name) {
+        OpsAccount before = account(name).orElse(null);
+        if (before == null) return CompletableFuture.failedFuture(new NoSuchAccount(name));
+        Instant now = clock.instant();
+        Optional<StepAhead> ahead = StepAhead.of(name, before.lastTotpStep(), now);
+        if (ahead.isEmpty()) return CompletableFuture.completedFuture(ahead);
+        long current = Totp.step(now);
+        AuditEvent e = AuditEvent.of("ops.totp_step_reset").with("name", name).with("from_step", before.lastTotpStep())
+                .with("to_step", current).with("ahead_seconds", ahead.get().ahead().toSeconds()).with("by", "cli").build();
+        return AuditedChange.apply(audit, e, () -> transition(name, a -> a.lastTotpStep() > current
+                ? copy(a, current, a.failures(), a.lockedUntil(), a.disabled()) : null, 0)).thenApply(pair -> ahead);
     }
 
     private record Transition(OpsAccount before, OpsAccount after) {}
@@ -216,7 +248,7 @@ public final class OpsAccounts implements FreshFactor {
         OpsAccount a = account(name).orElse(null);
         if (a == null || a.disabled()) return signInNobody(name, passphrase, a == null ? "unknown_name" : "disabled");
         Duration wait = lockRemaining(a.lockedUntil(), now);
-        if (wait != null) return audited(signInEvent(a.name(), "locked", "locked", a), new SignIn.Locked(wait));
+        if (wait != null) return audited(signInEvent(a.name(), "locked", "locked", a).build(), new SignIn.Locked(wait));
         boolean passphraseOk = passphrase != null && passphrases.verify(passphrase, a.passphraseHash());
         return settleSignIn(a.name(), a.passphraseHash(), passphraseOk, code, 0);
     }
@@ -229,23 +261,36 @@ public final class OpsAccounts implements FreshFactor {
         OpsAccount a = store.opsAccount(name).orElse(null);
         if (a == null || a.disabled() || !a.passphraseHash().equals(checkedHash)) {
             // Disabled or re-enrolled while we hashed: the passphrase we checked is no longer the one that counts.
-            return audited(signInEvent(name, "refused", "account_changed", a), new SignIn.Refused(SignIn.REFUSED));
+            return audited(signInEvent(name, "refused", "account_changed", a).build(),
+                    new SignIn.Refused(SignIn.REFUSED));
         }
         Duration wait = lockRemaining(a.lockedUntil(), now);
-        if (wait != null) return audited(signInEvent(name, "locked", "locked", a), new SignIn.Locked(wait));
-        OptionalLong step;
-        try {
-            step = passphraseOk ? Totp.acceptedStep(secret(a), code, now, a.lastTotpStep()) : OptionalLong.empty();
-        } catch (GeneralSecurityException e) {
-            return unreadable(name, e);
+        if (wait != null) return audited(signInEvent(name, "locked", "locked", a).build(), new SignIn.Locked(wait));
+        OptionalLong step = OptionalLong.empty();
+        Optional<StepAhead> ahead = Optional.empty();
+        if (passphraseOk) {
+            byte[] secret;
+            try {
+                secret = secret(a);
+            } catch (GeneralSecurityException e) {
+                return unreadable(name, e);
+            }
+            step = Totp.acceptedStep(secret, code, now, a.lastTotpStep());
+            if (step.isEmpty()) ahead = stepAhead(a, secret, code, now);
+            Arrays.fill(secret, (byte) 0);
         }
-        OpsAccount next = step.isPresent() ? succeeded(a, step.getAsLong()) : failed(a, now);
-        String reason = step.isPresent() ? null : passphraseOk ? "code" : "passphrase";
+        if (ahead.isPresent()) {
+            return audited(signInEvent(name, "refused", "clock_behind", a).with("message", ahead.get().message()).build(),
+                    new SignIn.ClockBehind(ahead.get()));
+        }
+        boolean accepted = step.isPresent();
+        OpsAccount next = accepted ? succeeded(a, step.getAsLong()) : failed(a, now);
+        String reason = accepted ? null : passphraseOk ? "code" : "passphrase";
         return store.saveOpsAccount(next).thenCompose(saved -> {
             if (!saved) return settleSignIn(name, checkedHash, passphraseOk, code, attempt + 1);
-            return step.isPresent()
-                    ? audited(signInEvent(name, "ok", null, next), new SignIn.Ok(next))
-                    : audited(signInEvent(name, "refused", reason, next), new SignIn.Refused(SignIn.REFUSED));
+            return accepted
+                    ? audited(signInEvent(name, "ok", null, next).build(), new SignIn.Ok(next))
+                    : audited(signInEvent(name, "refused", reason, next).build(), new SignIn.Refused(SignIn.REFUSED));
         });
     }
 
@@ -301,6 +346,12 @@ public final class OpsAccounts implements FreshFactor {
             return unreadable(name, e);
         }
         OptionalLong step = Totp.acceptedStep(secret, code, now, a.lastTotpStep());
+        Optional<StepAhead> ahead = step.isPresent() ? Optional.empty() : stepAhead(a, secret, code, now);
+        if (ahead.isPresent()) {
+            Arrays.fill(secret, (byte) 0);
+            return audited(AuditEvent.of("ops.code_refused").with("name", name).with("reason", "clock_behind")
+                    .with("failures", a.failures()).with("message", ahead.get().message()).build(), false);
+        }
         String reason = step.isPresent() ? null
                 : !Totp.wellFormed(code) ? "malformed"
                 : Totp.acceptedStep(secret, code, now, Long.MIN_VALUE).isPresent() ? "not_fresh" : "wrong";
@@ -312,6 +363,17 @@ public final class OpsAccounts implements FreshFactor {
                     ? audited(AuditEvent.of("ops.code_accepted").with("name", name).build(), true)
                     : audited(codeRefused(next, reason), false);
         });
+    }
+
+    /**
+     * A genuine code (it matches a step within the window) refused only because the last accepted step is ahead of
+     * this clock. Not a failure toward the lock: it proves the factor, and counting it would turn a clock correction
+     * into an hour-long lock on top.
+     */
+    private static Optional<StepAhead> stepAhead(OpsAccount a, byte[] secret, String code, Instant now) {
+        Optional<StepAhead> ahead = StepAhead.of(a.name(), a.lastTotpStep(), now);
+        return ahead.isPresent() && Totp.acceptedStep(secret, code, now, Long.MIN_VALUE).isPresent()
+                ? ahead : Optional.empty();
     }
 
     // --- State transitions -----------------------------------------------------------------------------------------
@@ -376,14 +438,14 @@ public final class OpsAccounts implements FreshFactor {
         return audit.append(event).thenApply(v -> result);
     }
 
-    private static AuditEvent signInEvent(String name, String outcome, String reason, OpsAccount after) {
+    private static AuditEvent.Builder signInEvent(String name, String outcome, String reason, OpsAccount after) {
         AuditEvent.Builder e = AuditEvent.of("ops.signin").with("name", name).with("outcome", outcome)
                 .with("reason", reason);
         if (after != null && !"ok".equals(outcome)) {
             e.with("failures", after.failures())
                     .with("locked_until", after.lockedUntil() == null ? null : after.lockedUntil().toString());
         }
-        return e.build();
+        return e;
     }
 
     private static AuditEvent codeRefused(OpsAccount after, String reason) {
