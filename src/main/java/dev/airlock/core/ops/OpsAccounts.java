@@ -100,6 +100,7 @@ public final class OpsAccounts implements FreshFactor {
     /** A well-formed hash of nothing, at our own costs: verifying against it costs what a real verification costs. */
     private final String dummyHash;
     private final ConcurrentHashMap<String, Phantom> phantoms = new ConcurrentHashMap<>();
+    private final OpsAdmin admin;
 
     public OpsAccounts(StateStore store, SecretBox box, AuditSink audit, Clock clock, SecureRandom random) {
         this(store, box, audit, clock, random, new Passphrases(random));
@@ -115,32 +116,17 @@ public final class OpsAccounts implements FreshFactor {
         this.random = random;
         this.passphrases = passphrases;
         this.dummyHash = passphrases.dummyHash();
+        this.admin = new OpsAdmin(store, box, audit, clock, random, passphrases);
     }
 
-    // --- Enrolment -------------------------------------------------------------------------------------------------
+    // --- Enrolment (OpsAdmin: each change audited first) ----------------------------------------------------------
 
     /**
      * Enrols a new approver. Fails with {@link IllegalArgumentException} for a bad name or group, with
      * {@link AccountExists} if the name is taken.
      */
     public CompletableFuture<Enrolment> create(String name, Set<String> groups) {
-        try {
-            checkName(name, "account name");
-            if (groups == null || groups.isEmpty()) throw new IllegalArgumentException("name at least one group");
-            for (String g : groups) checkName(g, "group name");
-        } catch (IllegalArgumentException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        if (store.opsAccount(name).isPresent()) return CompletableFuture.failedFuture(new AccountExists(name));
-        Credentials c = newCredentials(name);
-        OpsAccount account = new OpsAccount(name, groups, c.hash, c.sealed, 0, 0, null, clock.instant(), false, 1);
-        AuditEvent e = AuditEvent.of("ops.account_created").with("name", name).with("groups", sorted(groups)).build();
-        return AuditedChange.apply(audit, e, () -> store.saveOpsAccount(account).thenCompose(saved -> saved
-                        ? CompletableFuture.completedFuture(c.enrolment)
-                        : CompletableFuture.<Enrolment>failedFuture(new AccountExists(name))))
-                .whenComplete((ok, failure) -> {
-                    if (failure != null) c.clear();
-                });
+        return admin.create(name, groups);
     }
 
     /**
@@ -149,27 +135,20 @@ public final class OpsAccounts implements FreshFactor {
      * one who hands the new credentials over.
      */
     public CompletableFuture<Enrolment> reset(String name) {
-        OpsAccount before = account(name).orElse(null);
-        if (before == null) return CompletableFuture.failedFuture(new NoSuchAccount(name));
-        Credentials c = newCredentials(name);
-        AuditEvent e = AuditEvent.of("ops.account_reset").with("name", name).with("was_disabled", before.disabled())
-                .build();
-        return AuditedChange.apply(audit, e, () -> transition(name, a -> new OpsAccount(a.name(), a.groups(), c.hash,
-                        c.sealed, 0, 0, null, a.createdAt(), false, a.version() + 1), 0))
-                .thenApply(pair -> c.enrolment)
-                .whenComplete((ok, failure) -> {
-                    if (failure != null) c.clear();
-                });
+        return admin.reset(name);
     }
 
     /** Stops an approver from signing in or approving. Their open sessions are the session owner's to close. */
     public CompletableFuture<Void> disable(String name) {
-        OpsAccount before = account(name).orElse(null);
-        if (before == null) return CompletableFuture.failedFuture(new NoSuchAccount(name));
-        AuditEvent e = AuditEvent.of("ops.account_disabled").with("name", name).with("already", before.disabled())
-                .build();
-        return AuditedChange.apply(audit, e, () -> transition(name, a -> a.disabled() ? null
-                : copy(a, a.lastTotpStep(), a.failures(), a.lockedUntil(), true), 0)).thenApply(pair -> null);
+        return admin.disable(name);
+    }
+
+    /**
+     * Lowers an approver's last accepted TOTP step to the current step when it is ahead of this clock beyond the
+     * window ({@link StepAhead}); completes empty, writing nothing, otherwise. See {@link OpsAdmin#resetTotpStep}.
+     */
+    public CompletableFuture<Optional<StepAhead>> resetTotpStep(String name) {
+        return admin.resetTotpStep(name);
     }
 
     /**
@@ -178,63 +157,6 @@ public final class OpsAccounts implements FreshFactor {
      */
     public Optional<StepAhead> stepAhead(String name) {
         return account(name).flatMap(a -> StepAhead.of(a.name(), a.lastTotpStep(), clock.instant()));
-    }
-
-    /**
-     * Lowers an approver's last accepted TOTP step to the current step, when it is ahead of this clock beyond the
-     * window ({@link StepAhead}): the operator's way out of a lockout left by a backward clock correction. Completes
-     * empty, writing nothing, when the step is not ahead. Setting the floor to the current step, not below, keeps
-     * every code for a step up to now refused, so none used before can be replayed now.
-     */
-    public CompletableFuture<Optional<StepAhead>> resetTotpStep(String name) {
-        OpsAccount before = account(name).orElse(null);
-        if (before == null) return CompletableFuture.failedFuture(new NoSuchAccount(name));
-        Instant now = clock.instant();
-        Optional<StepAhead> ahead = StepAhead.of(name, before.lastTotpStep(), now);
-        if (ahead.isEmpty()) return CompletableFuture.completedFuture(ahead);
-        long current = Totp.step(now);
-        AuditEvent e = AuditEvent.of("ops.totp_step_reset").with("name", name).with("from_step", before.lastTotpStep())
-                .with("to_step", current).with("ahead_seconds", ahead.get().ahead().toSeconds()).with("by", "cli").build();
-        return AuditedChange.apply(audit, e, () -> transition(name, a -> a.lastTotpStep() > current
-                ? copy(a, current, a.failures(), a.lockedUntil(), a.disabled()) : null, 0)).thenApply(pair -> ahead);
-    }
-
-    private record Transition(OpsAccount before, OpsAccount after) {}
-
-    /** Applies {@code change} to the current account until the save wins; a null change writes nothing. */
-    private CompletableFuture<Transition> transition(String name, Function<OpsAccount, OpsAccount> change, int attempt) {
-        if (attempt >= MAX_ATTEMPTS) return tooManyRaces(name);
-        Optional<OpsAccount> current = store.opsAccount(name);
-        if (current.isEmpty()) return CompletableFuture.failedFuture(new NoSuchAccount(name));
-        OpsAccount next = change.apply(current.get());
-        if (next == null) return CompletableFuture.completedFuture(new Transition(current.get(), current.get()));
-        return store.saveOpsAccount(next).thenCompose(saved -> saved
-                ? CompletableFuture.completedFuture(new Transition(current.get(), next))
-                : transition(name, change, attempt + 1));
-    }
-
-    private final class Credentials {
-        final String hash;
-        final String sealed;
-        final Enrolment enrolment;
-
-        Credentials(String name) {
-            char[] passphrase = Passphrases.generate(random);
-            byte[] secret = Totp.newSecret(random);
-            this.hash = passphrases.hash(passphrase);
-            this.sealed = Base64.getEncoder().encodeToString(box.seal(secret, label(name)));
-            this.enrolment = new Enrolment(name, passphrase, Totp.base32(secret),
-                    Totp.otpauthUri(Totp.ISSUER, name, secret));
-            Arrays.fill(secret, (byte) 0);
-        }
-
-        void clear() {
-            Arrays.fill(enrolment.passphrase(), '\0');
-        }
-    }
-
-    private Credentials newCredentials(String name) {
-        return new Credentials(name);
     }
 
     // --- Sign-in ---------------------------------------------------------------------------------------------------
@@ -387,7 +309,7 @@ public final class OpsAccounts implements FreshFactor {
         return copy(a, a.lastTotpStep(), failures, lockAfter(failures, now), a.disabled());
     }
 
-    private static OpsAccount copy(OpsAccount a, long lastStep, int failures, Instant lockedUntil, boolean disabled) {
+    static OpsAccount copy(OpsAccount a, long lastStep, int failures, Instant lockedUntil, boolean disabled) {
         return new OpsAccount(a.name(), a.groups(), a.passphraseHash(), a.totpSealed(), lastStep, failures, lockedUntil,
                 a.createdAt(), disabled, a.version() + 1);
     }
@@ -406,6 +328,11 @@ public final class OpsAccounts implements FreshFactor {
     // --- Helpers ---------------------------------------------------------------------------------------------------
 
     private Optional<OpsAccount> account(String name) {
+        return account(store, name);
+    }
+
+    /** Only a well-formed name is looked up. */
+    static Optional<OpsAccount> account(StateStore store, String name) {
         return name != null && NAME.matcher(name).matches() ? store.opsAccount(name) : Optional.empty();
     }
 
@@ -429,7 +356,7 @@ public final class OpsAccounts implements FreshFactor {
                 "the TOTP secret of ops account '" + name + "' does not open under this master key", e));
     }
 
-    private static <T> CompletableFuture<T> tooManyRaces(String name) {
+    static <T> CompletableFuture<T> tooManyRaces(String name) {
         return CompletableFuture.failedFuture(new IllegalStateException(
                 "ops account '" + name + "' changed " + MAX_ATTEMPTS + " times while deciding; giving up"));
     }
@@ -463,13 +390,13 @@ public final class OpsAccounts implements FreshFactor {
         else e.with("name_sha256", Hashes.sha256Hex(name == null ? "" : name));
     }
 
-    private static void checkName(String name, String what) {
+    static void checkName(String name, String what) {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new IllegalArgumentException(what + " '" + name + "' must match " + NAME.pattern());
         }
     }
 
-    private static List<String> sorted(Set<String> s) {
+    static List<String> sorted(Set<String> s) {
         return List.copyOf(new TreeSet<>(s));
     }
 }
