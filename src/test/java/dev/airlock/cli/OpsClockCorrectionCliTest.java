@@ -93,6 +93,30 @@ class OpsClockCorrectionCliTest {
     }
 
     @Test
+    void approveAfterABackwardCorrectionSaysWhyNotJustCodeInvalid() throws Exception {
+        String secret = airlock.issueSecret("coding-agent");
+        airlock.clock.step(HOUR);
+        java.util.Map<String, Object> grant = new java.util.LinkedHashMap<>();
+        grant.put("environment", "staging");
+        grant.put("scopes", java.util.List.of("volume:delete"));
+        grant.put("resources", java.util.List.of("vol-7f3a-stg"));
+        grant.put("reason", "the staging volume is corrupt after the failed migration test run");
+        TestAirlock.Reply filed = airlock.agentPost("/v1/grants", TestAirlock.basic("coding-agent", secret), grant);
+        assertEquals(201, filed.status(), filed.body());
+        String id = filed.json().path("auth_req_id").asText();
+        assertEquals(0, login(airlock.freshCode(bob)).exit());
+        airlock.clock.step(HOUR.negated());
+
+        Run r = Runner.run(null, "grants", "approve", id, "--code", airlock.freshCode(bob), "--session-file",
+                tmp.resolve("ops-session").toString());
+
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().contains("approval refused (HTTP 403): the last code accepted for bob was for a time"),
+                r.err());
+        assertTrue(r.err().contains("an operator can run `airlock ops reset-totp-step bob` (clock_behind)"), r.err());
+    }
+
+    @Test
     void resetTotpStepOfAnUnknownNameFails() throws Exception {
         Run r = opsCommand("reset-totp-step", "nobody");
         assertEquals(1, r.exit(), r.err());
