@@ -248,7 +248,7 @@ public final class GrantsCommand implements Runnable {
                 }
                 Map<String, Object> body = Map.of("code", answer == null ? "" : answer.replace(" ", "").strip());
                 AirlockHttp.Reply r = new AirlockHttp(s.url()).postJson(path(id, "/approve"), bearer(s), body);
-                if (!r.ok()) throw refusal(s, "approval", r);
+                if (!r.ok()) throw clockBehind(s, r).orElseGet(() -> refusal(s, "approval", r));
                 JsonNode g = r.body().has("grant") ? r.body().path("grant") : r.body();
                 out.println("approved grant " + GrantView.clean(id) + ": " + GrantView.approvals(g) + " approvals; "
                         + ("approved".equals(g.path("status").asText())
@@ -302,6 +302,17 @@ public final class GrantsCommand implements Runnable {
     }
 
     /** The server's refusal in words; a 401 means the session is gone, and the fix is to sign in again. */
+    /**
+     * "Code invalid" also answers a genuine code refused because this person's last accepted code was for a time
+     * ahead of the server's clock (corrected backwards since); the session says so, with the operator command.
+     */
+    static java.util.Optional<CliFailure> clockBehind(OpsSessionFile.Session s, AirlockHttp.Reply r) throws CliFailure {
+        if (!"code_invalid".equals(r.body().path("code").asText())) return java.util.Optional.empty();
+        String notice = new AirlockHttp(s.url()).get("/v1/ops/session", bearer(s)).body().path("totp_notice").asText("");
+        return notice.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(new CliFailure(1,
+                "approval refused (HTTP " + r.status() + "): " + GrantView.clean(notice) + " (clock_behind)"));
+    }
+
     static CliFailure refusal(OpsSessionFile.Session s, String what, AirlockHttp.Reply r) {
         if (r.status() == 401) {
             return new CliFailure(1, what + " refused: not signed in, or the session ended (idle timeout, sign-out,"
