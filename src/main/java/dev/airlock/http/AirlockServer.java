@@ -50,9 +50,9 @@ public final class AirlockServer {
                         return null;
                     }, false).onFailure(e -> LOG.log(Level.WARNING, "store refresh failed", e)));
                     long sweep = vertx.setPeriodic(EXPIRY_SWEEP_MILLIS, t -> vertx.executeBlocking(() -> {
-                        airlock.grants.expireDue().join();
+                        airlock.grants.sweep().join();
                         return null;
-                    }, false).onFailure(e -> LOG.log(Level.WARNING, "grant expiry sweep failed", e)));
+                    }, false).onFailure(e -> LOG.log(Level.WARNING, "grant sweep failed", e)));
                     return new AirlockServer(vertx, id, timer, sweep);
                 });
     }
