@@ -82,6 +82,15 @@ public final class GrantRequests {
                 .map(GrantOutcome::ok).orElseGet(GrantRequests::notFound));
     }
 
+    /** One page of the agent's own grants with the given status (null: all), newest first, expiry applied. */
+    public CompletableFuture<GrantPage> list(Agent agent, GrantStatus status, GrantPage.Request page) {
+        return ledger.expireDue().thenApply(n -> {
+            Instant now = ledger.now();
+            return GrantPage.of(store.grants(), g -> g.agentId().equals(agent.id())
+                    && (status == null || g.statusAt(now) == status), page);
+        });
+    }
+
     public CompletableFuture<GrantOutcome> cancel(Agent agent, String id) {
         return ledger.current(id).thenCompose(found -> {
             Optional<Grant> mine = found.filter(x -> x.agentId().equals(agent.id()));
