@@ -37,12 +37,19 @@ public final class AirlockServer {
         return new HttpServerOptions().setHost(host).setPort(port)
                 .setMaxHeaderSize(16 * 1024).setMaxInitialLineLength(4096).setMaxFormAttributeSize(BodyLimits.FORM)
                 .setIdleTimeout(30).setDecompressionSupported(false).setCompressionSupported(false)
-                .setTcpNoDelay(true).setReusePort(false);
+                .setTcpNoDelay(true).setReusePort(false).setHttp2ClearTextEnabled(false);
     }
 
     public static Future<AirlockServer> start(Vertx vertx, Airlock airlock, String host, int port, int instances) {
+        return start(vertx, airlock, host, port, instances, ConnectionLimits.defaults());
+    }
+
+    /** @param limits the connection cap and request deadline, shared by every event loop */
+    public static Future<AirlockServer> start(Vertx vertx, Airlock airlock, String host, int port, int instances,
+                                              ConnectionLimits limits) {
         LogRedaction.install();
-        return vertx.deployVerticle(() -> new Verticle(airlock, host, port),
+        ConnectionGuard guard = new ConnectionGuard(limits);
+        return vertx.deployVerticle(() -> new Verticle(airlock, host, port, guard),
                         new DeploymentOptions().setInstances(instances))
                 .map(id -> {
                     long timer = vertx.setPeriodic(REFRESH_MILLIS, t -> vertx.executeBlocking(() -> {
@@ -67,18 +74,24 @@ public final class AirlockServer {
         private final Airlock airlock;
         private final String host;
         private final int port;
+        private final ConnectionGuard guard;
         private HttpServer server;
 
-        Verticle(Airlock airlock, String host, int port) {
+        Verticle(Airlock airlock, String host, int port, ConnectionGuard guard) {
             this.airlock = airlock;
             this.host = host;
             this.port = port;
+            this.guard = guard;
         }
 
         @Override
         public Future<?> start() {
             server = vertx.createHttpServer(options(host, port));
-            return server.requestHandler(Routes.router(vertx, airlock)).listen();
+            var router = Routes.router(vertx, airlock);
+            return server.connectionHandler(c -> guard.onConnection(vertx, c)).requestHandler(req -> {
+                guard.onRequest(vertx, req);
+                router.handle(req);
+            }).listen();
         }
 
         @Override
