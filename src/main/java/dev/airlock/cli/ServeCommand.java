@@ -119,7 +119,14 @@ public final class ServeCommand implements Callable<Integer> {
         int n = instances != null ? instances : Runtime.getRuntime().availableProcessors();
         AirlockServer server;
         try {
-            server = AirlockServer.start(vertx, airlock, host, port, n, limits).toCompletionStage().toCompletableFuture()
+            server = AirlockServer.start(vertx, airlock, host, port, n, limits, () -> {
+                // Finding 7: a process that no longer accepts connections must not stay up; exiting non-zero lets
+                // the supervisor (deploy/airlock.service: Restart=on-failure) start a fresh one.
+                err.println("not serving: connections are no longer accepted; exiting so that the supervisor restarts Airlock");
+                err.flush();
+                // From a thread of its own: exit waits for the shutdown hook, which waits for this worker's Vert.x.
+                new Thread(() -> System.exit(70), "airlock-not-serving").start();
+            }).toCompletionStage().toCompletableFuture()
                     .get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
             err.println("cannot listen on " + host + ":" + port + ": " + rootMessage(e));
