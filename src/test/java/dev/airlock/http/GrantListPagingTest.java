@@ -86,6 +86,13 @@ class GrantListPagingTest {
     }
 
     @Test
+    void agentListWhenAnotherAgentHasGrantsThenItSeesNone() throws Exception {
+        Reply r = airlock.agentGet("/v1/grants", airlock.deployBotBearer());
+        assertEquals(200, r.status(), r.body());
+        assertEquals(0, r.json().get("grants").size(), "coding-agent's 7 grants are not deploy-bot's: " + r.body());
+    }
+
+    @Test
     void listWithoutLimitThenDefaultOf50() throws Exception {
         Reply r = airlock.opsGet("/v1/grants", session);
         assertEquals(7, r.json().get("grants").size(), "7 is within the default page");
