@@ -70,6 +70,10 @@ public final class AirlockServer {
     static Future<AirlockServer> start(Vertx vertx, Airlock airlock, String host, int port, int instances,
                                        ConnectionLimits limits, Runnable onServingLost, long probeMillis) {
         LogRedaction.install();
+        // Issue 13, finding 7: under descriptor exhaustion Netty's acceptor logs the EMFILE and goes on, but the log
+        // formatter's first use of the time zone opens tzdb.dat, which fails with no descriptor left; the Error
+        // (NoClassDefFoundError) then killed the acceptor thread for good. Load the zone rules now, while files open.
+        java.time.ZoneId.systemDefault().getRules();
         ConnectionGuard guard = new ConnectionGuard(limits);
         ServingWatch watch = new ServingWatch(host, port, guard::accepted, onServingLost);
         return vertx.deployVerticle(() -> new Verticle(airlock, host, port, guard, watch),
