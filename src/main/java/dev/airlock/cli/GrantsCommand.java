@@ -157,7 +157,11 @@ public final class GrantsCommand implements Runnable {
                 description = "pending, approved, redeemed, denied, expired, cancelled or all (default: ${DEFAULT-VALUE})")
         String status;
 
-        @Option(names = "--json", description = "print the server's JSON as it is")
+        @Option(names = "--limit", defaultValue = "50",
+                description = "show at most this many grants, newest first, fetched page by page (1 to 10000; default: ${DEFAULT-VALUE})")
+        int limit;
+
+        @Option(names = "--json", description = "print the grants as JSON: {\"grants\": [...], \"next_cursor\": ...}")
         boolean json;
 
         @Mixin
@@ -166,21 +170,45 @@ public final class GrantsCommand implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
+        /** The server's largest page (GrantPage.MAX_LIMIT); the CLI follows next_cursor up to --limit grants. */
+        static final int PAGE = 200;
+        static final int MAX_LIMIT = 10_000;
+
         @Override
         public Integer call() {
             return GrantCommand.run(spec, () -> {
                 if (!status.matches("pending|approved|redeemed|denied|expired|cancelled|all")) {
                     throw new CliFailure(2, "--status must be pending, approved, redeemed, denied, expired, cancelled or all");
                 }
+                if (limit < 1 || limit > MAX_LIMIT) throw new CliFailure(2, "--limit must be between 1 and " + MAX_LIMIT);
                 OpsSessionFile.Session s = session.require();
-                String path = "all".equals(status) ? "/v1/grants" : "/v1/grants?status=" + status;
-                AirlockHttp.Reply r = new AirlockHttp(s.url()).get(path, bearer(s));
-                if (!r.ok()) throw refusal(s, "listing grants", r);
+                String base = "all".equals(status) ? "/v1/grants?" : "/v1/grants?status=" + status + "&";
+                com.fasterxml.jackson.databind.node.ArrayNode grants =
+                        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+                String cursor = null;
+                do {
+                    int want = Math.min(PAGE, limit - grants.size());
+                    String path = base + "limit=" + want + (cursor == null ? ""
+                            : "&cursor=" + java.net.URLEncoder.encode(cursor, java.nio.charset.StandardCharsets.UTF_8));
+                    AirlockHttp.Reply r = new AirlockHttp(s.url()).get(path, bearer(s));
+                    if (!r.ok()) throw refusal(s, "listing grants", r);
+                    grants.addAll((com.fasterxml.jackson.databind.node.ArrayNode) r.body().path("grants"));
+                    JsonNode next = r.body().path("next_cursor");
+                    cursor = next.isTextual() ? next.asText() : null;
+                } while (cursor != null && grants.size() < limit);
                 PrintWriter out = spec.commandLine().getOut();
-                JsonNode grants = r.body().path("grants");
-                if (json) GrantCommand.print(out, r.body(), true);
-                else if (grants.isEmpty()) out.println("no " + ("all".equals(status) ? "" : status + " ") + "grants");
-                else GrantView.table(out, grants);
+                if (json) {
+                    com.fasterxml.jackson.databind.node.ObjectNode body =
+                            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+                    body.set("grants", grants);
+                    body.put("next_cursor", cursor);
+                    GrantCommand.print(out, body, true);
+                } else if (grants.isEmpty()) {
+                    out.println("no " + ("all".equals(status) ? "" : status + " ") + "grants");
+                } else {
+                    GrantView.table(out, grants);
+                    if (cursor != null) out.println("(the newest " + grants.size() + " shown; more with --limit)");
+                }
                 return GrantCommand.OK;
             });
         }
