@@ -120,6 +120,11 @@ final class FailingWrites implements LocalState.Wrapping {
             }
 
             @Override
+            public void forgetGrants(java.util.Collection<String> ids) {
+                real.forgetGrants(ids);
+            }
+
+            @Override
             public Optional<OpsAccount> opsAccount(String name) {
                 return real.opsAccount(name);
             }

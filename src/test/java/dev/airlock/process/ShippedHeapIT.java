@@ -40,7 +40,7 @@ class ShippedHeapIT {
         Path data = tmp.resolve("data");
         Files.createDirectory(data, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         GrantLimits max = GrantLimits.maxima();
-        PolicyCopy policy = PolicyCopy.ofExample().append("grants.yaml", "\nlimits:\n  pending_per_agent: "
+        PolicyCopy policy = PolicyCopy.ofShipped().append("grants.yaml", "\nlimits:\n  pending_per_agent: "
                 + max.pendingPerAgent() + "\n  pending_total: " + max.pendingTotal() + "\n  finished_per_agent: "
                 + max.finishedPerAgent() + "\n  finished_total: " + max.finishedTotal() + "\n");
         int grants = fill(data, max);

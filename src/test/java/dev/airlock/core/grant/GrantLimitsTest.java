@@ -22,7 +22,7 @@ class GrantLimitsTest {
     Path data;
 
     private TestCore core(String limits) throws Exception {
-        PolicyCopy copy = PolicyCopy.ofExample().append("grants.yaml", "\nlimits:\n" + limits);
+        PolicyCopy copy = PolicyCopy.ofShipped().append("grants.yaml", "\nlimits:\n" + limits);
         return new TestCore(data, PolicyLoader.load(copy.dir));
     }
 

@@ -21,14 +21,14 @@ class GrantLimitsPolicyTest {
 
     @Test
     void limitsWhenSetThenReadAndOthersDefault() throws Exception {
-        PolicyCopy copy = PolicyCopy.ofExample().append("grants.yaml", "\nlimits:\n  finished_per_agent: 50\n  pending_total: 20\n");
+        PolicyCopy copy = PolicyCopy.ofShipped().append("grants.yaml", "\nlimits:\n  finished_per_agent: 50\n  pending_total: 20\n");
         GrantLimits l = PolicyLoader.load(copy.dir).grantLimits();
         assertEquals(new GrantLimits(5, 20, 50, 1_000), l);
     }
 
     @Test
     void limitsWhenAboveWhatTheShippedHeapHoldsThenLocatedError() throws Exception {
-        PolicyCopy copy = PolicyCopy.ofExample();
+        PolicyCopy copy = PolicyCopy.ofShipped();
         int line = java.nio.file.Files.readAllLines(copy.dir.resolve("grants.yaml")).size() + 3;
         copy.append("grants.yaml", "\nlimits:\n  finished_total: 100000\n  pending: 3\n");
         PolicyException e = assertThrows(PolicyException.class, () -> PolicyLoader.load(copy.dir));
