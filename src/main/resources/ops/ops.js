@@ -170,6 +170,7 @@
       case 'already_approved_by_you':
       case 'already_approved': return 'Your approval is already counted; another person must approve.';
       case 'locked': return 'Too many failed attempts on this account.';
+      case 'clock_behind': return 'Your phone and code are fine: ask an operator to run the command named above.';
       case 'cross_origin': return 'Open the ops page from the Airlock server itself.';
       case 'already_decided':
       case 'not_pending': return 'This grant can no longer be decided. Reload to see its status.';
@@ -570,6 +571,13 @@
       return loadDetail(id, true);
     }, function (err) {
       $('approve-code').value = '';
+      if (err.body && err.body.code === 'code_invalid') {
+        // "Code invalid" also answers a code refused after a backward clock correction; the session says if so.
+        return api('GET', '/v1/ops/session').then(function (me) {
+          showProblem(region, me && me.totp_notice
+            ? new Problem(err.status, { title: err.body.title, detail: me.totp_notice, code: 'clock_behind' }) : err, 'approve');
+        }, function () { showProblem(region, err, 'approve'); });
+      }
       showProblem(region, err, 'approve');
     }).then(function () { button.disabled = false; });
   }

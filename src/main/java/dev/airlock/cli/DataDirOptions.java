@@ -13,4 +13,7 @@ final class DataDirOptions {
     @Option(names = "--policy", paramLabel = "DIR", description = "policy directory (default: ${DEFAULT-VALUE})",
             defaultValue = AirlockConfig.DEFAULT_POLICY)
     Path policy;
+
+    /** Not an option: what {@link LocalState} puts around the real store and audit log (tests inject faults). */
+    LocalState.Wrapping wrapping = LocalState.Wrapping.NONE;
 }

@@ -157,7 +157,11 @@ public final class GrantsCommand implements Runnable {
                 description = "pending, approved, redeemed, denied, expired, cancelled or all (default: ${DEFAULT-VALUE})")
         String status;
 
-        @Option(names = "--json", description = "print the server's JSON as it is")
+        @Option(names = "--limit", defaultValue = "50",
+                description = "show at most this many grants, newest first, fetched page by page (1 to 10000; default: ${DEFAULT-VALUE})")
+        int limit;
+
+        @Option(names = "--json", description = "print the grants as JSON: {\"grants\": [...], \"next_cursor\": ...}")
         boolean json;
 
         @Mixin
@@ -166,21 +170,45 @@ public final class GrantsCommand implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
+        /** The server's largest page (GrantPage.MAX_LIMIT); the CLI follows next_cursor up to --limit grants. */
+        static final int PAGE = 200;
+        static final int MAX_LIMIT = 10_000;
+
         @Override
         public Integer call() {
             return GrantCommand.run(spec, () -> {
                 if (!status.matches("pending|approved|redeemed|denied|expired|cancelled|all")) {
                     throw new CliFailure(2, "--status must be pending, approved, redeemed, denied, expired, cancelled or all");
                 }
+                if (limit < 1 || limit > MAX_LIMIT) throw new CliFailure(2, "--limit must be between 1 and " + MAX_LIMIT);
                 OpsSessionFile.Session s = session.require();
-                String path = "all".equals(status) ? "/v1/grants" : "/v1/grants?status=" + status;
-                AirlockHttp.Reply r = new AirlockHttp(s.url()).get(path, bearer(s));
-                if (!r.ok()) throw refusal(s, "listing grants", r);
+                String base = "all".equals(status) ? "/v1/grants?" : "/v1/grants?status=" + status + "&";
+                com.fasterxml.jackson.databind.node.ArrayNode grants =
+                        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+                String cursor = null;
+                do {
+                    int want = Math.min(PAGE, limit - grants.size());
+                    String path = base + "limit=" + want + (cursor == null ? ""
+                            : "&cursor=" + java.net.URLEncoder.encode(cursor, java.nio.charset.StandardCharsets.UTF_8));
+                    AirlockHttp.Reply r = new AirlockHttp(s.url()).get(path, bearer(s));
+                    if (!r.ok()) throw refusal(s, "listing grants", r);
+                    grants.addAll((com.fasterxml.jackson.databind.node.ArrayNode) r.body().path("grants"));
+                    JsonNode next = r.body().path("next_cursor");
+                    cursor = next.isTextual() ? next.asText() : null;
+                } while (cursor != null && grants.size() < limit);
                 PrintWriter out = spec.commandLine().getOut();
-                JsonNode grants = r.body().path("grants");
-                if (json) GrantCommand.print(out, r.body(), true);
-                else if (grants.isEmpty()) out.println("no " + ("all".equals(status) ? "" : status + " ") + "grants");
-                else GrantView.table(out, grants);
+                if (json) {
+                    com.fasterxml.jackson.databind.node.ObjectNode body =
+                            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+                    body.set("grants", grants);
+                    body.put("next_cursor", cursor);
+                    GrantCommand.print(out, body, true);
+                } else if (grants.isEmpty()) {
+                    out.println("no " + ("all".equals(status) ? "" : status + " ") + "grants");
+                } else {
+                    GrantView.table(out, grants);
+                    if (cursor != null) out.println("(the newest " + grants.size() + " shown; more with --limit)");
+                }
                 return GrantCommand.OK;
             });
         }
@@ -248,7 +276,7 @@ public final class GrantsCommand implements Runnable {
                 }
                 Map<String, Object> body = Map.of("code", answer == null ? "" : answer.replace(" ", "").strip());
                 AirlockHttp.Reply r = new AirlockHttp(s.url()).postJson(path(id, "/approve"), bearer(s), body);
-                if (!r.ok()) throw refusal(s, "approval", r);
+                if (!r.ok()) throw clockBehind(s, r).orElseGet(() -> refusal(s, "approval", r));
                 JsonNode g = r.body().has("grant") ? r.body().path("grant") : r.body();
                 out.println("approved grant " + GrantView.clean(id) + ": " + GrantView.approvals(g) + " approvals; "
                         + ("approved".equals(g.path("status").asText())
@@ -302,6 +330,17 @@ public final class GrantsCommand implements Runnable {
     }
 
     /** The server's refusal in words; a 401 means the session is gone, and the fix is to sign in again. */
+    /**
+     * "Code invalid" also answers a genuine code refused because this person's last accepted code was for a time
+     * ahead of the server's clock (corrected backwards since); the session says so, with the operator command.
+     */
+    static java.util.Optional<CliFailure> clockBehind(OpsSessionFile.Session s, AirlockHttp.Reply r) throws CliFailure {
+        if (!"code_invalid".equals(r.body().path("code").asText())) return java.util.Optional.empty();
+        String notice = new AirlockHttp(s.url()).get("/v1/ops/session", bearer(s)).body().path("totp_notice").asText("");
+        return notice.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(new CliFailure(1,
+                "approval refused (HTTP " + r.status() + "): " + GrantView.clean(notice) + " (clock_behind)"));
+    }
+
     static CliFailure refusal(OpsSessionFile.Session s, String what, AirlockHttp.Reply r) {
         if (r.status() == 401) {
             return new CliFailure(1, what + " refused: not signed in, or the session ended (idle timeout, sign-out,"

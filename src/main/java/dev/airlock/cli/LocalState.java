@@ -1,11 +1,13 @@
 package dev.airlock.cli;
 
 import dev.airlock.core.audit.AuditLog;
+import dev.airlock.core.audit.AuditSink;
 import dev.airlock.core.check.TokenAdmin;
 import dev.airlock.core.journal.PrivateFiles;
 import dev.airlock.core.policy.Policy;
 import dev.airlock.core.policy.PolicyException;
 import dev.airlock.core.policy.PolicyLoader;
+import dev.airlock.core.store.StateStore;
 import dev.airlock.store.embedded.FileStateStore;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -21,15 +23,35 @@ import dev.airlock.core.journal.AppendOnlyFile;
  */
 final class LocalState implements AutoCloseable {
     final Policy policy;
-    final FileStateStore store;
-    final AuditLog audit;
+    final StateStore store;
+    final AuditSink audit;
     final TokenAdmin admin;
+    private final FileStateStore storeFile;
+    private final AuditLog auditFile;
 
-    private LocalState(Policy policy, FileStateStore store, AuditLog audit) {
+    /**
+     * A seam around the real store and audit log: a test wraps them in decorators that fail a chosen write (fault
+     * injection on the real files, not a mock of them).
+     */
+    interface Wrapping {
+        Wrapping NONE = new Wrapping() {};
+
+        default StateStore store(StateStore real) {
+            return real;
+        }
+
+        default AuditSink audit(AuditSink real) {
+            return real;
+        }
+    }
+
+    private LocalState(Policy policy, FileStateStore store, AuditLog audit, Wrapping wrapping) {
         this.policy = policy;
-        this.store = store;
-        this.audit = audit;
-        this.admin = new TokenAdmin(policy, store, audit);
+        this.storeFile = store;
+        this.auditFile = audit;
+        this.store = wrapping.store(store);
+        this.audit = wrapping.audit(audit);
+        this.admin = new TokenAdmin(policy, this.store, this.audit);
     }
 
     /** For commands that change state: a torn end of either file is repaired and the repair audited first. */
@@ -41,7 +63,7 @@ final class LocalState implements AutoCloseable {
         FileStateStore store = FileStateStore.open(o.data, clock);
         try {
             AuditLog audit = AuditLog.open(o.data.resolve("audit.log"), clock);
-            LocalState s = new LocalState(policy, store, audit);
+            LocalState s = new LocalState(policy, store, audit, o.wrapping);
             List<AppendOnlyFile.Repair> repairs = new ArrayList<>(store.repairs());
             repairs.addAll(audit.repairs());
             try {
@@ -68,7 +90,7 @@ final class LocalState implements AutoCloseable {
         Clock clock = Clock.systemUTC();
         FileStateStore store = FileStateStore.openReadOnly(o.data, clock);
         try {
-            return new LocalState(policy, store, AuditLog.openReadOnly(o.data.resolve("audit.log"), clock));
+            return new LocalState(policy, store, AuditLog.openReadOnly(o.data.resolve("audit.log"), clock), o.wrapping);
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e;
@@ -88,8 +110,8 @@ final class LocalState implements AutoCloseable {
     private static int run(DataDirOptions o, PrintWriter err, Body body, boolean readOnly) {
         try (LocalState s = readOnly ? openReadOnly(o) : open(o)) {
             if (readOnly) {
-                for (String found : s.store.recoveryNotes()) err.println("warning: " + found);
-                for (String found : s.audit.recoveryNotes()) err.println("warning: " + found);
+                for (String found : s.storeFile.recoveryNotes()) err.println("warning: " + found);
+                for (String found : s.auditFile.recoveryNotes()) err.println("warning: " + found);
                 err.flush();
             }
             return body.run(s);
@@ -115,9 +137,9 @@ final class LocalState implements AutoCloseable {
     @Override
     public void close() {
         try {
-            audit.close();
+            auditFile.close();
         } finally {
-            store.close();
+            storeFile.close();
         }
     }
 }

@@ -34,19 +34,20 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code airlock ops add|reset|disable|list}: the human approvers' accounts. Like {@code agent add}, this writes the
+ * {@code airlock ops add|reset|disable|reset-totp-step|list}: the human approvers' accounts. Like {@code agent add}, this writes the
  * data directory directly (under the journal's lock), so it works whether or not a server runs; a running server
  * sees the change within its refresh interval.
  */
 @Command(name = "ops", mixinStandardHelpOptions = true, description = "Manage ops (human approver) accounts.",
-        subcommands = {OpsCommand.Add.class, OpsCommand.Reset.class, OpsCommand.Disable.class, OpsCommand.ListAccounts.class})
+        subcommands = {OpsCommand.Add.class, OpsCommand.Reset.class, OpsCommand.Disable.class,
+                OpsCommand.ResetTotpStep.class, OpsCommand.ListAccounts.class})
 public final class OpsCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: add, reset, disable or list");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: add, reset, disable, reset-totp-step or list");
     }
 
     /** The state, plus the accounts service over it with the data directory's master key. */
@@ -164,6 +165,28 @@ public final class OpsCommand implements Runnable {
             return withAccounts((s, accounts) -> {
                 accounts.disable(name).get();
                 out().println("Ops account " + name + " disabled.");
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "reset-totp-step", mixinStandardHelpOptions = true,
+            description = {"After the server's clock was corrected backwards: lower NAME's last accepted TOTP step to"
+                    + " the current one, so that the codes their phone shows are accepted again. Codes for any time up"
+                    + " to now stay refused (no replay). Does nothing if the last step is not ahead of this clock."})
+    static final class ResetTotpStep extends Base {
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Override
+        public Integer call() {
+            return withAccounts((s, accounts) -> {
+                var ahead = accounts.resetTotpStep(name).get();
+                out().println(ahead.isPresent()
+                        ? "Ops account " + name + ": the last accepted TOTP step was " + ahead.get().minutesAhead()
+                                + " minute(s) ahead of this clock; lowered to the current step. The next code works."
+                        : "Ops account " + name + ": the last accepted TOTP step is not ahead of this clock; nothing"
+                                + " changed. (Is this machine's clock the server's?)");
                 return 0;
             });
         }

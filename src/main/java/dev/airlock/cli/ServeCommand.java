@@ -44,6 +44,16 @@ public final class ServeCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}, at least 4096)")
     long compactJournalAbove;
 
+    @Option(names = "--max-connections", paramLabel = "N",
+            description = "client connections held at once; more are closed on accept (default: 4096, or the"
+                    + " descriptor limit (ulimit -n) less 128 if lower; at most that)")
+    Integer maxConnections;
+
+    @Option(names = "--request-deadline", defaultValue = "10", paramLabel = "SECONDS",
+            description = "time for a request's headers, then for its body; a slower one is closed, with 408 once its"
+                    + " headers are in (default: ${DEFAULT-VALUE}, 1 to 300)")
+    int requestDeadline;
+
     @Mixin
     DataDirOptions dirs;
 
@@ -57,6 +67,19 @@ public final class ServeCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        int bound = dev.airlock.http.ConnectionLimits.descriptorBound();
+        if (maxConnections != null && (maxConnections < 1 || maxConnections > bound)) {
+            err.println("--max-connections must be between 1 and " + bound + " (the descriptor limit, ulimit -n, less "
+                    + dev.airlock.http.ConnectionLimits.RESERVED_DESCRIPTORS + " kept for files)");
+            return 2;
+        }
+        if (requestDeadline < 1 || requestDeadline > 300) {
+            err.println("--request-deadline must be between 1 and 300 seconds");
+            return 2;
+        }
+        dev.airlock.http.ConnectionLimits limits = new dev.airlock.http.ConnectionLimits(
+                maxConnections != null ? maxConnections : dev.airlock.http.ConnectionLimits.defaults().maxConnections(),
+                java.time.Duration.ofSeconds(requestDeadline));
         if (port < 1 || port > 65535) {
             err.println("--port must be between 1 and 65535");
             return 2;
@@ -96,7 +119,14 @@ public final class ServeCommand implements Callable<Integer> {
         int n = instances != null ? instances : Runtime.getRuntime().availableProcessors();
         AirlockServer server;
         try {
-            server = AirlockServer.start(vertx, airlock, host, port, n).toCompletionStage().toCompletableFuture()
+            server = AirlockServer.start(vertx, airlock, host, port, n, limits, () -> {
+                // Finding 7: a process that no longer accepts connections must not stay up; exiting non-zero lets
+                // the supervisor (deploy/airlock.service: Restart=on-failure) start a fresh one.
+                err.println("not serving: connections are no longer accepted; exiting so that the supervisor restarts Airlock");
+                err.flush();
+                // From a thread of its own: exit waits for the shutdown hook, which waits for this worker's Vert.x.
+                new Thread(() -> System.exit(70), "airlock-not-serving").start();
+            }).toCompletionStage().toCompletableFuture()
                     .get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
             err.println("cannot listen on " + host + ":" + port + ": " + rootMessage(e));

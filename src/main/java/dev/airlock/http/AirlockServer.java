@@ -26,7 +26,15 @@ public final class AirlockServer {
     /** Expired grants are also written as such when anyone looks at them; the sweep announces the rest. */
     static final long EXPIRY_SWEEP_MILLIS = 5_000;
 
-    private AirlockServer(Vertx vertx, String deploymentId, long refreshTimer, long sweepTimer) {
+    /** How often the server checks that it still accepts connections ({@link ServingWatch}). */
+    static final long SERVING_PROBE_MILLIS = 5_000;
+    private final ServingWatch watch;
+    private final long watchTimer;
+
+    private AirlockServer(Vertx vertx, String deploymentId, long refreshTimer, long sweepTimer, ServingWatch watch,
+                          long watchTimer) {
+        this.watch = watch;
+        this.watchTimer = watchTimer;
         this.sweepTimer = sweepTimer;
         this.vertx = vertx;
         this.deploymentId = deploymentId;
@@ -37,12 +45,38 @@ public final class AirlockServer {
         return new HttpServerOptions().setHost(host).setPort(port)
                 .setMaxHeaderSize(16 * 1024).setMaxInitialLineLength(4096).setMaxFormAttributeSize(BodyLimits.FORM)
                 .setIdleTimeout(30).setDecompressionSupported(false).setCompressionSupported(false)
-                .setTcpNoDelay(true).setReusePort(false);
+                .setTcpNoDelay(true).setReusePort(false).setHttp2ClearTextEnabled(false);
     }
 
     public static Future<AirlockServer> start(Vertx vertx, Airlock airlock, String host, int port, int instances) {
+        return start(vertx, airlock, host, port, instances, ConnectionLimits.defaults());
+    }
+
+    /** @param limits the connection cap and request deadline, shared by every event loop */
+    public static Future<AirlockServer> start(Vertx vertx, Airlock airlock, String host, int port, int instances,
+                                              ConnectionLimits limits) {
+        return start(vertx, airlock, host, port, instances, limits, () -> {}, SERVING_PROBE_MILLIS);
+    }
+
+    /**
+     * @param onServingLost run once if the server stops accepting connections (serve exits, so the supervisor
+     *                      restarts it); {@code /healthz} fails from then on
+     */
+    public static Future<AirlockServer> start(Vertx vertx, Airlock airlock, String host, int port, int instances,
+                                              ConnectionLimits limits, Runnable onServingLost) {
+        return start(vertx, airlock, host, port, instances, limits, onServingLost, SERVING_PROBE_MILLIS);
+    }
+
+    static Future<AirlockServer> start(Vertx vertx, Airlock airlock, String host, int port, int instances,
+                                       ConnectionLimits limits, Runnable onServingLost, long probeMillis) {
         LogRedaction.install();
-        return vertx.deployVerticle(() -> new Verticle(airlock, host, port),
+        // Issue 13, finding 7: under descriptor exhaustion Netty's acceptor logs the EMFILE and goes on, but the log
+        // formatter's first use of the time zone opens tzdb.dat, which fails with no descriptor left; the Error
+        // (NoClassDefFoundError) then killed the acceptor thread for good. Load the zone rules now, while files open.
+        java.time.ZoneId.systemDefault().getRules();
+        ConnectionGuard guard = new ConnectionGuard(limits);
+        ServingWatch watch = new ServingWatch(host, port, guard::accepted, onServingLost);
+        return vertx.deployVerticle(() -> new Verticle(airlock, host, port, guard, watch),
                         new DeploymentOptions().setInstances(instances))
                 .map(id -> {
                     long timer = vertx.setPeriodic(REFRESH_MILLIS, t -> vertx.executeBlocking(() -> {
@@ -50,14 +84,29 @@ public final class AirlockServer {
                         return null;
                     }, false).onFailure(e -> LOG.log(Level.WARNING, "store refresh failed", e)));
                     long sweep = vertx.setPeriodic(EXPIRY_SWEEP_MILLIS, t -> vertx.executeBlocking(() -> {
-                        airlock.grants.expireDue().join();
+                        airlock.grants.sweep().join();
                         return null;
-                    }, false).onFailure(e -> LOG.log(Level.WARNING, "grant expiry sweep failed", e)));
-                    return new AirlockServer(vertx, id, timer, sweep);
+                    }, false).onFailure(e -> LOG.log(Level.WARNING, "grant sweep failed", e)));
+                    long probe = vertx.setPeriodic(probeMillis, t -> vertx.executeBlocking(() -> {
+                        watch.probe();
+                        return null;
+                    }, false));
+                    return new AirlockServer(vertx, id, timer, sweep, watch, probe);
                 });
     }
 
+    /** False once the server's own probes found it no longer accepts connections. */
+    public boolean serving() {
+        return watch.serving();
+    }
+
+    /** Tests: stops the listeners only, as a dead accepting thread would, leaving the probe running. */
+    Future<Void> stopAcceptingForTest() {
+        return vertx.undeploy(deploymentId);
+    }
+
     public Future<Void> stop() {
+        vertx.cancelTimer(watchTimer);
         vertx.cancelTimer(refreshTimer);
         vertx.cancelTimer(sweepTimer);
         return vertx.undeploy(deploymentId);
@@ -67,18 +116,26 @@ public final class AirlockServer {
         private final Airlock airlock;
         private final String host;
         private final int port;
+        private final ConnectionGuard guard;
+        private final ServingWatch watch;
         private HttpServer server;
 
-        Verticle(Airlock airlock, String host, int port) {
+        Verticle(Airlock airlock, String host, int port, ConnectionGuard guard, ServingWatch watch) {
+            this.watch = watch;
             this.airlock = airlock;
             this.host = host;
             this.port = port;
+            this.guard = guard;
         }
 
         @Override
         public Future<?> start() {
             server = vertx.createHttpServer(options(host, port));
-            return server.requestHandler(Routes.router(vertx, airlock)).listen();
+            var router = Routes.router(vertx, airlock, watch::serving);
+            return server.connectionHandler(c -> guard.onConnection(vertx, c)).requestHandler(req -> {
+                guard.onRequest(vertx, req);
+                router.handle(req);
+            }).listen();
         }
 
         @Override

@@ -69,7 +69,9 @@ final class DiscoveryHandlers {
                 .putHeader("Cache-Control", "public, max-age=300").end(metadata);
     }
 
-    static void healthz(RoutingContext ctx) {
-        Responses.json(ctx, 200, Map.of("status", "ok"));
+    /** Liveness: 503 once the server stopped accepting connections, so that a supervisor restarts the process. */
+    static void healthz(RoutingContext ctx, boolean serving) {
+        if (serving) Responses.json(ctx, 200, Map.of("status", "ok"));
+        else Responses.json(ctx, 503, Map.of("status", "not serving: connections are no longer accepted"));
     }
 }

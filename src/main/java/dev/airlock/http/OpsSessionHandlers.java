@@ -63,6 +63,13 @@ final class OpsSessionHandlers {
                                 + " locked for " + locked.retryAfter().toSeconds() + " s", Map.of("code", "locked"));
                         return;
                     }
+                    if (outcome instanceof OpsAccounts.SignIn.ClockBehind behind) {
+                        // Only after the passphrase and a genuine code: telling this person why is safe, and "wrong
+                        // code" would send them to re-enrol a phone that is fine (issue 13, finding 6).
+                        Responses.problem(ctx, 401, Responses.title(401), behind.ahead().message(),
+                                Map.of("code", "clock_behind"));
+                        return;
+                    }
                     if (!(outcome instanceof OpsAccounts.SignIn.Ok ok)) {
                         Responses.problem(ctx, 401, Responses.title(401), OpsAccounts.SignIn.REFUSED,
                                 Map.of("code", "signin_refused"));
@@ -84,7 +91,10 @@ final class OpsSessionHandlers {
     void current(RoutingContext ctx) {
         Approver who = callers.ops(ctx);
         ctx.response().putHeader("Cache-Control", "no-store");
-        Responses.json(ctx, 200, describe(who.name(), who.groups()));
+        Map<String, Object> out = describe(who.name(), who.groups());
+        // An approval refused for this reason answers only "code invalid" (the grant's refusal); the page asks here.
+        accounts.stepAhead(who.name()).ifPresent(ahead -> out.put("totp_notice", ahead.message()));
+        Responses.json(ctx, 200, out);
     }
 
     void signOut(RoutingContext ctx) {

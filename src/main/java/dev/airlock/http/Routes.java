@@ -11,11 +11,21 @@ public final class Routes {
     private Routes() {}
 
     public static Router router(Vertx vertx, Airlock airlock) {
-        return router(vertx, airlock, ProxyForwarder.Options.DEFAULTS);
+        return router(vertx, airlock, ProxyForwarder.Options.DEFAULTS, () -> true);
+    }
+
+    /** @param serving false once the server's own probe finds it no longer accepts connections ({@link ServingWatch}) */
+    static Router router(Vertx vertx, Airlock airlock, java.util.function.BooleanSupplier serving) {
+        return router(vertx, airlock, ProxyForwarder.Options.DEFAULTS, serving);
     }
 
     /** With the proxy's upstream timeouts given, so tests can reach the timeout path quickly. */
     static Router router(Vertx vertx, Airlock airlock, ProxyForwarder.Options upstream) {
+        return router(vertx, airlock, upstream, () -> true);
+    }
+
+    private static Router router(Vertx vertx, Airlock airlock, ProxyForwarder.Options upstream,
+                                 java.util.function.BooleanSupplier serving) {
         Router router = Router.router(vertx);
         StorageGuard storage = new StorageGuard(airlock.storage);
         router.route().handler(storage);
@@ -54,7 +64,7 @@ public final class Routes {
         router.getWithRegex("/ops(/.*)?").handler(page::serve);
         router.get("/.well-known/jwks.json").handler(discovery::jwks);
         router.get("/.well-known/oauth-authorization-server").handler(discovery::metadata);
-        router.get("/healthz").handler(DiscoveryHandlers::healthz);
+        router.get("/healthz").handler(ctx -> DiscoveryHandlers.healthz(ctx, serving.getAsBoolean()));
         router.get("/readyz").handler(storage::readyz);
 
         // Anything else, and any method a route does not take, is answered in problem form, never HTML.

@@ -41,7 +41,7 @@ class CliHelpTest {
                 "grant cancel", List.of("ID"),
                 "grants login", List.of("--url", "--name"),
                 "grants logout", List.of(),
-                "grants list", List.of("--status", "--json"),
+                "grants list", List.of("--status", "--limit", "--json"),
                 "grants show", List.of("ID"),
                 "grants approve", List.of("ID", "--code"),
                 "grants deny", List.of("ID", "--reason")));

@@ -101,6 +101,38 @@ class GrantsCommandTest {
         }
     }
 
+    /** Issue 13: the list endpoint pages (at most 200 a page); the CLI follows next_cursor up to --limit grants. */
+    @Test
+    void listFollowsPagesUpToLimitAndSaysWhenMoreRemain() throws Exception {
+        // Dated ahead of every other test's grant in this shared server, so that they are the newest.
+        java.time.Instant t = airlock.clock.instant().plus(Duration.ofDays(1));
+        for (int i = 0; i < 205; i++) {
+            java.time.Instant at = t.plusSeconds(i);
+            dev.airlock.core.grant.Grant g = new dev.airlock.core.grant.Grant(String.format("gr_paging%04d", i),
+                    "coding-agent", "staging", List.of("volume:delete"), List.of("vol-7f3a-stg"), REASON, null, 1,
+                    List.of(), dev.airlock.core.grant.GrantStatus.DENIED, at, at.plusSeconds(900), "erin", "no",
+                    at.plusSeconds(1), null, 0, null, 1);
+            assertTrue(airlock.airlock.store.saveGrant(g).join());
+        }
+        useSession(erin);
+        Run all = grants("list", "--status", "denied", "--limit", "1000", "--json");
+        assertEquals(0, all.exit(), all.err());
+        JsonNode body = TestAirlock.JSON.readTree(all.out());
+        long mine = 0;
+        for (JsonNode g : body.get("grants")) if (g.get("id").asText().startsWith("gr_paging")) mine++;
+        assertEquals(205, mine, "two pages followed");
+        assertEquals("gr_paging0204", body.get("grants").get(0).get("id").asText(), "newest first");
+        assertTrue(body.get("next_cursor").isNull());
+
+        Run some = grants("list", "--status", "denied", "--limit", "3");
+        assertEquals(0, some.exit(), some.err());
+        String[] lines = some.out().strip().split("\\R");
+        assertEquals(5, lines.length, some.out());
+        assertTrue(lines[1].startsWith("gr_paging0204 "), some.out());
+        assertTrue(lines[4].contains("more with --limit"), some.out());
+        assertEquals(2, grants("list", "--limit", "0").exit());
+    }
+
     @Test
     void loginWithAWrongCodeIsRefusedAndLeavesNoSessionFile() throws Exception {
         String wrong = TestTotp.wrongCode(carol.totpSecret(), airlock.clock.instant());

@@ -764,7 +764,9 @@ class BadInputBatteryTest {
                             () -> post(CHECK, "application/json",
                                     ("{\"token\":\"" + "a".repeat(BodyLimits.JSON) + "\"}").getBytes(UTF_8)), 413, null,
                             "larger than"));
-            assertEquals(Set.of(HttpClient.Version.HTTP_2), versionsSeen, "every request above went over HTTP/2");
+            // Issue 13: h2c is no longer offered (its detection held slow connections out of reach of the connection
+            // cap), so a client asking for HTTP/2 in clear text stays on HTTP/1.1; the battery holds all the same.
+            assertEquals(Set.of(HttpClient.Version.HTTP_1_1), versionsSeen, "the h2c upgrade is declined");
             // A 13 KB Authorization: under HTTP/1.1's 16 KiB header limit (answered 401 there), over HTTP/2's default
             // header-list limit (8 KiB), where the codec may refuse the whole connection instead. Never a 5xx.
             String big = "Basic " + b64(("c".repeat(10_000) + ":x").getBytes(UTF_8));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import dev.airlock.core.policy.PolicyException;
+import dev.airlock.testing.PolicyCopy;
 import dev.airlock.testing.PolicyProxyFixture;
 import dev.airlock.testing.TestAirlock;
 import java.nio.file.Path;

@@ -85,18 +85,44 @@ public final class AirlockProcess implements AutoCloseable {
         return new AirlockProcess(dataDir, policy, port, logDir, List.of(extraArgs));
     }
 
+    /** The JVM's flags for this server; the test default unless set (e.g. the shipped ones, {@link #SHIPPED_FLAGS}). */
+    private List<String> jvmFlags = JVM_FLAGS;
+    /** A shell line run before exec'ing the JVM (e.g. {@code ulimit -n 256}), or null. */
+    private String shellPrefix;
+
+    /** The flags of deploy/airlock.service and README's "Run the server as measured", without the CDS archive. */
+    public static final List<String> SHIPPED_FLAGS = List.of("-Xms64m", "-Xmx112m", "-XX:+UseSerialGC");
+
+    public AirlockProcess withJvmFlags(List<String> flags) {
+        this.jvmFlags = List.copyOf(flags);
+        return this;
+    }
+
+    /** Runs the server as {@code bash -c '<prefix>; exec java ...'}, e.g. to lower its descriptor limit. */
+    public AirlockProcess withShellPrefix(String prefix) {
+        this.shellPrefix = prefix;
+        return this;
+    }
+
     private List<String> command() {
-        List<String> cmd = javaCommand();
+        List<String> cmd = javaCommand(jvmFlags);
         cmd.addAll(List.of("serve", "--port", Integer.toString(port), "--data", dataDir.toString(),
                 "--policy", policy.toString(), "--instances", "2"));
         cmd.addAll(extraArgs);
-        return cmd;
+        if (shellPrefix == null) return cmd;
+        StringBuilder line = new StringBuilder(shellPrefix).append("; exec");
+        for (String arg : cmd) line.append(" '").append(arg.replace("'", "'\\''")).append('\'');
+        return List.of("bash", "-c", line.toString());
     }
 
     private static List<String> javaCommand() {
+        return javaCommand(JVM_FLAGS);
+    }
+
+    private static List<String> javaCommand(List<String> flags) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(JVM_FLAGS);
+        cmd.addAll(flags);
         cmd.add("-jar");
         cmd.add(jar().toString());
         return cmd;

@@ -1,54 +1,89 @@
 package dev.airlock.testing;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 
 /**
- * The example policy ({@code scopes/}, its top-level files) copied to a temporary folder, to be changed for one test
- * by exact text edits that fail loudly when the example no longer reads as the test expects.
+ * A copy of a policy folder (the shipped {@code scopes/} by default, providers included) that a test changes by exact
+ * text edits. Every edit must find its anchor exactly once, so a mutation that no longer applies (the shipped file
+ * moved on) fails loudly instead of silently testing the unmutated policy.
  */
 public final class PolicyCopy {
+    public static final Path SHIPPED = Path.of("scopes");
+
     public final Path dir;
 
     private PolicyCopy(Path dir) {
         this.dir = dir;
     }
 
-    public static PolicyCopy ofExample() throws IOException {
-        Path dir = Files.createTempDirectory("airlock-policy");
-        try (Stream<Path> files = Files.list(TestAirlock.EXAMPLE_POLICY)) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) Files.copy(f, dir.resolve(f.getFileName()));
+    /** A fresh copy of {@code scopes/} in a new temporary folder. */
+    public static PolicyCopy ofShipped() {
+        try {
+            return ofShipped(Files.createTempDirectory("airlock-policy"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return new PolicyCopy(dir);
     }
 
-    /** Replaces the one occurrence of {@code text} in {@code file}. */
-    public PolicyCopy replace(String file, String text, String with) throws IOException {
-        Path p = dir.resolve(file);
-        String s = Files.readString(p, UTF_8);
-        int at = s.indexOf(text);
-        if (at < 0 || s.indexOf(text, at + 1) >= 0) {
-            throw new AssertionError("expected exactly one '" + text + "' in the example's " + file);
+    /** A fresh copy of {@code scopes/} in a new folder under {@code parent}. */
+    public static PolicyCopy ofShipped(Path parent) {
+        try {
+            Path dir = Files.createTempDirectory(parent, "policy");
+            try (Stream<Path> files = Files.walk(SHIPPED)) {
+                for (Path from : files.toList()) {
+                    Path to = dir.resolve(SHIPPED.relativize(from).toString());
+                    if (Files.isDirectory(from)) Files.createDirectories(to);
+                    else Files.copy(from, to);
+                }
+            }
+            return new PolicyCopy(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        Files.writeString(p, s.substring(0, at) + with + s.substring(at + text.length()), UTF_8);
-        return this;
     }
 
-    public PolicyCopy append(String file, String text) throws IOException {
-        Files.writeString(dir.resolve(file), Files.readString(dir.resolve(file), UTF_8) + text, UTF_8);
-        return this;
+    /** Replaces the one occurrence of {@code from} in {@code file} (relative to the folder) with {@code to}. */
+    public PolicyCopy replace(String file, String from, String to) {
+        String text = read(file);
+        int at = text.indexOf(from);
+        if (at < 0 || text.indexOf(from, at + 1) >= 0) {
+            throw new IllegalStateException(file + " must contain exactly once: " + from);
+        }
+        return write(file, text.substring(0, at) + to + text.substring(at + from.length()));
+    }
+
+    /** Appends {@code text} to {@code file}, creating it if needed. */
+    public PolicyCopy append(String file, String text) {
+        return write(file, (Files.exists(dir.resolve(file)) ? read(file) : "") + text);
+    }
+
+    public String read(String file) {
+        try {
+            return Files.readString(dir.resolve(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private PolicyCopy write(String file, String text) {
+        try {
+            Files.writeString(dir.resolve(file), text);
+            return this;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**
      * The example, plus: coding-agent may ask for {@code variable:write} (grant_required, risk write) in production,
      * where {@code var-api-prod} is a variable.
      */
-    public static PolicyCopy withProductionVariableWrite() throws IOException {
-        return ofExample()
+    public static PolicyCopy withProductionVariableWrite() {
+        return ofShipped()
                 .replace("agents.yaml", "grantable: [volume:delete, db:drop, service:delete]",
                         "grantable: [volume:delete, db:drop, service:delete, variable:write]")
                 .replace("environments.yaml", "      - id: svc-api-prod\n        type: service\n",

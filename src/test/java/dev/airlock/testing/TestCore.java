@@ -51,7 +51,12 @@ public final class TestCore implements AutoCloseable {
     public final TokenAdmin admin;
 
     public TestCore(Path data) throws Exception {
-        policy = PolicyLoader.load(TestAirlock.EXAMPLE_POLICY);
+        this(data, PolicyLoader.load(TestAirlock.EXAMPLE_POLICY));
+    }
+
+    /** With another policy, e.g. the example's with other grant limits. */
+    public TestCore(Path data, Policy policy) throws Exception {
+        this.policy = policy;
         keys = KeyRing.open(data, new SecretBox(new byte[32], random), JWSAlgorithm.EdDSA, clock, random);
         store = FileStateStore.open(data, clock);
         audit = AuditLog.open(data.resolve("audit.log"), clock);

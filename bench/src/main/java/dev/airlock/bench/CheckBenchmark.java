@@ -5,6 +5,7 @@ import dev.airlock.app.Airlock;
 import dev.airlock.core.check.CheckService;
 import dev.airlock.core.check.Decision;
 import dev.airlock.core.check.Introspection;
+import dev.airlock.core.check.TokenUsability;
 import dev.airlock.core.token.TokenVerifier;
 import dev.airlock.core.token.VerifiedTokenCache;
 import java.io.IOException;
@@ -55,12 +56,12 @@ public class CheckBenchmark {
         Airlock a = bench.airlock;
         TokenVerifier verifier = new TokenVerifier(a.keys, BenchAirlock.ISSUER, Clock.systemUTC(),
                 cache.equals("cached") ? new VerifiedTokenCache() : null);
-        check = new CheckService(a.policy, a.store, verifier, BenchAirlock.DISCARD, BenchAirlock.ISSUER,
+        TokenUsability tokens = new TokenUsability(a.policy, a.store, verifier, a.grants.redemption);
+        check = new CheckService(a.policy, a.store, tokens, BenchAirlock.DISCARD, BenchAirlock.ISSUER,
                 a.grants.redemption);
-        introspection = new Introspection(a.policy, a.store, verifier, BenchAirlock.DISCARD, BenchAirlock.ISSUER,
-                a.grants.redemption);
-        token = a.minter.mint("agent-001", "staging", "urn:airlock:env:staging", Set.of("volume:read", "volume:write"),
-                Duration.ofMinutes(15), null).jwt();
+        introspection = new Introspection(tokens, BenchAirlock.DISCARD, BenchAirlock.ISSUER);
+        token = a.minter.mint("agent-001", "staging", Set.of("volume:read", "volume:write"), Duration.ofMinutes(15),
+                null).jwt();
         request = new CheckService.Request(token, "staging", "volume:write",
                 PolicyGenerator.resourceId("volume", "staging", 7), "127.0.0.1");
         Decision d = check.check(request).join();

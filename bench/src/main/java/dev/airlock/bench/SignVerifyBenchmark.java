@@ -75,8 +75,8 @@ public class SignVerifyBenchmark {
     }
 
     private String mint() {
-        return minter.mint("agent-001", "staging", "urn:airlock:env:staging", Set.of("volume:read", "db:read"),
-                Duration.ofMinutes(10), null).jwt();
+        return minter.mint("agent-001", "staging", Set.of("volume:read", "db:read"), Duration.ofMinutes(10),
+                null).jwt();
     }
 
     /** The raw signature: what every minted token costs at least. */

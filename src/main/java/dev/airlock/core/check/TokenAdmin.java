@@ -2,6 +2,7 @@ package dev.airlock.core.check;
 
 import dev.airlock.core.audit.AuditEvent;
 import dev.airlock.core.audit.AuditSink;
+import dev.airlock.core.audit.AuditedChange;
 import dev.airlock.core.policy.Policy;
 import dev.airlock.core.store.StateStore;
 import dev.airlock.core.token.AccessToken;
@@ -9,8 +10,9 @@ import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * State changes that take rights away: revocation (RFC 7009) and freezing an environment. Each is durable and audited
- * before the future completes.
+ * State changes that take rights away: revocation (RFC 7009) and freezing an environment. Each goes through
+ * {@link AuditedChange}: its event first, then the state, so no change takes effect unrecorded; the future completes
+ * once both are durable, and fails with {@link AuditedChange.NotDone} if the change did not take effect.
  */
 public final class TokenAdmin {
     private final Policy policy;
@@ -45,15 +47,16 @@ public final class TokenAdmin {
 
     /** Revocation by an operator, who may not have the token itself: the jti (from the audit log) is enough. */
     public CompletableFuture<Void> revoke(String jti, Instant expiresAt, String by, String environment) {
-        return store.revoke(jti, expiresAt).thenCompose(v -> audit.append(AuditEvent.of("token.revoked")
-                .with("jti", jti).with("exp", expiresAt.getEpochSecond()).with("env", environment).with("by", by).build()));
+        AuditEvent e = AuditEvent.of("token.revoked").with("jti", jti).with("exp", expiresAt.getEpochSecond())
+                .with("env", environment).with("by", by).build();
+        return AuditedChange.apply(audit, e, () -> store.revoke(jti, expiresAt));
     }
 
     public CompletableFuture<Void> setFrozen(String environment, boolean frozen, String by) {
         if (policy.environment(environment).isEmpty()) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("unknown environment '" + environment + "'"));
         }
-        return store.setFrozen(environment, frozen).thenCompose(v -> audit.append(
-                AuditEvent.of(frozen ? "env.frozen" : "env.unfrozen").with("env", environment).with("by", by).build()));
+        AuditEvent e = AuditEvent.of(frozen ? "env.frozen" : "env.unfrozen").with("env", environment).with("by", by).build();
+        return AuditedChange.apply(audit, e, () -> store.setFrozen(environment, frozen));
     }
 }

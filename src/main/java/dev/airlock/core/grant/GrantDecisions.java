@@ -32,17 +32,12 @@ public final class GrantDecisions {
         this.factor = factor;
     }
 
-    /** Grants with the given status (null: all), newest first, expiry applied. */
-    public CompletableFuture<List<Grant>> list(GrantStatus status) {
-        CompletableFuture<List<Grant>> done = ledger.expireDue().thenApply(n -> {
-            List<Grant> out = new ArrayList<>();
-            for (Grant g : store.grants()) {
-                if (status == null || g.statusAt(ledger.now()) == status) out.add(g);
-            }
-            Collections.reverse(out);
-            return out;
+    /** One page of the grants with the given status (null: all), newest first, expiry applied. */
+    public CompletableFuture<GrantPage> list(GrantStatus status, GrantPage.Request page) {
+        return ledger.expireDue().thenApply(n -> {
+            java.time.Instant now = ledger.now();
+            return GrantPage.of(store.grants(), g -> status == null || g.statusAt(now) == status, page);
         });
-        return done;
     }
 
     /** What approving {@code g} would permit, with each scope's risk. */

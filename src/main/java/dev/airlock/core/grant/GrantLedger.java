@@ -2,6 +2,7 @@ package dev.airlock.core.grant;
 
 import dev.airlock.core.audit.AuditEvent;
 import dev.airlock.core.audit.AuditSink;
+import dev.airlock.core.policy.GrantLimits;
 import dev.airlock.core.store.StateStore;
 import java.time.Clock;
 import java.time.Instant;
@@ -69,6 +70,25 @@ final class GrantLedger {
         Grant expired = old.next(GrantStatus.EXPIRED, old.approvals(), old.decidedBy(), old.denyReason(), now(), null, 0, null);
         return record(expired, "grant.expired", "airlock", AuditEvent.of("grant.expired"))
                 .thenApply(saved -> store.grant(id));
+    }
+
+    /**
+     * Forgets the oldest finished grants beyond the policy's caps, after one audit event that says how many, whose,
+     * and from when (audited or not done: if the event cannot be written nothing is forgotten). Returns how many.
+     */
+    CompletableFuture<Integer> forgetBeyond(GrantLimits limits) {
+        GrantRetention.Plan plan = GrantRetention.plan(store.grants(), limits, now());
+        if (plan.isEmpty()) return CompletableFuture.completedFuture(0);
+        StringBuilder agents = new StringBuilder();
+        plan.perAgent().forEach((agent, n) -> agents.append(agents.isEmpty() ? "" : " ").append(agent).append('=').append(n));
+        AuditEvent e = AuditEvent.of("grant.forgotten").with("count", plan.ids().size()).with("agents", agents.toString())
+                .with("oldest_created", plan.oldest().toString()).with("newest_created", plan.newest().toString())
+                .with("finished_per_agent", limits.finishedPerAgent()).with("finished_total", limits.finishedTotal())
+                .with("by", "airlock").build();
+        return audit.append(e).thenApply(v -> {
+            store.forgetGrants(plan.ids());
+            return plan.ids().size();
+        });
     }
 
     /** Writes every grant that has expired but is not yet recorded so; returns how many. For a periodic sweep. */

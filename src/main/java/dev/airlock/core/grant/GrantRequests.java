@@ -6,6 +6,7 @@ import dev.airlock.core.policy.Agent;
 import dev.airlock.core.policy.AgentGrants;
 import dev.airlock.core.policy.CanonicalId;
 import dev.airlock.core.policy.Environment;
+import dev.airlock.core.policy.GrantLimits;
 import dev.airlock.core.policy.GrantRules;
 import dev.airlock.core.policy.Policy;
 import dev.airlock.core.policy.ResourcePattern;
@@ -25,7 +26,6 @@ import java.util.concurrent.CompletableFuture;
  * cancel it. Everything a request names is checked against the policy before any person is bothered.
  */
 public final class GrantRequests {
-    public static final int MAX_PENDING_PER_AGENT = 5;
     public static final int MAX_SCOPES = 8;
     public static final int MAX_RESOURCES = 16;
     public static final int MAX_COMMAND = 2000;
@@ -82,6 +82,15 @@ public final class GrantRequests {
                 .map(GrantOutcome::ok).orElseGet(GrantRequests::notFound));
     }
 
+    /** One page of the agent's own grants with the given status (null: all), newest first, expiry applied. */
+    public CompletableFuture<GrantPage> list(Agent agent, GrantStatus status, GrantPage.Request page) {
+        return ledger.expireDue().thenApply(n -> {
+            Instant now = ledger.now();
+            return GrantPage.of(store.grants(), g -> g.agentId().equals(agent.id())
+                    && (status == null || g.statusAt(now) == status), page);
+        });
+    }
+
     public CompletableFuture<GrantOutcome> cancel(Agent agent, String id) {
         return ledger.current(id).thenCompose(found -> {
             Optional<Grant> mine = found.filter(x -> x.agentId().equals(agent.id()));
@@ -135,12 +144,32 @@ public final class GrantRequests {
             return new GrantOutcome(null, 409, "no_approvers", "nobody may approve grants in " + env.name()
                     + " (no approver_groups in grants.yaml); ask the people who run Airlock", Map.of());
         }
+        return liveCap(agent);
+    }
+
+    /**
+     * Live grants are capped by refusing the request, never by forgetting one (issue 13): per agent, so one agent in
+     * a loop cannot fill the total, and in all, so many agents cannot either. Both from grants.yaml {@code limits}.
+     */
+    private GrantOutcome liveCap(Agent agent) {
         Instant now = ledger.now();
-        long pending = store.grants().stream().filter(g -> g.agentId().equals(agent.id())
-                && g.statusAt(now) == GrantStatus.PENDING).count();
-        if (pending >= MAX_PENDING_PER_AGENT) {
-            return new GrantOutcome(null, 429, "too_many_pending", agent.id() + " already has " + pending
-                    + " pending grants; wait for decisions or cancel some", Map.of());
+        GrantLimits limits = policy.grantLimits();
+        long mine = 0;
+        long all = 0;
+        for (Grant g : store.grants()) {
+            if (g.statusAt(now) != GrantStatus.PENDING) continue;
+            all++;
+            if (g.agentId().equals(agent.id())) mine++;
+        }
+        if (mine >= limits.pendingPerAgent()) {
+            return new GrantOutcome(null, 429, "too_many_pending", agent.id() + " already has " + mine
+                    + " pending grants, the limit (grants.yaml limits.pending_per_agent); wait for decisions or cancel"
+                    + " some", Map.of());
+        }
+        if (all >= limits.pendingTotal()) {
+            return new GrantOutcome(null, 429, "too_many_pending_total", "all agents together have " + all
+                    + " pending grants, the limit (grants.yaml limits.pending_total); wait for people to decide some",
+                    Map.of());
         }
         return null;
     }

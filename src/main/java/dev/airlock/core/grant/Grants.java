@@ -14,9 +14,11 @@ public final class Grants {
     public final GrantDecisions decisions;
     public final GrantRedemption redemption;
     private final GrantLedger ledger;
+    private final Policy policy;
 
     public Grants(Policy policy, StateStore store, AuditSink audit, GrantNotifier notifier, FreshFactor factor,
                   TokenMinter minter, Clock clock, SecureRandom random, String tokenEndpoint) {
+        this.policy = policy;
         this.ledger = new GrantLedger(store, audit, notifier, clock);
         this.requests = new GrantRequests(policy, store, ledger, random, tokenEndpoint);
         this.decisions = new GrantDecisions(policy, store, ledger, factor);
@@ -26,5 +28,13 @@ public final class Grants {
     /** Records expired grants as such (audited, notified). Call periodically. */
     public CompletableFuture<Integer> expireDue() {
         return ledger.expireDue();
+    }
+
+    /**
+     * The periodic sweep: records expiries, then forgets the oldest finished grants beyond the policy's caps
+     * ({@code grants.yaml} {@code limits}). Returns how many were forgotten.
+     */
+    public CompletableFuture<Integer> sweep() {
+        return ledger.expireDue().thenCompose(n -> ledger.forgetBeyond(policy.grantLimits()));
     }
 }

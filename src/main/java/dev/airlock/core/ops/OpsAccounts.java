@@ -2,6 +2,7 @@ package dev.airlock.core.ops;
 
 import dev.airlock.core.audit.AuditEvent;
 import dev.airlock.core.audit.AuditSink;
+import dev.airlock.core.audit.AuditedChange;
 import dev.airlock.core.crypto.Hashes;
 import dev.airlock.core.crypto.SecretBox;
 import dev.airlock.core.grant.FreshFactor;
@@ -66,6 +67,12 @@ public final class OpsAccounts implements FreshFactor {
         record Refused(String message) implements SignIn {}
 
         record Locked(Duration retryAfter) implements SignIn {}
+
+        /**
+         * Passphrase and code right, but the code's step is at or before the last accepted one, which is ahead of
+         * this clock: said plainly (only to someone who just proved both factors), and not counted as a failure.
+         */
+        record ClockBehind(StepAhead ahead) implements SignIn {}
     }
 
     /** {@link #create} for a name that is already taken (enabled or not). */
@@ -93,6 +100,7 @@ public final class OpsAccounts implements FreshFactor {
     /** A well-formed hash of nothing, at our own costs: verifying against it costs what a real verification costs. */
     private final String dummyHash;
     private final ConcurrentHashMap<String, Phantom> phantoms = new ConcurrentHashMap<>();
+    private final OpsAdmin admin;
 
     public OpsAccounts(StateStore store, SecretBox box, AuditSink audit, Clock clock, SecureRandom random) {
         this(store, box, audit, clock, random, new Passphrases(random));
@@ -108,33 +116,17 @@ public final class OpsAccounts implements FreshFactor {
         this.random = random;
         this.passphrases = passphrases;
         this.dummyHash = passphrases.dummyHash();
+        this.admin = new OpsAdmin(store, box, audit, clock, random, passphrases);
     }
 
-    // --- Enrolment -------------------------------------------------------------------------------------------------
+    // --- Enrolment (OpsAdmin: each change audited first) ----------------------------------------------------------
 
     /**
      * Enrols a new approver. Fails with {@link IllegalArgumentException} for a bad name or group, with
      * {@link AccountExists} if the name is taken.
      */
     public CompletableFuture<Enrolment> create(String name, Set<String> groups) {
-        try {
-            checkName(name, "account name");
-            if (groups == null || groups.isEmpty()) throw new IllegalArgumentException("name at least one group");
-            for (String g : groups) checkName(g, "group name");
-        } catch (IllegalArgumentException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        if (store.opsAccount(name).isPresent()) return CompletableFuture.failedFuture(new AccountExists(name));
-        Credentials c = newCredentials(name);
-        OpsAccount account = new OpsAccount(name, groups, c.hash, c.sealed, 0, 0, null, clock.instant(), false, 1);
-        return store.saveOpsAccount(account).thenCompose(saved -> {
-            if (!saved) {
-                c.clear();
-                return CompletableFuture.failedFuture(new AccountExists(name));
-            }
-            AuditEvent e = AuditEvent.of("ops.account_created").with("name", name).with("groups", sorted(groups)).build();
-            return audit.append(e).thenApply(v -> c.enrolment);
-        });
+        return admin.create(name, groups);
     }
 
     /**
@@ -143,66 +135,28 @@ public final class OpsAccounts implements FreshFactor {
      * one who hands the new credentials over.
      */
     public CompletableFuture<Enrolment> reset(String name) {
-        if (name == null || !NAME.matcher(name).matches() || store.opsAccount(name).isEmpty()) {
-            return CompletableFuture.failedFuture(new NoSuchAccount(name));
-        }
-        Credentials c = newCredentials(name);
-        return transition(name, a -> new OpsAccount(a.name(), a.groups(), c.hash, c.sealed, 0, 0, null, a.createdAt(),
-                false, a.version() + 1), 0)
-                .thenCompose(pair -> audit.append(AuditEvent.of("ops.account_reset").with("name", name)
-                        .with("was_disabled", pair.before().disabled()).build()))
-                .thenApply(v -> c.enrolment)
-                .whenComplete((ok, failure) -> {
-                    if (failure != null) c.clear();
-                });
+        return admin.reset(name);
     }
 
     /** Stops an approver from signing in or approving. Their open sessions are the session owner's to close. */
     public CompletableFuture<Void> disable(String name) {
-        if (name == null || !NAME.matcher(name).matches() || store.opsAccount(name).isEmpty()) {
-            return CompletableFuture.failedFuture(new NoSuchAccount(name));
-        }
-        return transition(name, a -> a.disabled() ? null : copy(a, a.lastTotpStep(), a.failures(), a.lockedUntil(), true),
-                0).thenCompose(pair -> audit.append(AuditEvent.of("ops.account_disabled").with("name", name)
-                        .with("already", pair.before().disabled()).build()));
+        return admin.disable(name);
     }
 
-    private record Transition(OpsAccount before, OpsAccount after) {}
-
-    /** Applies {@code change} to the current account until the save wins; a null change writes nothing. */
-    private CompletableFuture<Transition> transition(String name, Function<OpsAccount, OpsAccount> change, int attempt) {
-        if (attempt >= MAX_ATTEMPTS) return tooManyRaces(name);
-        Optional<OpsAccount> current = store.opsAccount(name);
-        if (current.isEmpty()) return CompletableFuture.failedFuture(new NoSuchAccount(name));
-        OpsAccount next = change.apply(current.get());
-        if (next == null) return CompletableFuture.completedFuture(new Transition(current.get(), current.get()));
-        return store.saveOpsAccount(next).thenCompose(saved -> saved
-                ? CompletableFuture.completedFuture(new Transition(current.get(), next))
-                : transition(name, change, attempt + 1));
+    /**
+     * Lowers an approver's last accepted TOTP step to the current step when it is ahead of this clock beyond the
+     * window ({@link StepAhead}); completes empty, writing nothing, otherwise. See {@link OpsAdmin#resetTotpStep}.
+     */
+    public CompletableFuture<Optional<StepAhead>> resetTotpStep(String name) {
+        return admin.resetTotpStep(name);
     }
 
-    private final class Credentials {
-        final String hash;
-        final String sealed;
-        final Enrolment enrolment;
-
-        Credentials(String name) {
-            char[] passphrase = Passphrases.generate(random);
-            byte[] secret = Totp.newSecret(random);
-            this.hash = passphrases.hash(passphrase);
-            this.sealed = Base64.getEncoder().encodeToString(box.seal(secret, label(name)));
-            this.enrolment = new Enrolment(name, passphrase, Totp.base32(secret),
-                    Totp.otpauthUri(Totp.ISSUER, name, secret));
-            Arrays.fill(secret, (byte) 0);
-        }
-
-        void clear() {
-            Arrays.fill(enrolment.passphrase(), '\0');
-        }
-    }
-
-    private Credentials newCredentials(String name) {
-        return new Credentials(name);
+    /**
+     * Whether {@code name}'s last accepted step is ahead of this clock beyond the window, so that every code they can
+     * give now is refused: for the signed-in person's own view, since an approval's refusal says only "code invalid".
+     */
+    public Optional<StepAhead> stepAhead(String name) {
+        return account(name).flatMap(a -> StepAhead.of(a.name(), a.lastTotpStep(), clock.instant()));
     }
 
     // --- Sign-in ---------------------------------------------------------------------------------------------------
@@ -216,7 +170,7 @@ public final class OpsAccounts implements FreshFactor {
         OpsAccount a = account(name).orElse(null);
         if (a == null || a.disabled()) return signInNobody(name, passphrase, a == null ? "unknown_name" : "disabled");
         Duration wait = lockRemaining(a.lockedUntil(), now);
-        if (wait != null) return audited(signInEvent(a.name(), "locked", "locked", a), new SignIn.Locked(wait));
+        if (wait != null) return audited(signInEvent(a.name(), "locked", "locked", a).build(), new SignIn.Locked(wait));
         boolean passphraseOk = passphrase != null && passphrases.verify(passphrase, a.passphraseHash());
         return settleSignIn(a.name(), a.passphraseHash(), passphraseOk, code, 0);
     }
@@ -229,23 +183,36 @@ public final class OpsAccounts implements FreshFactor {
         OpsAccount a = store.opsAccount(name).orElse(null);
         if (a == null || a.disabled() || !a.passphraseHash().equals(checkedHash)) {
             // Disabled or re-enrolled while we hashed: the passphrase we checked is no longer the one that counts.
-            return audited(signInEvent(name, "refused", "account_changed", a), new SignIn.Refused(SignIn.REFUSED));
+            return audited(signInEvent(name, "refused", "account_changed", a).build(),
+                    new SignIn.Refused(SignIn.REFUSED));
         }
         Duration wait = lockRemaining(a.lockedUntil(), now);
-        if (wait != null) return audited(signInEvent(name, "locked", "locked", a), new SignIn.Locked(wait));
-        OptionalLong step;
-        try {
-            step = passphraseOk ? Totp.acceptedStep(secret(a), code, now, a.lastTotpStep()) : OptionalLong.empty();
-        } catch (GeneralSecurityException e) {
-            return unreadable(name, e);
+        if (wait != null) return audited(signInEvent(name, "locked", "locked", a).build(), new SignIn.Locked(wait));
+        OptionalLong step = OptionalLong.empty();
+        Optional<StepAhead> ahead = Optional.empty();
+        if (passphraseOk) {
+            byte[] secret;
+            try {
+                secret = secret(a);
+            } catch (GeneralSecurityException e) {
+                return unreadable(name, e);
+            }
+            step = Totp.acceptedStep(secret, code, now, a.lastTotpStep());
+            if (step.isEmpty()) ahead = stepAhead(a, secret, code, now);
+            Arrays.fill(secret, (byte) 0);
         }
-        OpsAccount next = step.isPresent() ? succeeded(a, step.getAsLong()) : failed(a, now);
-        String reason = step.isPresent() ? null : passphraseOk ? "code" : "passphrase";
+        if (ahead.isPresent()) {
+            return audited(signInEvent(name, "refused", "clock_behind", a).with("message", ahead.get().message()).build(),
+                    new SignIn.ClockBehind(ahead.get()));
+        }
+        boolean accepted = step.isPresent();
+        OpsAccount next = accepted ? succeeded(a, step.getAsLong()) : failed(a, now);
+        String reason = accepted ? null : passphraseOk ? "code" : "passphrase";
         return store.saveOpsAccount(next).thenCompose(saved -> {
             if (!saved) return settleSignIn(name, checkedHash, passphraseOk, code, attempt + 1);
-            return step.isPresent()
-                    ? audited(signInEvent(name, "ok", null, next), new SignIn.Ok(next))
-                    : audited(signInEvent(name, "refused", reason, next), new SignIn.Refused(SignIn.REFUSED));
+            return accepted
+                    ? audited(signInEvent(name, "ok", null, next).build(), new SignIn.Ok(next))
+                    : audited(signInEvent(name, "refused", reason, next).build(), new SignIn.Refused(SignIn.REFUSED));
         });
     }
 
@@ -301,6 +268,12 @@ public final class OpsAccounts implements FreshFactor {
             return unreadable(name, e);
         }
         OptionalLong step = Totp.acceptedStep(secret, code, now, a.lastTotpStep());
+        Optional<StepAhead> ahead = step.isPresent() ? Optional.empty() : stepAhead(a, secret, code, now);
+        if (ahead.isPresent()) {
+            Arrays.fill(secret, (byte) 0);
+            return audited(AuditEvent.of("ops.code_refused").with("name", name).with("reason", "clock_behind")
+                    .with("failures", a.failures()).with("message", ahead.get().message()).build(), false);
+        }
         String reason = step.isPresent() ? null
                 : !Totp.wellFormed(code) ? "malformed"
                 : Totp.acceptedStep(secret, code, now, Long.MIN_VALUE).isPresent() ? "not_fresh" : "wrong";
@@ -314,6 +287,17 @@ public final class OpsAccounts implements FreshFactor {
         });
     }
 
+    /**
+     * A genuine code (it matches a step within the window) refused only because the last accepted step is ahead of
+     * this clock. Not a failure toward the lock: it proves the factor, and counting it would turn a clock correction
+     * into an hour-long lock on top.
+     */
+    private static Optional<StepAhead> stepAhead(OpsAccount a, byte[] secret, String code, Instant now) {
+        Optional<StepAhead> ahead = StepAhead.of(a.name(), a.lastTotpStep(), now);
+        return ahead.isPresent() && Totp.acceptedStep(secret, code, now, Long.MIN_VALUE).isPresent()
+                ? ahead : Optional.empty();
+    }
+
     // --- State transitions -----------------------------------------------------------------------------------------
 
     private static OpsAccount succeeded(OpsAccount a, long step) {
@@ -325,7 +309,7 @@ public final class OpsAccounts implements FreshFactor {
         return copy(a, a.lastTotpStep(), failures, lockAfter(failures, now), a.disabled());
     }
 
-    private static OpsAccount copy(OpsAccount a, long lastStep, int failures, Instant lockedUntil, boolean disabled) {
+    static OpsAccount copy(OpsAccount a, long lastStep, int failures, Instant lockedUntil, boolean disabled) {
         return new OpsAccount(a.name(), a.groups(), a.passphraseHash(), a.totpSealed(), lastStep, failures, lockedUntil,
                 a.createdAt(), disabled, a.version() + 1);
     }
@@ -344,6 +328,11 @@ public final class OpsAccounts implements FreshFactor {
     // --- Helpers ---------------------------------------------------------------------------------------------------
 
     private Optional<OpsAccount> account(String name) {
+        return account(store, name);
+    }
+
+    /** Only a well-formed name is looked up. */
+    static Optional<OpsAccount> account(StateStore store, String name) {
         return name != null && NAME.matcher(name).matches() ? store.opsAccount(name) : Optional.empty();
     }
 
@@ -367,7 +356,7 @@ public final class OpsAccounts implements FreshFactor {
                 "the TOTP secret of ops account '" + name + "' does not open under this master key", e));
     }
 
-    private static <T> CompletableFuture<T> tooManyRaces(String name) {
+    static <T> CompletableFuture<T> tooManyRaces(String name) {
         return CompletableFuture.failedFuture(new IllegalStateException(
                 "ops account '" + name + "' changed " + MAX_ATTEMPTS + " times while deciding; giving up"));
     }
@@ -376,14 +365,14 @@ public final class OpsAccounts implements FreshFactor {
         return audit.append(event).thenApply(v -> result);
     }
 
-    private static AuditEvent signInEvent(String name, String outcome, String reason, OpsAccount after) {
+    private static AuditEvent.Builder signInEvent(String name, String outcome, String reason, OpsAccount after) {
         AuditEvent.Builder e = AuditEvent.of("ops.signin").with("name", name).with("outcome", outcome)
                 .with("reason", reason);
         if (after != null && !"ok".equals(outcome)) {
             e.with("failures", after.failures())
                     .with("locked_until", after.lockedUntil() == null ? null : after.lockedUntil().toString());
         }
-        return e.build();
+        return e;
     }
 
     private static AuditEvent codeRefused(OpsAccount after, String reason) {
@@ -401,13 +390,13 @@ public final class OpsAccounts implements FreshFactor {
         else e.with("name_sha256", Hashes.sha256Hex(name == null ? "" : name));
     }
 
-    private static void checkName(String name, String what) {
+    static void checkName(String name, String what) {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new IllegalArgumentException(what + " '" + name + "' must match " + NAME.pattern());
         }
     }
 
-    private static List<String> sorted(Set<String> s) {
+    static List<String> sorted(Set<String> s) {
         return List.copyOf(new TreeSet<>(s));
     }
 }

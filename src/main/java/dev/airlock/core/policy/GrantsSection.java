@@ -22,7 +22,7 @@ final class GrantsSection {
     private static final List<String> SETTINGS = List.of("pending_lifetime", "token_lifetime", "uses", "poll_interval");
 
     /** The file's contents resolved per environment. */
-    record Grants(Map<String, GrantRules> rules, List<Webhook> webhooks) {}
+    record Grants(Map<String, GrantRules> rules, List<Webhook> webhooks, GrantLimits limits) {}
 
     /** Values from one {@code defaults} or environment map; null where absent or broken (the error is reported). */
     private record Settings(Duration pendingLifetime, Duration tokenLifetime, Integer uses, Duration pollInterval) {
@@ -61,9 +61,10 @@ final class GrantsSection {
         Settings defaults = Settings.NONE;
         Map<String, EnvironmentEntry> entries = new LinkedHashMap<>();
         List<Webhook> webhooks = new ArrayList<>();
+        GrantLimits limits = GrantLimits.DEFAULT;
         boolean empty = root == null || (root instanceof YamlNode.ScalarNode s && s.kind() == YamlNode.ScalarNode.Kind.NULL);
         if (!empty) {
-            StrictReader.Fields top = r.fields(root, "", List.of(), List.of("defaults", "environments", "webhooks"));
+            StrictReader.Fields top = r.fields(root, "", List.of(), List.of("defaults", "environments", "webhooks", "limits"));
             if (top != null) {
                 if (top.get("defaults") != null) {
                     StrictReader.Fields f = r.fields(top.get("defaults"), "defaults", List.of(), SETTINGS);
@@ -71,6 +72,7 @@ final class GrantsSection {
                 }
                 if (top.get("environments") != null) entries = environments(top, r, environments, where);
                 if (top.get("webhooks") != null) webhooks = webhooks(top, r);
+                if (top.get("limits") != null) limits = limits(top, r);
             }
         }
         Settings base = defaults.over(Settings.BUILT_IN);
@@ -81,7 +83,27 @@ final class GrantsSection {
         for (Map.Entry<String, EnvironmentEntry> e : entries.entrySet()) {
             rules.computeIfAbsent(e.getKey(), name -> resolve(name, e.getValue(), base));
         }
-        return new Grants(rules, webhooks);
+        return new Grants(rules, webhooks, limits);
+    }
+
+    /** {@code limits}: each key optional, defaulting to {@link GrantLimits#DEFAULT}; out of range is a located error. */
+    private static GrantLimits limits(StrictReader.Fields top, StrictReader r) {
+        GrantLimits d = GrantLimits.DEFAULT;
+        StrictReader.Fields f = r.fields(top.get("limits"), "limits", List.of(),
+                List.of("pending_per_agent", "pending_total", "finished_per_agent", "finished_total"));
+        if (f == null) return d;
+        Integer pendingPerAgent = limit(f, r, "pending_per_agent", GrantLimits.MAX_PENDING_PER_AGENT);
+        Integer pendingTotal = limit(f, r, "pending_total", GrantLimits.MAX_PENDING_TOTAL);
+        Integer finishedPerAgent = limit(f, r, "finished_per_agent", GrantLimits.MAX_FINISHED_PER_AGENT);
+        Integer finishedTotal = limit(f, r, "finished_total", GrantLimits.MAX_FINISHED_TOTAL);
+        return new GrantLimits(pendingPerAgent != null ? pendingPerAgent : d.pendingPerAgent(),
+                pendingTotal != null ? pendingTotal : d.pendingTotal(),
+                finishedPerAgent != null ? finishedPerAgent : d.finishedPerAgent(),
+                finishedTotal != null ? finishedTotal : d.finishedTotal());
+    }
+
+    private static Integer limit(StrictReader.Fields f, StrictReader r, String key, int max) {
+        return f.get(key) == null ? null : r.integer(f.get(key), f.path(key), "limits." + key, 1, max);
     }
 
     private static GrantRules resolve(String environment, EnvironmentEntry entry, Settings base) {

@@ -25,6 +25,7 @@ public final class Policy {
     private final Map<String, Scope> scopes;
     private final Map<String, Agent> agents;
     private final Map<String, GrantRules> grantRules;
+    private final GrantLimits grantLimits;
     private final List<Webhook> webhooks;
     /**
      * For {@link #ownerOf}: exact resource ids in {@link CanonicalId canonical form}, each to the first environment
@@ -49,13 +50,21 @@ public final class Policy {
         this(environments, scopes, agents, Map.of(), List.of());
     }
 
+    /** As below, with the built-in {@link GrantLimits#DEFAULT}. */
+    public Policy(Collection<Environment> environments, Collection<Scope> scopes, Collection<Agent> agents,
+                  Map<String, GrantRules> grantRules, List<Webhook> webhooks) {
+        this(environments, scopes, agents, grantRules, webhooks, GrantLimits.DEFAULT);
+    }
+
     /**
      * @param grantRules grant rules by environment name; an environment without an entry gets
      *                   {@link GrantRules#defaults(String)} (no approvers). Every key must be one of {@code environments}.
      * @param webhooks   where grant events are announced
+     * @param grantLimits how many pending and finished grants are kept ({@code grants.yaml}'s {@code limits})
      */
     public Policy(Collection<Environment> environments, Collection<Scope> scopes, Collection<Agent> agents,
-                  Map<String, GrantRules> grantRules, List<Webhook> webhooks) {
+                  Map<String, GrantRules> grantRules, List<Webhook> webhooks, GrantLimits grantLimits) {
+        this.grantLimits = Objects.requireNonNull(grantLimits, "grantLimits");
         this.environments = new LinkedHashMap<>();
         this.byAudience = new LinkedHashMap<>();
         for (Environment e : environments) {
@@ -171,6 +180,11 @@ public final class Policy {
         Objects.requireNonNull(environment, "environment");
         GrantRules rules = grantRules.get(environment);
         return rules != null ? rules : GrantRules.defaults(environment);
+    }
+
+    /** How many pending and finished grants are kept, across environments. */
+    public GrantLimits grantLimits() {
+        return grantLimits;
     }
 
     /** Where grant events are announced, in file order; empty without grants.yaml. */

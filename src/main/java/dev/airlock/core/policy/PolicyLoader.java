@@ -79,7 +79,8 @@ public final class PolicyLoader {
         if (!invalid.isEmpty()) throw new PolicyException(PolicyException.Kind.INVALID, sorted(invalid));
         // A missing environments list is always reported above; this only guards that invariant.
         if (environments == null) throw new IllegalStateException("environments.yaml unread but no problem reported");
-        return new Loaded(new Policy(environments.values(), scopes.values(), agents, grants.rules(), grants.webhooks()), where);
+        return new Loaded(new Policy(environments.values(), scopes.values(), agents, grants.rules(), grants.webhooks(),
+                grants.limits()), where);
     }
 
     /** Problems grouped by file in reading order, then by line, so the report reads top to bottom. */

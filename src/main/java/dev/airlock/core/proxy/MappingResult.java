@@ -34,6 +34,12 @@ public sealed interface MappingResult permits MappingResult.Mapped, MappingResul
     String GRAPHQL_PERSISTED_QUERY = "graphql_persisted_query";
     /** A batch that is empty or larger than the limit. */
     String GRAPHQL_BATCH = "graphql_batch";
+    /**
+     * A template parameter that names no resource carries a destructive word ({@code POST /v1/volumes/{id}/{action}}
+     * sent as {@code .../purge}), and the rule maps to a scope that is not destructive: the request chooses a
+     * destructive operation that the rule's scope does not cover.
+     */
+    String DESTRUCTIVE_BY_SHAPE = "destructive_by_shape";
 
     /** Every action the request would take; all of them must be allowed, or the whole request is refused. */
     record Mapped(List<ProxyAction> actions) implements MappingResult {

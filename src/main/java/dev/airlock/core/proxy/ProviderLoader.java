@@ -132,7 +132,8 @@ public final class ProviderLoader {
                 if (top.get(key) != null) top.get(key).error(key + " is only for kind: graphql");
             }
             List<RestRule> rules = top.get("rules") == null ? null : RestRulesSection.read(top.get("rules"), policy);
-            if (rules != null && ids != null) mapper = new RestMapper(name, rules, ids);
+            if (rules != null && ids != null) mapper = new RestMapper(name, rules, ids,
+                    scope -> policy.scope(scope).map(dev.airlock.core.policy.Scope::destructive).orElse(false));
         } else if (kind == Provider.Kind.GRAPHQL) {
             String endpoint = endpoint(top);
             String introspection = top.get("introspection_scope") == null ? null

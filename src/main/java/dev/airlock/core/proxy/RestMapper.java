@@ -1,11 +1,14 @@
 package dev.airlock.core.proxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.airlock.core.policy.DestructiveWords;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Maps REST requests by method and path template. A request is mapped by the one rule whose method equals the
@@ -16,18 +19,24 @@ public final class RestMapper implements RequestMapper {
     private final String provider;
     private final List<RestRule> rules;
     private final IdSyntax ids;
+    private final Predicate<String> destructiveScope;
 
-    /** A mapper whose resource ids must match {@link IdSyntax#DEFAULT}. */
+    /**
+     * A mapper whose resource ids must match {@link IdSyntax#DEFAULT} and which counts no scope as destructive (so a
+     * destructive word in a free template parameter is always refused).
+     */
     public RestMapper(String provider, List<RestRule> rules) {
-        this(provider, rules, IdSyntax.DEFAULT);
+        this(provider, rules, IdSyntax.DEFAULT, scope -> false);
     }
 
     /**
-     * @param ids the syntax every resource id must match, by the type of its rule's scope
+     * @param ids              the syntax every resource id must match, by the type of its rule's scope
+     * @param destructiveScope whether a scope the rules name is destructive (the policy's risk, derived and declared)
      * @throws IllegalArgumentException if two rules of one method could match the same path
      */
-    public RestMapper(String provider, List<RestRule> rules, IdSyntax ids) {
+    public RestMapper(String provider, List<RestRule> rules, IdSyntax ids, Predicate<String> destructiveScope) {
         this.provider = provider;
+        this.destructiveScope = java.util.Objects.requireNonNull(destructiveScope, "destructiveScope");
         this.ids = java.util.Objects.requireNonNull(ids, "ids");
         this.rules = List.copyOf(rules);
         for (int i = 0; i < this.rules.size(); i++) {
@@ -59,6 +68,7 @@ public final class RestMapper implements RequestMapper {
                 if (!rule.method().equals(request.method())) continue;
                 Map<String, String> params = rule.path().match(segments);
                 if (params == null) continue;
+                refuseDestructiveParameter(rule, params);
                 return new MappingResult.Mapped(List.of(
                         new ProxyAction(rule.scope(), resources(rule, params, query, request), rule.describe())));
             }
@@ -66,6 +76,32 @@ public final class RestMapper implements RequestMapper {
                     + request.method() + " " + RequestChecks.printable(request.rawPath().isEmpty() ? "/" : request.rawPath()));
         } catch (Refusal r) {
             return r.result();
+        }
+    }
+
+    /**
+     * The loader classifies a rule by its template (method and literal segments); a template parameter that names no
+     * resource is request data that can choose the operation itself ({@code POST /v1/volumes/{id}/{action}} sent as
+     * {@code .../purge}). Such a value is read as a path segment of the request's shape: with a destructive word in it,
+     * the rule's scope must be destructive, or the request is refused (derive, don't trust; issue 12). Parameters that
+     * name resources are ids, held to the provider's id syntax instead.
+     */
+    private void refuseDestructiveParameter(RestRule rule, Map<String, String> params) throws Refusal {
+        if (destructiveScope.test(rule.scope())) return;
+        for (Map.Entry<String, String> p : params.entrySet()) {
+            boolean names = false;
+            for (RestRule.Resource r : rule.resources()) {
+                if (r instanceof RestRule.FromPath from && from.name().equals(p.getKey())) names = true;
+            }
+            if (names) continue;
+            Optional<String> word = DestructiveWords.destructivePart(p.getValue());
+            if (word.isPresent()) {
+                throw new Refusal(MappingResult.DESTRUCTIVE_BY_SHAPE, "path parameter {" + p.getKey() + "} is '"
+                        + RequestChecks.printable(p.getValue()) + "', which contains the destructive word '" + word.get()
+                        + "', and " + rule.describe() + " maps to " + rule.scope() + ", which is not destructive: this"
+                        + " request would do what only a human grant may allow. Ask the operators to map this operation"
+                        + " to a destructive scope in the provider's file; then request a grant for it");
+            }
         }
     }
 

@@ -61,6 +61,13 @@ public interface StateStore extends AutoCloseable {
 
     CompletableFuture<Boolean> saveGrant(Grant next);
 
+    /**
+     * Forgets these grants if they are still final (a grant that changed since is kept): the count cap on finished
+     * grants ({@code GrantLimits}). The caller audits first. Memory and the next snapshot drop them; a line still in
+     * the journal may bring one back at a restart, and the next sweep forgets it again.
+     */
+    void forgetGrants(java.util.Collection<String> ids);
+
     Optional<OpsAccount> opsAccount(String name);
 
     List<OpsAccount> opsAccounts();

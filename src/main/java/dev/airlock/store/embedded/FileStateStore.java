@@ -195,6 +195,11 @@ public final class FileStateStore implements StateStore {
     }
 
     @Override
+    public void forgetGrants(java.util.Collection<String> ids) {
+        memory.forgetGrants(ids);
+    }
+
+    @Override
     public Optional<OpsAccount> opsAccount(String name) {
         return Optional.ofNullable(memory.opsAccounts.get(name));
     }

@@ -115,6 +115,11 @@ final class StateMemory {
         grants.values().removeIf(g -> g.status().isFinal() && lastMoment(g) < keepAfter);
     }
 
+    /** The count cap ({@code GrantLimits}): only a grant still final is dropped, so a racing save is never lost. */
+    void forgetGrants(java.util.Collection<String> ids) {
+        for (String id : ids) grants.computeIfPresent(id, (k, g) -> g.status().isFinal() ? null : g);
+    }
+
     private static long lastMoment(Grant g) {
         long t = g.expiresAt().getEpochSecond();
         if (g.tokenExpiresAt() != null) t = Math.max(t, g.tokenExpiresAt().getEpochSecond());

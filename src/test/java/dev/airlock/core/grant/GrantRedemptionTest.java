@@ -185,6 +185,11 @@ class GrantRedemptionTest {
         }
 
         @Override
+        public void forgetGrants(java.util.Collection<String> ids) {
+            real.forgetGrants(ids);
+        }
+
+        @Override
         public Optional<OpsAccount> opsAccount(String name) {
             return real.opsAccount(name);
         }

@@ -346,6 +346,44 @@ class OpsAccountsTest {
     }
 
     @Test
+    void verifyAfterABackwardCorrectionIsRefusedAsClockBehindNotCountedAndTheResetLetsTheNextCodeIn() throws Exception {
+        Enrolment alice = create("alice", "ops");
+        clock.step(Duration.ofHours(1));
+        assertTrue(verify("alice", code(alice, 0)));
+        long ahead = Totp.step(clock.instant());
+        clock.step(Duration.ofHours(-1));
+
+        for (int i = 0; i < OpsAccounts.FREE_FAILURES + 2; i++) assertFalse(verify("alice", code(alice, 0)));
+
+        OpsAccount a = store.opsAccount("alice").orElseThrow();
+        assertEquals(0, a.failures(), "a genuine code refused for the clock is no failure");
+        assertEquals(ahead, a.lastTotpStep());
+        JsonNode refused = events("ops.code_refused").get(0);
+        assertEquals("clock_behind", refused.get("reason").asText());
+        assertEquals(new StepAhead("alice", ahead - Totp.step(clock.instant())).message(), refused.get("message").asText());
+        assertEquals(refused.get("message").asText(), accounts.stepAhead("alice").orElseThrow().message());
+
+        assertTrue(accounts.resetTotpStep("alice").get(10, TimeUnit.SECONDS).isPresent());
+        assertEquals(Totp.step(clock.instant()), store.opsAccount("alice").orElseThrow().lastTotpStep());
+        assertFalse(verify("alice", code(alice, 0)), "the current step's code stays spent");
+        assertFalse(verify("alice", code(alice, -1)));
+        assertTrue(verify("alice", code(alice, 1)));
+        assertTrue(accounts.stepAhead("alice").isEmpty());
+    }
+
+    @Test
+    void aWrongCodeAfterABackwardCorrectionIsStillAFailure() throws Exception {
+        Enrolment alice = create("alice", "ops");
+        clock.step(Duration.ofHours(1));
+        assertTrue(verify("alice", code(alice, 0)));
+        clock.step(Duration.ofHours(-1));
+        String wrong = String.format("%06d", (Integer.parseInt(code(alice, 0)) + 500_000) % 1_000_000);
+        assertFalse(verify("alice", wrong));
+        assertEquals(1, store.opsAccount("alice").orElseThrow().failures());
+        assertEquals("wrong", events("ops.code_refused").get(0).get("reason").asText());
+    }
+
+    @Test
     void sixteenThreadsVerifyingTheSameCodeGetExactlyOneTrue() throws Exception {
         Enrolment alice = create("alice", "ops");
         String code = code(alice, 0);

@@ -226,6 +226,20 @@ class RestMapperTest {
                 body.getBytes(UTF_8), null);
     }
 
+    @Test
+    void mapWhenAFreeParameterHasADestructiveWordThenOnlyADestructiveScopeCoversIt() {
+        List<RestRule> rules = List.of(new RestRule("POST", PathTemplate.parse("/v1/volumes/{id}/{action}"), "volume:write",
+                List.of(new RestRule.FromPath("id")), null));
+        RestMapper writeScope = new RestMapper("p", rules, IdSyntax.DEFAULT, scope -> false);
+        RestMapper destructiveScope = new RestMapper("p", rules, IdSyntax.DEFAULT, scope -> true);
+        ProxyRequest purge = ProxyRequest.of("POST", "/v1/volumes/vol-7f3a-stg/purge", null);
+        refused(MappingResult.DESTRUCTIVE_BY_SHAPE, writeScope.map(purge));
+        assertEquals(List.of("vol-7f3a-stg"), mapped(destructiveScope.map(purge)).get(0).resources());
+        // A parameter that names a resource is an id (held to the id syntax), not an operation.
+        assertEquals(List.of("vol-drop-test"), mapped(writeScope.map(
+                ProxyRequest.of("POST", "/v1/volumes/vol-drop-test/resize", null))).get(0).resources());
+    }
+
     static List<ProxyAction> mapped(MappingResult result) {
         return assertInstanceOf(MappingResult.Mapped.class, result, result::toString).actions();
     }
