@@ -104,12 +104,14 @@ class GrantsCommandTest {
     /** Issue 13: the list endpoint pages (at most 200 a page); the CLI follows next_cursor up to --limit grants. */
     @Test
     void listFollowsPagesUpToLimitAndSaysWhenMoreRemain() throws Exception {
-        // Dated ahead of every other test's grant in this shared server, so that they are the newest.
+        // Dated ahead of every other test's grant in this shared server, so that they are the newest. Two agents
+        // share them so that neither passes the 200 finished grants per agent that the server's sweep keeps (it runs
+        // every 5 s and would forget the oldest of them part-way through this test).
         java.time.Instant t = airlock.clock.instant().plus(Duration.ofDays(1));
         for (int i = 0; i < 205; i++) {
             java.time.Instant at = t.plusSeconds(i);
             dev.airlock.core.grant.Grant g = new dev.airlock.core.grant.Grant(String.format("gr_paging%04d", i),
-                    "coding-agent", "staging", List.of("volume:delete"), List.of("vol-7f3a-stg"), REASON, null, 1,
+                    i % 2 == 0 ? "coding-agent" : "deploy-bot", "staging", List.of("volume:delete"), List.of("vol-7f3a-stg"), REASON, null, 1,
                     List.of(), dev.airlock.core.grant.GrantStatus.DENIED, at, at.plusSeconds(900), "erin", "no",
                     at.plusSeconds(1), null, 0, null, 1);
             assertTrue(airlock.airlock.store.saveGrant(g).join());
