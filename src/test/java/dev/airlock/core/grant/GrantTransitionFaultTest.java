@@ -47,6 +47,9 @@ class GrantTransitionFaultTest {
     String raceOn;
     final AtomicInteger racesLeft = new AtomicInteger();
     final AtomicInteger races = new AtomicInteger();
+    /** Holds the next event of type {@code holdOn} until this completes (a slow disk under the first of two writers). */
+    String holdOn;
+    final CompletableFuture<Void> held = new CompletableFuture<>();
 
     @BeforeEach
     void open() throws Exception {
@@ -54,6 +57,10 @@ class GrantTransitionFaultTest {
         audit = AuditLog.open(auditDir.resolve("audit.log"), core.clock);
         AuditSink racing = e -> {
             Object id = e.fields().get("grant_id");
+            if (e.type().equals(holdOn)) {
+                holdOn = null;
+                return held.thenCompose(v -> audit.append(e));
+            }
             if (e.type().equals(raceOn) && id != null && racesLeft.getAndDecrement() > 0) {
                 races.incrementAndGet();
                 Grant g = core.store.grant(id.toString()).orElseThrow();
@@ -238,6 +245,20 @@ class GrantTransitionFaultTest {
         assertEquals(GrantLedger.MAX_ATTEMPTS, races.get(), "bounded retries");
         assertEquals(GrantStatus.APPROVED, status(id), "the agent's next poll can still redeem it");
         assertEquals(GrantLedger.MAX_ATTEMPTS, events("change.not_done", id).size());
+    }
+
+    @Test
+    void approveWhenTwoApproversRaceOnQuorumOfOneThenOneDecisionOnRecordAndTheOtherRefused() throws Exception {
+        String id = pendingGrant();
+        holdOn = "grant.approved";
+        CompletableFuture<GrantOutcome> first = grants.decisions.approve(carolOr("carol"), id, "000000", "test");
+        CompletableFuture<GrantOutcome> second = grants.decisions.approve(carolOr("dave"), id, "000000", "test");
+        held.complete(null);
+        assertTrue(first.join().ok(), () -> first.join().message());
+        assertEquals("grant_approved", second.join().code(), second.join().message());
+        assertEquals(List.of("carol"), core.store.grant(id).orElseThrow().approverNames());
+        assertEquals(1, events("grant.approved", id).size(), "the second was decided on the first's result");
+        assertTrue(events("change.not_done", id).isEmpty(), "no decision was recorded that could not take effect");
     }
 
     @Test
