@@ -262,6 +262,30 @@ class GrantTransitionFaultTest {
     }
 
     @Test
+    void requestWhenAuditLogCannotBeWrittenThenNoGrantIsStored() throws Exception {
+        int before = core.store.grants().size();
+        AppendOnlyFile.failWritesForTesting(auditDir, true);
+        assertStorageFault(grants.requests.request(agent, new GrantRequests.Request("staging",
+                List.of("volume:delete"), List.of("vol-7f3a-stg"),
+                "the staging volume is an orphaned copy left by the migration test run", null, "test")));
+        assertEquals(before, core.store.grants().size(), "no grant that no grant.requested event announces");
+    }
+
+    @Test
+    void applyWhenStepLeadsWhereItsTransitionCannotThenFailsAndNothingIsWritten() throws Exception {
+        String id = approvedGrant();
+        Grant approved = core.store.grant(id).orElseThrow();
+        GrantLedger ledger = new GrantLedger(core.store, audit, GrantNotifier.NONE, core.clock);
+        CompletableFuture<GrantLedger.Result> wrong = ledger.apply(GrantTransition.REDEEM, id, "test",
+                cur -> java.util.Optional.of(GrantLedger.Step.to(cur.next(GrantStatus.CANCELLED, cur.approvals(),
+                        cur.decidedBy(), null, cur.decidedAt(), null, 0, null))));
+        CompletionException e = assertThrows(CompletionException.class, wrong::join);
+        assertTrue(e.getCause() instanceof IllegalStateException, e::toString);
+        assertEquals(approved, core.store.grant(id).orElseThrow());
+        assertTrue(events("grant.redeemed", id).isEmpty());
+    }
+
+    @Test
     void eachTransitionStartsOnlyFromItsLegalStates() {
         java.time.Instant now = core.clock.instant();
         String id = approvedGrant();
