@@ -205,6 +205,19 @@ class GrantTransitionFaultTest {
     }
 
     @Test
+    void sweepWhenAuditLogCannotBeWrittenThenNothingChangesAndTheFaultIsLeftToStorageHealth() throws Exception {
+        String id = pendingGrant();
+        core.clock.advance(Duration.ofDays(1));
+        AppendOnlyFile.failWritesForTesting(auditDir, true);
+        assertEquals(0, grants.sweep().join(), "no failure to log every 5 s");
+        assertEquals(GrantStatus.PENDING, status(id));
+        AppendOnlyFile.failWritesForTesting(auditDir, false);
+        grants.sweep().join();
+        assertEquals(GrantStatus.EXPIRED, status(id));
+        assertEquals(1, events("grant.expired", id).size());
+    }
+
+    @Test
     void useWhenAuditLogCannotBeWrittenThenRefusedAndTheUseIsNotSpent() throws Exception {
         String id = approvedGrant();
         TokenMinter.Minted minted = grants.redemption.poll(agent, id, "test").join().minted();
