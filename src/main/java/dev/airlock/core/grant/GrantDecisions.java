@@ -7,7 +7,9 @@ import dev.airlock.core.policy.Policy;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * The approvers' side: list, approve with a fresh second factor, deny with a reason. Rules, in the order they are
@@ -66,21 +68,25 @@ public final class GrantDecisions {
         });
     }
 
-    /** After the code was accepted: add the approval, retrying on a lost race with the fresh state. */
+    /**
+     * After the code was accepted: add the approval, through the ledger's one write path, which re-reads and re-applies
+     * these rules to the fresh state after a lost race (without asking for a second code).
+     */
     private CompletableFuture<GrantOutcome> addApproval(Approver who, String id, String address) {
         return ledger.current(id).thenCompose(found -> {
             Grant g = found.orElseThrow();
             GrantOutcome refusal = refuseApproval(who, g);
             if (refusal != null) return refused(who, g, "grant.approve_refused", refusal, address);
-            List<Approval> approvals = new ArrayList<>(g.approvals());
-            approvals.add(new Approval(who.name(), ledger.now()));
-            boolean quorum = approvals.size() >= g.requiredApprovals();
-            Grant next = g.next(quorum ? GrantStatus.APPROVED : GrantStatus.PENDING, approvals,
-                    quorum ? who.name() : null, null, quorum ? ledger.now() : null, null, 0, null);
-            return ledger.record(next, "grant.approved", who.name(), AuditEvent.of("grant.approved")
-                            .with("approvals", approvals.size()).with("approvals_required", g.requiredApprovals())
-                            .with("address", address))
-                    .thenCompose(saved -> saved ? done(GrantOutcome.ok(next)) : addApproval(who, id, address));
+            return ledger.apply(GrantTransition.APPROVE, id, who.name(), cur -> {
+                if (refuseApproval(who, cur) != null) return Optional.empty();
+                List<Approval> approvals = new ArrayList<>(cur.approvals());
+                approvals.add(new Approval(who.name(), ledger.now()));
+                boolean quorum = approvals.size() >= cur.requiredApprovals();
+                return Optional.of(GrantLedger.Step.to(cur.next(quorum ? GrantStatus.APPROVED : GrantStatus.PENDING,
+                                approvals, quorum ? who.name() : null, null, quorum ? ledger.now() : null, null, 0, null))
+                        .with("approvals", approvals.size()).with("approvals_required", cur.requiredApprovals())
+                        .with("address", address));
+            }).thenCompose(r -> decided(who, r, "grant.approve_refused", x -> refuseApproval(who, x), address));
         });
     }
 
@@ -94,11 +100,30 @@ public final class GrantDecisions {
             Grant g = found.get();
             GrantOutcome refusal = refuse(who, g);
             if (refusal != null) return refused(who, g, "grant.deny_refused", refusal, address);
-            Grant next = g.next(GrantStatus.DENIED, g.approvals(), who.name(), reason.strip(), ledger.now(), null, 0, null);
-            return ledger.record(next, "grant.denied", who.name(), AuditEvent.of("grant.denied")
-                            .with("reason", reason.strip()).with("address", address))
-                    .thenCompose(saved -> saved ? done(GrantOutcome.ok(next)) : deny(who, id, reason, address));
+            return ledger.apply(GrantTransition.DENY, id, who.name(), cur -> refuse(who, cur) != null ? Optional.empty()
+                    : Optional.of(GrantLedger.Step.to(cur.next(GrantStatus.DENIED, cur.approvals(), who.name(),
+                            reason.strip(), ledger.now(), null, 0, null))
+                            .with("reason", reason.strip()).with("address", address)))
+                    .thenCompose(r -> decided(who, r, "grant.deny_refused", x -> refuse(who, x), address));
         });
+    }
+
+    /**
+     * The answer to a decision the ledger applied or refused. Refused on the grant as it stands: by these rules
+     * ({@code rule}), or, if they pass, because the grant expired meanwhile (the ledger refuses every decision on it).
+     */
+    private CompletableFuture<GrantOutcome> decided(Approver who, GrantLedger.Result r, String refusedType,
+                                                    Function<Grant, GrantOutcome> rules, String address) {
+        Grant g = r.grant();
+        GrantOutcome rule = g == null ? null : rules.apply(g);
+        return switch (r.kind()) {
+            case APPLIED -> done(GrantOutcome.ok(g));
+            case REFUSED -> g == null ? done(GrantRequests.notFound()) : refused(who, g, refusedType, rule != null ? rule
+                    : GrantOutcome.refused(409, "grant_expired", "grant is expired; only pending grants can be decided"),
+                    address);
+            case CONTENDED -> refused(who, g, refusedType, GrantOutcome.refused(409, "grant_contended",
+                    "the grant kept changing while the decision was being written; look at it again"), address);
+        };
     }
 
     /**

@@ -2,23 +2,82 @@ package dev.airlock.core.grant;
 
 import dev.airlock.core.audit.AuditEvent;
 import dev.airlock.core.audit.AuditSink;
+import dev.airlock.core.audit.AuditedChange;
 import dev.airlock.core.policy.GrantLimits;
 import dev.airlock.core.store.StateStore;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Every grant transition goes through here, in one order: compare-and-set save (durable), then the audit event
- * (durable), then the notification (fire and forget). A caller answers its client only after the returned future.
+ * The one write path of grants (issue 13, finding 1: an approved one-shot grant was saved as redeemed, its audit event
+ * failed, the agent got a 500 and never the token). {@link #apply} writes a {@link GrantTransition} in one order: the
+ * audit event first, as the record of the decision, then the grant's compare-and-set save, then the notification (fire
+ * and forget), through {@link AuditedChange} as the admin commands do. So no grant changes without its event: if the
+ * event cannot be written nothing changes; if the save fails after it, {@code change.not_done} says so (best effort).
+ * A caller answers its client only after the returned future.
  */
 final class GrantLedger {
+    /**
+     * Saves lost to another writer before a transition is refused as contended. Each lost save leaves its decision and
+     * a {@code change.not_done} in the log, so the bound also bounds what one transition can write there.
+     */
+    static final int MAX_ATTEMPTS = 3;
+
+    /**
+     * What a transition writes: the next version, and the fields of its audit event beyond the common ones (the event's
+     * type is the transition's own, so a step cannot record one move as another).
+     */
+    record Step(Grant next, Map<String, Object> fields) {
+        Step {
+            fields = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(fields));
+        }
+
+        static Step to(Grant next) {
+            return new Step(next, Map.of());
+        }
+
+        /** This step with one more event field; null values are left out, as {@link AuditEvent.Builder} does. */
+        Step with(String key, Object value) {
+            Map<String, Object> more = new LinkedHashMap<>(fields);
+            if (value != null) more.put(key, value);
+            return new Step(next, more);
+        }
+    }
+
+    /**
+     * How a transition ended. {@code APPLIED}: written, {@code grant} is the new version. {@code REFUSED}: the grant
+     * as it stands (null: there is none) is not a legal start, or the caller's rules refused it; nothing was written.
+     * {@code CONTENDED}: {@value #MAX_ATTEMPTS} saves were lost to other writers; {@code grant} is the latest seen.
+     */
+    enum Kind { APPLIED, REFUSED, CONTENDED }
+
+    record Result(Kind kind, Grant grant) {}
+
+    /** The computation of a transition's next version from the grant as it stands; empty if the caller's rules refuse. */
+    @FunctionalInterface
+    interface Stepper {
+        Optional<Step> step(Grant current);
+    }
+
+    /** A save lost to another writer: the grant's version moved after it was read. */
+    private static final class LostRace extends RuntimeException {
+        LostRace(Grant next) {
+            super("another writer changed grant " + next.id() + " first (version " + (next.version() - 1) + ")");
+        }
+    }
+
     private final StateStore store;
     private final AuditSink audit;
     private final GrantNotifier notifier;
     private final Clock clock;
+    /** The last transition queued for each grant that has one under way; an entry leaves when its grant is idle. */
+    private final Map<String, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
 
     GrantLedger(StateStore store, AuditSink audit, GrantNotifier notifier, Clock clock) {
         this.store = store;
@@ -31,26 +90,80 @@ final class GrantLedger {
         return clock.instant();
     }
 
-    /** Completes true once saved, audited and notified; false when another writer changed the grant first. */
-    CompletableFuture<Boolean> record(Grant next, String eventType, String actor, AuditEvent.Builder fields) {
-        return store.saveGrant(next).thenCompose(saved -> {
-            if (!saved) return CompletableFuture.completedFuture(false);
-            AuditEvent e = fields.with("grant_id", next.id()).with("agent", next.agentId()).with("env", next.environment())
-                    .with("status", next.status().label()).with("by", actor).build();
-            return audit.append(e).thenApply(v -> {
-                notifier.notify(new GrantEvent(notification(eventType), next, actor, now()));
-                return true;
+    /**
+     * Applies {@code move} to grant {@code id} as it stands in the store, re-reading and re-stepping after a save lost
+     * to another writer, at most {@value #MAX_ATTEMPTS} times. Fails (with the audit log's or the store's error in the
+     * cause chain, so storage faults answer 503) when the event or the save cannot be written; nothing changed then.
+     */
+    CompletableFuture<Result> apply(GrantTransition move, String id, String actor, Stepper stepper) {
+        // One transition of a grant at a time in this process: two approvers or two polls racing here are decided in
+        // turn, the second on the first's result, so neither writes a decision that cannot take effect. Only a writer
+        // in another process can still win a compare-and-set, and then the log says so (change.not_done).
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        CompletableFuture<Void> before = inFlight.put(id, mine);
+        CompletableFuture<Result> out = new CompletableFuture<>();
+        (before == null ? CompletableFuture.<Void>completedFuture(null) : before).whenComplete((v, ignored) -> {
+            CompletableFuture<Result> result;
+            try {
+                result = attempt(move, id, actor, stepper, 1);
+            } catch (RuntimeException e) {
+                result = CompletableFuture.failedFuture(e);
+            }
+            result.whenComplete((r, failure) -> {
+                inFlight.remove(id, mine);
+                mine.complete(null);
+                if (failure == null) out.complete(r);
+                else out.completeExceptionally(failure);
             });
         });
+        return out;
     }
 
-    /**
-     * The notification vocabulary ({@code Webhook.EVENTS}) for an audit event type: the audit log says a grant was
-     * {@code grant.requested}, people are told it was {@code created}. Others keep their name after {@code grant.}.
-     */
-    static String notification(String auditType) {
-        String type = auditType.substring("grant.".length());
-        return type.equals("requested") ? "created" : type;
+    private CompletableFuture<Result> attempt(GrantTransition move, String id, String actor, Stepper stepper, int n) {
+        Grant current = store.grant(id).orElse(null);
+        if (!move.legalFrom(current, now())) return done(Kind.REFUSED, current);
+        Step step = stepper.step(current).orElse(null);
+        if (step == null) return done(Kind.REFUSED, current);
+        Grant next = step.next();
+        if (!next.id().equals(id) || !move.legalTo(current, next)) {
+            throw new IllegalStateException(move + " cannot lead from " + (current == null ? "nothing" : current.status())
+                    + " to " + next.status() + " (version " + next.version() + ") for grant " + id);
+        }
+        AuditEvent.Builder fields = AuditEvent.of(move.auditType());
+        step.fields().forEach(fields::with);
+        AuditEvent event = fields.with("grant_id", next.id()).with("agent", next.agentId())
+                .with("env", next.environment()).with("status", next.status().label()).with("by", actor).build();
+        CompletableFuture<Result> out = new CompletableFuture<>();
+        AuditedChange.apply(audit, event, () -> store.saveGrant(next).thenApply(saved -> {
+            if (!saved) throw new LostRace(next);
+            return next;
+        })).whenComplete((saved, failure) -> {
+            if (failure == null) {
+                notifier.notify(new GrantEvent(move.notification(), saved, actor, now()));
+                out.complete(new Result(Kind.APPLIED, saved));
+            } else if (lostRace(failure) && n < MAX_ATTEMPTS) {
+                attempt(move, id, actor, stepper, n + 1).whenComplete((r, f) -> {
+                    if (f == null) out.complete(r);
+                    else out.completeExceptionally(f);
+                });
+            } else if (lostRace(failure)) {
+                out.complete(new Result(Kind.CONTENDED, store.grant(id).orElse(null)));
+            } else {
+                out.completeExceptionally(failure);
+            }
+        });
+        return out;
+    }
+
+    private static boolean lostRace(Throwable t) {
+        for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
+            if (t instanceof LostRace) return true;
+        }
+        return false;
+    }
+
+    private static CompletableFuture<Result> done(Kind kind, Grant g) {
+        return CompletableFuture.completedFuture(new Result(kind, g));
     }
 
     CompletableFuture<Void> auditOnly(AuditEvent event) {
@@ -66,10 +179,9 @@ final class GrantLedger {
         if (g.isEmpty() || g.get().statusAt(now()) != GrantStatus.EXPIRED || g.get().status() == GrantStatus.EXPIRED) {
             return CompletableFuture.completedFuture(g);
         }
-        Grant old = g.get();
-        Grant expired = old.next(GrantStatus.EXPIRED, old.approvals(), old.decidedBy(), old.denyReason(), now(), null, 0, null);
-        return record(expired, "grant.expired", "airlock", AuditEvent.of("grant.expired"))
-                .thenApply(saved -> store.grant(id));
+        return apply(GrantTransition.EXPIRE, id, "airlock", cur -> Optional.of(Step.to(cur.next(GrantStatus.EXPIRED,
+                cur.approvals(), cur.decidedBy(), cur.denyReason(), now(), null, 0, null))))
+                .thenApply(r -> store.grant(id));
     }
 
     /**

@@ -14,6 +14,7 @@ import dev.airlock.core.token.TokenMinter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -99,15 +100,23 @@ public final class GrantRedemption {
                 g.approverNames(), rules.uses());
         TokenMinter.Minted minted = minter.mint(agent.id(), env.name(), Set.copyOf(g.scopes()), rules.tokenLifetime(),
                 claim);
-        Grant next = g.next(GrantStatus.REDEEMED, g.approvals(), g.decidedBy(), null, g.decidedAt(),
-                minted.token().jti(), rules.uses(), minted.token().expiresAt());
-        return ledger.record(next, "grant.redeemed", agent.id(), AuditEvent.of("grant.redeemed")
+        // Event first, then the grant (GrantLedger): if either cannot be written the poll fails (503) and the grant
+        // stays approved, so the agent's next poll after recovery gets a token (issue 13, finding 1).
+        return ledger.apply(GrantTransition.REDEEM, g.id(), agent.id(), cur -> Optional.of(GrantLedger.Step.to(
+                        cur.next(GrantStatus.REDEEMED, cur.approvals(), cur.decidedBy(), null, cur.decidedAt(),
+                                minted.token().jti(), rules.uses(), minted.token().expiresAt()))
                         .with("jti", minted.token().jti()).with("exp", minted.token().expiresAt().getEpochSecond())
-                        .with("uses", rules.uses()).with("address", address))
-                .thenCompose(saved -> {
-                    polls.remove(g.id());
-                    // A lost race means another poll redeemed it first: this token is discarded unseen.
-                    return saved ? CompletableFuture.completedFuture(new Outcome(minted, null)) : poll(agent, g.id(), address);
+                        .with("uses", rules.uses()).with("address", address)))
+                .thenCompose(r -> switch (r.kind()) {
+                    case APPLIED -> {
+                        polls.remove(g.id());
+                        yield CompletableFuture.completedFuture(new Outcome(minted, null));
+                    }
+                    // No longer approved (another poll redeemed it, or it expired): this token is discarded unseen and
+                    // the poll answers from the grant as it stands.
+                    case REFUSED -> poll(agent, g.id(), address);
+                    case CONTENDED -> error("slow_down", "the grant kept changing while it was being redeemed; poll again"
+                            + " in " + interval(g.id()).toSeconds() + " s");
                 });
     }
 
@@ -161,11 +170,24 @@ public final class GrantRedemption {
         Grant g = grantOf(t);
         problem = standing(g);
         if (problem != null) return CompletableFuture.completedFuture(problem);
-        Grant next = g.next(g.status(), g.approvals(), g.decidedBy(), g.denyReason(), g.decidedAt(), g.tokenJti(),
-                g.usesLeft() - 1, g.tokenExpiresAt());
-        return ledger.record(next, "grant.used", t.clientId(), AuditEvent.of("grant.used").with("jti", t.jti())
-                        .with("resource", resource).with("uses_left", next.usesLeft()).with("address", address))
-                .thenCompose(saved -> saved ? CompletableFuture.completedFuture((UseRefusal) null) : spend(t, resource, address));
+        // Event first, then the grant (GrantLedger): a use that cannot be audited is not spent and the request is not
+        // allowed (it fails, 503); never an allowed action without its grant.used event (issue 13, must-show 1). The
+        // step re-checks the grant as the ledger read it: a concurrent spend may have taken the last use meanwhile.
+        return ledger.apply(GrantTransition.USE, g.id(), t.clientId(), cur -> {
+            if (!t.jti().equals(cur.tokenJti()) || standing(cur) != null) return Optional.empty();
+            return Optional.of(GrantLedger.Step.to(cur.next(cur.status(), cur.approvals(), cur.decidedBy(),
+                            cur.denyReason(), cur.decidedAt(), cur.tokenJti(), cur.usesLeft() - 1, cur.tokenExpiresAt()))
+                    .with("jti", t.jti()).with("resource", resource).with("uses_left", cur.usesLeft() - 1)
+                    .with("address", address));
+        }).thenApply(r -> switch (r.kind()) {
+            case APPLIED -> (UseRefusal) null;
+            case REFUSED -> {
+                UseRefusal now = standing(r.grant() != null && t.jti().equals(r.grant().tokenJti()) ? r.grant() : null);
+                yield now != null ? now : new UseRefusal("grant_used", "grant already used");
+            }
+            case CONTENDED -> new UseRefusal("grant_contended",
+                    "the grant kept changing while this use was being recorded; try again");
+        });
     }
 
     private static CompletableFuture<Outcome> error(String code, String description) {

@@ -69,11 +69,13 @@ public final class GrantRequests {
                 req.reason().strip(), blankToNull(req.command()),
                 destructive ? rules.destructiveApprovals() : rules.otherApprovals(), List.of(), GrantStatus.PENDING,
                 now, now.plus(rules.pendingLifetime()), null, null, null, null, 0, null, 1);
-        return ledger.record(g, "grant.requested", agent.id(), AuditEvent.of("grant.requested")
+        return ledger.apply(GrantTransition.REQUEST, g.id(), agent.id(), none -> Optional.of(GrantLedger.Step.to(g)
                         .with("scopes", String.join(" ", g.scopes())).with("resources", String.join(" ", g.resources()))
-                        .with("approvals_required", g.requiredApprovals()).with("address", req.address()))
-                .thenApply(saved -> saved ? GrantOutcome.ok(g)
-                        : GrantOutcome.refused(409, "conflict", "grant id collision; retry"));
+                        .with("approvals_required", g.requiredApprovals()).with("address", req.address())))
+                .thenApply(r -> switch (r.kind()) {
+                    case APPLIED -> GrantOutcome.ok(r.grant());
+                    case REFUSED, CONTENDED -> GrantOutcome.refused(409, "conflict", "grant id collision; retry");
+                });
     }
 
     /** Only the requesting agent sees its grant; to anyone else it does not exist. */
@@ -96,14 +98,21 @@ public final class GrantRequests {
             Optional<Grant> mine = found.filter(x -> x.agentId().equals(agent.id()));
             if (mine.isEmpty()) return CompletableFuture.completedFuture(notFound());
             Grant g = mine.get();
-            if (g.status().isFinal()) {
-                return CompletableFuture.completedFuture(GrantOutcome.refused(409, "grant_" + g.status().label(),
-                        "grant is already " + g.status().label()));
-            }
-            Grant next = g.next(GrantStatus.CANCELLED, g.approvals(), agent.id(), null, ledger.now(), null, 0, null);
-            return ledger.record(next, "grant.cancelled", agent.id(), AuditEvent.of("grant.cancelled"))
-                    .thenCompose(saved -> saved ? CompletableFuture.completedFuture(GrantOutcome.ok(next)) : cancel(agent, id));
+            if (g.status().isFinal()) return CompletableFuture.completedFuture(alreadyFinal(g));
+            return ledger.apply(GrantTransition.CANCEL, id, agent.id(), cur -> Optional.of(GrantLedger.Step.to(
+                            cur.next(GrantStatus.CANCELLED, cur.approvals(), agent.id(), null, ledger.now(), null, 0, null))))
+                    .thenCompose(r -> switch (r.kind()) {
+                        case APPLIED -> CompletableFuture.completedFuture(GrantOutcome.ok(r.grant()));
+                        // No longer cancellable (decided or expired meanwhile): answered from the grant as it stands.
+                        case REFUSED -> cancel(agent, id);
+                        case CONTENDED -> CompletableFuture.completedFuture(GrantOutcome.refused(409, "grant_contended",
+                                "the grant kept changing while it was being cancelled; try again"));
+                    });
         });
+    }
+
+    private static GrantOutcome alreadyFinal(Grant g) {
+        return GrantOutcome.refused(409, "grant_" + g.status().label(), "grant is already " + g.status().label());
     }
 
     private GrantOutcome validate(Agent agent, Request req) {

@@ -1,6 +1,7 @@
 package dev.airlock.core.grant;
 
 import dev.airlock.core.audit.AuditSink;
+import dev.airlock.core.journal.StorageUnavailable;
 import dev.airlock.core.policy.Policy;
 import dev.airlock.core.store.StateStore;
 import dev.airlock.core.token.TokenMinter;
@@ -35,6 +36,11 @@ public final class Grants {
      * ({@code grants.yaml} {@code limits}). Returns how many were forgotten.
      */
     public CompletableFuture<Integer> sweep() {
-        return ledger.expireDue().thenCompose(n -> ledger.forgetBeyond(policy.grantLimits()));
+        // While the journal or the audit log cannot be written, a due expiry cannot be recorded (its event comes
+        // first), so every sweep would fail; the condition is logged once by StorageHealth (issue 13, finding 2: one
+        // line per condition, not a stack trace every 5 s), and the next sweep tries again.
+        return ledger.expireDue().thenCompose(n -> ledger.forgetBeyond(policy.grantLimits()))
+                .exceptionallyCompose(t -> StorageUnavailable.in(t).isPresent() ? CompletableFuture.completedFuture(0)
+                        : CompletableFuture.failedFuture(t));
     }
 }
