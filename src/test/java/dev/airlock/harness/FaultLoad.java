@@ -116,12 +116,27 @@ final class FaultLoad {
         if (status >= 500 && status != 503) other5xx.incrementAndGet();
     }
 
-    /** Answers by status, e.g. {@code 200: 5012, 503: 1200}. */
-    String byStatus() {
+    /** The counts by status so far, to tell one phase of a run from another ({@link #byStatusSince}). */
+    Map<Integer, Long> snapshot() {
         Map<Integer, Long> sorted = new TreeMap<>();
         statuses.forEach((k, v) -> sorted.put(k, v.get()));
+        return sorted;
+    }
+
+    /** Answers by status since {@code before}, e.g. {@code 200: 12, 503: 1200}. */
+    String byStatusSince(Map<Integer, Long> before) {
         StringBuilder sb = new StringBuilder();
-        sorted.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ", ").append(k).append(": ").append(v));
+        snapshot().forEach((k, v) -> {
+            long n = v - before.getOrDefault(k, 0L);
+            if (n > 0) sb.append(sb.length() == 0 ? "" : ", ").append(k).append(": ").append(n);
+        });
+        return sb.toString();
+    }
+
+    /** Answers by status, e.g. {@code 200: 5012, 503: 1200}. */
+    String byStatus() {
+        StringBuilder sb = new StringBuilder();
+        snapshot().forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ", ").append(k).append(": ").append(v));
         if (transportErrors.get() > 0) sb.append(", no answer: ").append(transportErrors.get());
         return sb.toString();
     }
