@@ -26,6 +26,8 @@ final class FileMutex {
     }
 
     private static final long POLL_LIMIT_NANOS = 30_000_000_000L;
+    /** Lock files deleted or replaced this many times in a row while one write waits: refuse it rather than spin. */
+    static final int MAX_REOPENS = 100;
     private static final ConcurrentHashMap<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
 
     private final Path lockPath;
@@ -35,9 +37,36 @@ final class FileMutex {
 
     FileMutex(Path dataFile) throws IOException {
         this.lockPath = dataFile.resolveSibling(dataFile.getFileName() + ".lock");
-        this.lockFile = PrivateFiles.openReadWrite(lockPath);
-        this.lockFileKey = fileKey();
-        this.jvmLock = JVM_LOCKS.computeIfAbsent(lockPath.toRealPath(), p -> new ReentrantLock());
+        // Keyed by the folder's real path, not the lock file's: the lock file may be deleted at any moment (a "stale
+        // lock" clean-up), and resolving it then failed the whole command (found by bench/faults.sh).
+        Path folder = lockPath.toAbsolutePath().getParent().toRealPath();
+        this.jvmLock = JVM_LOCKS.computeIfAbsent(folder.resolve(lockPath.getFileName()), p -> new ReentrantLock());
+        jvmLock.lock();
+        try {
+            open();
+        } finally {
+            jvmLock.unlock();
+        }
+    }
+
+    /**
+     * Opens (creating) the lock file and records which file it is. A lock file deleted between the open and the look at
+     * its identity is opened again, a bounded number of times, rather than failing a write that has done nothing yet.
+     */
+    private void open() throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            FileChannel channel = PrivateFiles.openReadWrite(lockPath);
+            try {
+                lockFileKey = fileKey();
+                lockFile = channel;
+                return;
+            } catch (java.nio.file.NoSuchFileException deleted) {
+                channel.close();
+                if (attempt >= MAX_REOPENS) {
+                    throw new IOException(lockPath + " keeps being deleted; refusing to write unlocked");
+                }
+            }
+        }
     }
 
     void run(IoAction action) throws IOException {
@@ -73,10 +102,9 @@ final class FileMutex {
             }
             if (now != null && now.equals(lockFileKey)) return lock;
             lock.release();
-            if (attempt >= 100) throw new IOException(lockPath + " keeps being replaced; refusing to write unlocked");
+            if (attempt >= MAX_REOPENS) throw new IOException(lockPath + " keeps being replaced; refusing to write unlocked");
             lockFile.close();
-            lockFile = PrivateFiles.openReadWrite(lockPath);
-            lockFileKey = fileKey();
+            open();
         }
     }
 
