@@ -5,11 +5,9 @@ import dev.airlock.core.audit.AuditSink;
 import dev.airlock.core.grant.Grant;
 import dev.airlock.core.ops.OpsAccount;
 import dev.airlock.core.store.StateStore;
+import dev.airlock.testing.ForwardingStateStore;
 import java.io.IOException;
 import java.time.Instant;
-import java.util.List;
-import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -59,7 +57,7 @@ final class FailingWrites implements LocalState.Wrapping {
 
     @Override
     public StateStore store(StateStore real) {
-        return new StateStore() {
+        return new ForwardingStateStore(real) {
             private <T> CompletableFuture<T> write(java.util.function.Supplier<CompletableFuture<T>> w) {
                 return fails(storeWrites, storeFailsFrom) ? diskFull() : w.get();
             }
@@ -70,23 +68,8 @@ final class FailingWrites implements LocalState.Wrapping {
             }
 
             @Override
-            public boolean isRevoked(String jti) {
-                return real.isRevoked(jti);
-            }
-
-            @Override
             public CompletableFuture<Void> setFrozen(String environment, boolean frozen) {
                 return write(() -> real.setFrozen(environment, frozen));
-            }
-
-            @Override
-            public boolean isFrozen(String environment) {
-                return real.isFrozen(environment);
-            }
-
-            @Override
-            public Set<String> frozenEnvironments() {
-                return real.frozenEnvironments();
             }
 
             @Override
@@ -95,23 +78,8 @@ final class FailingWrites implements LocalState.Wrapping {
             }
 
             @Override
-            public Optional<String> agentSecretHash(String agentId) {
-                return real.agentSecretHash(agentId);
-            }
-
-            @Override
             public CompletableFuture<Boolean> recordAssertion(String clientId, String jti, Instant exp) {
                 return write(() -> real.recordAssertion(clientId, jti, exp));
-            }
-
-            @Override
-            public Optional<Grant> grant(String id) {
-                return real.grant(id);
-            }
-
-            @Override
-            public List<Grant> grants() {
-                return real.grants();
             }
 
             @Override
@@ -120,33 +88,8 @@ final class FailingWrites implements LocalState.Wrapping {
             }
 
             @Override
-            public void forgetGrants(java.util.Collection<String> ids) {
-                real.forgetGrants(ids);
-            }
-
-            @Override
-            public Optional<OpsAccount> opsAccount(String name) {
-                return real.opsAccount(name);
-            }
-
-            @Override
-            public List<OpsAccount> opsAccounts() {
-                return real.opsAccounts();
-            }
-
-            @Override
             public CompletableFuture<Boolean> saveOpsAccount(OpsAccount next) {
                 return write(() -> real.saveOpsAccount(next));
-            }
-
-            @Override
-            public void refresh() {
-                real.refresh();
-            }
-
-            @Override
-            public void close() {
-                real.close();
             }
         };
     }

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.airlock.core.ops.OpsAccount;
 import dev.airlock.core.policy.Agent;
 import dev.airlock.core.store.StateStore;
 import dev.airlock.core.token.AccessToken;
+import dev.airlock.testing.ForwardingStateStore;
 import dev.airlock.testing.TestCore;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +17,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -112,15 +111,14 @@ class GrantRedemptionTest {
     }
 
     /** A real store that runs {@code between} once, just before its {@code n}-th read of a grant. */
-    static final class ReadHook implements StateStore {
-        private final StateStore real;
+    static final class ReadHook extends ForwardingStateStore {
         private final Runnable between;
         private int reads;
         private final int n;
         boolean fired;
 
         ReadHook(StateStore real, int n, Runnable between) {
-            this.real = real;
+            super(real);
             this.n = n;
             this.between = between;
         }
@@ -132,86 +130,6 @@ class GrantRedemptionTest {
                 between.run();
             }
             return real.grant(id);
-        }
-
-        @Override
-        public CompletableFuture<Void> revoke(String jti, Instant tokenExpiresAt) {
-            return real.revoke(jti, tokenExpiresAt);
-        }
-
-        @Override
-        public boolean isRevoked(String jti) {
-            return real.isRevoked(jti);
-        }
-
-        @Override
-        public CompletableFuture<Void> setFrozen(String environment, boolean frozen) {
-            return real.setFrozen(environment, frozen);
-        }
-
-        @Override
-        public boolean isFrozen(String environment) {
-            return real.isFrozen(environment);
-        }
-
-        @Override
-        public Set<String> frozenEnvironments() {
-            return real.frozenEnvironments();
-        }
-
-        @Override
-        public CompletableFuture<Void> putAgentSecretHash(String agentId, String sha256Hex) {
-            return real.putAgentSecretHash(agentId, sha256Hex);
-        }
-
-        @Override
-        public Optional<String> agentSecretHash(String agentId) {
-            return real.agentSecretHash(agentId);
-        }
-
-        @Override
-        public CompletableFuture<Boolean> recordAssertion(String clientId, String jti, Instant assertionExpiresAt) {
-            return real.recordAssertion(clientId, jti, assertionExpiresAt);
-        }
-
-        @Override
-        public List<Grant> grants() {
-            return real.grants();
-        }
-
-        @Override
-        public CompletableFuture<Boolean> saveGrant(Grant next) {
-            return real.saveGrant(next);
-        }
-
-        @Override
-        public void forgetGrants(java.util.Collection<String> ids) {
-            real.forgetGrants(ids);
-        }
-
-        @Override
-        public Optional<OpsAccount> opsAccount(String name) {
-            return real.opsAccount(name);
-        }
-
-        @Override
-        public List<OpsAccount> opsAccounts() {
-            return real.opsAccounts();
-        }
-
-        @Override
-        public CompletableFuture<Boolean> saveOpsAccount(OpsAccount next) {
-            return real.saveOpsAccount(next);
-        }
-
-        @Override
-        public void refresh() {
-            real.refresh();
-        }
-
-        @Override
-        public void close() {
-            real.close();
         }
     }
 }
