@@ -4,6 +4,7 @@ import dev.airlock.core.audit.AuditEvent;
 import dev.airlock.core.audit.AuditSink;
 import dev.airlock.core.audit.AuditedChange;
 import dev.airlock.core.policy.GrantLimits;
+import dev.airlock.core.store.KeyedTurns;
 import dev.airlock.core.store.StateStore;
 import java.time.Clock;
 import java.time.Instant;
@@ -12,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The one write path of grants (issue 13, finding 1: an approved one-shot grant was saved as redeemed, its audit event
@@ -76,8 +76,8 @@ final class GrantLedger {
     private final AuditSink audit;
     private final GrantNotifier notifier;
     private final Clock clock;
-    /** The last transition queued for each grant that has one under way; an entry leaves when its grant is idle. */
-    private final Map<String, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
+    /** One transition of a grant at a time in this process. */
+    private final KeyedTurns turns = new KeyedTurns();
 
     GrantLedger(StateStore store, AuditSink audit, GrantNotifier notifier, Clock clock) {
         this.store = store;
@@ -99,24 +99,7 @@ final class GrantLedger {
         // One transition of a grant at a time in this process: two approvers or two polls racing here are decided in
         // turn, the second on the first's result, so neither writes a decision that cannot take effect. Only a writer
         // in another process can still win a compare-and-set, and then the log says so (change.not_done).
-        CompletableFuture<Void> mine = new CompletableFuture<>();
-        CompletableFuture<Void> before = inFlight.put(id, mine);
-        CompletableFuture<Result> out = new CompletableFuture<>();
-        (before == null ? CompletableFuture.<Void>completedFuture(null) : before).whenComplete((v, ignored) -> {
-            CompletableFuture<Result> result;
-            try {
-                result = attempt(move, id, actor, stepper, 1);
-            } catch (RuntimeException e) {
-                result = CompletableFuture.failedFuture(e);
-            }
-            result.whenComplete((r, failure) -> {
-                inFlight.remove(id, mine);
-                mine.complete(null);
-                if (failure == null) out.complete(r);
-                else out.completeExceptionally(failure);
-            });
-        });
-        return out;
+        return turns.run(id, () -> attempt(move, id, actor, stepper, 1));
     }
 
     private CompletableFuture<Result> attempt(GrantTransition move, String id, String actor, Stepper stepper, int n) {

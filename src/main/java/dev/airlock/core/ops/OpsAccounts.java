@@ -6,6 +6,7 @@ import dev.airlock.core.audit.AuditedChange;
 import dev.airlock.core.crypto.Hashes;
 import dev.airlock.core.crypto.SecretBox;
 import dev.airlock.core.grant.FreshFactor;
+import dev.airlock.core.store.KeyedTurns;
 import dev.airlock.core.store.StateStore;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -22,6 +23,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -29,8 +31,12 @@ import java.util.regex.Pattern;
  * approval. Nothing here is shared with agents' credentials.
  *
  * <p>Every state change (an accepted code step, a failure count, a lock, an enrolment) is a compare-and-set save of
- * the versioned {@link OpsAccount}; a lost race re-reads the account and decides again, so a code is accepted once
- * however many requests carry it, and no failure is lost. Each decision is audited before its future completes.
+ * the versioned {@link OpsAccount}, written audited first through {@link AuditedChange}: the decision's event, then
+ * the save, so that no step or failure count changes without its event (issue 13, finding 1). Sign-ins and codes of
+ * one account are decided one at a time in this process ({@link KeyedTurns}); a save lost to a writer in another
+ * process leaves its event and a {@code change.not_done} in the log and is decided again on the account as it now
+ * stands, at most {@value #SAVE_ATTEMPTS} times. So a code is accepted once however many requests carry it, and no
+ * failure is lost.
  *
  * <p>Lockout: after {@value #FREE_FAILURES} consecutive failures the account is locked for one minute; every further
  * failure doubles that, up to an hour; a success clears it. Attempts while locked are answered without checking
@@ -51,6 +57,11 @@ public final class OpsAccounts implements FreshFactor {
     public static final Duration MAX_LOCK = Duration.ofHours(1);
     /** A lost compare-and-set means someone else progressed; this many in a row means something is wrong. */
     static final int MAX_ATTEMPTS = 100;
+    /**
+     * Decisions of a sign-in or code lost to a writer in another process before giving up. Each lost one leaves its
+     * event and a {@code change.not_done} in the log, so this also bounds what one request can write there.
+     */
+    static final int SAVE_ATTEMPTS = 3;
     /** Bounds the in-memory locks kept for names that are not (enabled) accounts. */
     static final int MAX_PHANTOMS = 10_000;
 
@@ -101,6 +112,15 @@ public final class OpsAccounts implements FreshFactor {
     private final String dummyHash;
     private final ConcurrentHashMap<String, Phantom> phantoms = new ConcurrentHashMap<>();
     private final OpsAdmin admin;
+    private final KeyedTurns turns = new KeyedTurns();
+
+    /** A save lost to a writer in another process: the account's version moved after it was read. */
+    private static final class LostRace extends RuntimeException {
+        LostRace(OpsAccount next) {
+            super("another writer changed ops account '" + next.name() + "' first (version " + (next.version() - 1)
+                    + ")");
+        }
+    }
 
     public OpsAccounts(StateStore store, SecretBox box, AuditSink audit, Clock clock, SecureRandom random) {
         this(store, box, audit, clock, random, new Passphrases(random));
@@ -172,13 +192,13 @@ public final class OpsAccounts implements FreshFactor {
         Duration wait = lockRemaining(a.lockedUntil(), now);
         if (wait != null) return audited(signInEvent(a.name(), "locked", "locked", a).build(), new SignIn.Locked(wait));
         boolean passphraseOk = passphrase != null && passphrases.verify(passphrase, a.passphraseHash());
-        return settleSignIn(a.name(), a.passphraseHash(), passphraseOk, code, 0);
+        return turns.run(a.name(), () -> settleSignIn(a.name(), a.passphraseHash(), passphraseOk, code, 0));
     }
 
     /** After the passphrase was checked (once): decide on the current account, retrying lost races. */
     private CompletableFuture<SignIn> settleSignIn(String name, String checkedHash, boolean passphraseOk, String code,
                                                    int attempt) {
-        if (attempt >= MAX_ATTEMPTS) return tooManyRaces(name);
+        if (attempt >= SAVE_ATTEMPTS) return tooManyRaces(name, SAVE_ATTEMPTS);
         Instant now = clock.instant();
         OpsAccount a = store.opsAccount(name).orElse(null);
         if (a == null || a.disabled() || !a.passphraseHash().equals(checkedHash)) {
@@ -208,12 +228,11 @@ public final class OpsAccounts implements FreshFactor {
         boolean accepted = step.isPresent();
         OpsAccount next = accepted ? succeeded(a, step.getAsLong()) : failed(a, now);
         String reason = accepted ? null : passphraseOk ? "code" : "passphrase";
-        return store.saveOpsAccount(next).thenCompose(saved -> {
-            if (!saved) return settleSignIn(name, checkedHash, passphraseOk, code, attempt + 1);
-            return accepted
-                    ? audited(signInEvent(name, "ok", null, next).build(), new SignIn.Ok(next))
-                    : audited(signInEvent(name, "refused", reason, next).build(), new SignIn.Refused(SignIn.REFUSED));
-        });
+        return accepted
+                ? write(next, signInEvent(name, "ok", null, next).build(), new SignIn.Ok(next),
+                        () -> settleSignIn(name, checkedHash, passphraseOk, code, attempt + 1))
+                : write(next, signInEvent(name, "refused", reason, next).build(), new SignIn.Refused(SignIn.REFUSED),
+                        () -> settleSignIn(name, checkedHash, passphraseOk, code, attempt + 1));
     }
 
     /** Unknown or disabled: the same work and answers as a wrong passphrase, with the lock kept in memory. */
@@ -248,11 +267,12 @@ public final class OpsAccounts implements FreshFactor {
      */
     @Override
     public CompletableFuture<Boolean> verify(String approver, String code) {
-        return settleCode(approver, code, 0);
+        if (approver == null || !NAME.matcher(approver).matches()) return settleCode(approver, code, 0);
+        return turns.run(approver, () -> settleCode(approver, code, 0));
     }
 
     private CompletableFuture<Boolean> settleCode(String name, String code, int attempt) {
-        if (attempt >= MAX_ATTEMPTS) return tooManyRaces(name);
+        if (attempt >= SAVE_ATTEMPTS) return tooManyRaces(name, SAVE_ATTEMPTS);
         Instant now = clock.instant();
         OpsAccount a = account(name).orElse(null);
         if (a == null || a.disabled()) {
@@ -279,12 +299,8 @@ public final class OpsAccounts implements FreshFactor {
                 : Totp.acceptedStep(secret, code, now, Long.MIN_VALUE).isPresent() ? "not_fresh" : "wrong";
         Arrays.fill(secret, (byte) 0);
         OpsAccount next = step.isPresent() ? succeeded(a, step.getAsLong()) : failed(a, now);
-        return store.saveOpsAccount(next).thenCompose(saved -> {
-            if (!saved) return settleCode(name, code, attempt + 1);
-            return step.isPresent()
-                    ? audited(AuditEvent.of("ops.code_accepted").with("name", name).build(), true)
-                    : audited(codeRefused(next, reason), false);
-        });
+        return write(next, step.isPresent() ? AuditEvent.of("ops.code_accepted").with("name", name).build()
+                : codeRefused(next, reason), step.isPresent(), () -> settleCode(name, code, attempt + 1));
     }
 
     /**
@@ -356,9 +372,31 @@ public final class OpsAccounts implements FreshFactor {
                 "the TOTP secret of ops account '" + name + "' does not open under this master key", e));
     }
 
-    static <T> CompletableFuture<T> tooManyRaces(String name) {
+    static <T> CompletableFuture<T> tooManyRaces(String name, int attempts) {
         return CompletableFuture.failedFuture(new IllegalStateException(
-                "ops account '" + name + "' changed " + MAX_ATTEMPTS + " times while deciding; giving up"));
+                "ops account '" + name + "' changed " + attempts + " times while deciding; giving up"));
+    }
+
+    /**
+     * Writes {@code next} with its decision {@code event}, audited first; completes with {@code result} once both are
+     * durable. A save lost to another process runs {@code again} (which decides anew on the account as it stands);
+     * any other failure fails the future, and nothing changed unless the audit log says so.
+     */
+    private <T> CompletableFuture<T> write(OpsAccount next, AuditEvent event, T result,
+                                           Supplier<CompletableFuture<T>> again) {
+        return AuditedChange.apply(audit, event, () -> store.saveOpsAccount(next).thenApply(saved -> {
+            if (!saved) throw new LostRace(next);
+            return result;
+        })).handle((r, failure) -> failure == null ? CompletableFuture.completedFuture(r)
+                : lostRace(failure) ? again.get() : CompletableFuture.<T>failedFuture(failure))
+                .thenCompose(f -> f);
+    }
+
+    private static boolean lostRace(Throwable t) {
+        for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
+            if (t instanceof LostRace) return true;
+        }
+        return false;
     }
 
     private <T> CompletableFuture<T> audited(AuditEvent event, T result) {

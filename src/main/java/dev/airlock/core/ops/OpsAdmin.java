@@ -118,7 +118,7 @@ final class OpsAdmin {
 
     /** Applies {@code change} to the current account until the save wins; a null change writes nothing. */
     private CompletableFuture<Transition> transition(String name, Function<OpsAccount, OpsAccount> change, int attempt) {
-        if (attempt >= OpsAccounts.MAX_ATTEMPTS) return OpsAccounts.tooManyRaces(name);
+        if (attempt >= OpsAccounts.MAX_ATTEMPTS) return OpsAccounts.tooManyRaces(name, OpsAccounts.MAX_ATTEMPTS);
         Optional<OpsAccount> current = store.opsAccount(name);
         if (current.isEmpty()) return CompletableFuture.failedFuture(new NoSuchAccount(name));
         OpsAccount next = change.apply(current.get());
