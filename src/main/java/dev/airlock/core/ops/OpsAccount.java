@@ -1,6 +1,7 @@
 package dev.airlock.core.ops;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
@@ -13,11 +14,37 @@ import java.util.Set;
  * @param lastTotpStep   the RFC 6238 time step of the last accepted code; only later steps are accepted (replay)
  * @param failures       consecutive failed sign-ins or approvals since the last success
  * @param lockedUntil    no sign-in before this instant (null when not locked)
+ * @param recentSteps    the last {@value #RECENT_STEPS} accepted steps, oldest first; a code for one of them is refused
+ *                       even when an operator lowered {@code lastTotpStep} below it (issue 13: a code accepted while
+ *                       the clock was ahead must not become valid again when real time reaches its step)
  */
 public record OpsAccount(String name, Set<String> groups, String passphraseHash, String totpSealed, long lastTotpStep,
-                         int failures, Instant lockedUntil, Instant createdAt, boolean disabled, long version) {
+                         int failures, Instant lockedUntil, Instant createdAt, boolean disabled, long version,
+                         List<Long> recentSteps) {
+    /**
+     * How many accepted steps an account remembers. More codes than this accepted while a clock was ahead, then a
+     * {@code reset-totp-step}: the oldest of them could be replayed once real time reaches its step (documented).
+     */
+    public static final int RECENT_STEPS = 32;
+
     public OpsAccount {
         Objects.requireNonNull(name);
         groups = Set.copyOf(groups);
+        recentSteps = List.copyOf(recentSteps);
+        if (recentSteps.size() > RECENT_STEPS) {
+            recentSteps = recentSteps.subList(recentSteps.size() - RECENT_STEPS, recentSteps.size());
+        }
+    }
+
+    /** A newly enrolled secret: no step of it was ever accepted. */
+    public OpsAccount(String name, Set<String> groups, String passphraseHash, String totpSealed, long lastTotpStep,
+                      int failures, Instant lockedUntil, Instant createdAt, boolean disabled, long version) {
+        this(name, groups, passphraseHash, totpSealed, lastTotpStep, failures, lockedUntil, createdAt, disabled, version,
+                List.of());
+    }
+
+    /** Whether a code for {@code step} may be accepted: after the floor, and never one accepted before. */
+    public boolean fresh(long step) {
+        return step > lastTotpStep && !recentSteps.contains(step);
     }
 }

@@ -217,7 +217,7 @@ public final class OpsAccounts implements FreshFactor {
             } catch (GeneralSecurityException e) {
                 return unreadable(name, e);
             }
-            step = Totp.acceptedStep(secret, code, now, a.lastTotpStep());
+            step = Totp.acceptedStep(secret, code, now, a::fresh);
             if (step.isEmpty()) ahead = stepAhead(a, secret, code, now);
             Arrays.fill(secret, (byte) 0);
         }
@@ -287,7 +287,7 @@ public final class OpsAccounts implements FreshFactor {
         } catch (GeneralSecurityException e) {
             return unreadable(name, e);
         }
-        OptionalLong step = Totp.acceptedStep(secret, code, now, a.lastTotpStep());
+        OptionalLong step = Totp.acceptedStep(secret, code, now, a::fresh);
         Optional<StepAhead> ahead = step.isPresent() ? Optional.empty() : stepAhead(a, secret, code, now);
         if (ahead.isPresent()) {
             Arrays.fill(secret, (byte) 0);
@@ -317,7 +317,10 @@ public final class OpsAccounts implements FreshFactor {
     // --- State transitions -----------------------------------------------------------------------------------------
 
     private static OpsAccount succeeded(OpsAccount a, long step) {
-        return copy(a, step, 0, null, a.disabled());
+        List<Long> recent = new java.util.ArrayList<>(a.recentSteps());
+        recent.add(step);
+        return new OpsAccount(a.name(), a.groups(), a.passphraseHash(), a.totpSealed(), step, 0, null, a.createdAt(),
+                a.disabled(), a.version() + 1, recent);
     }
 
     private static OpsAccount failed(OpsAccount a, Instant now) {
@@ -327,7 +330,7 @@ public final class OpsAccounts implements FreshFactor {
 
     static OpsAccount copy(OpsAccount a, long lastStep, int failures, Instant lockedUntil, boolean disabled) {
         return new OpsAccount(a.name(), a.groups(), a.passphraseHash(), a.totpSealed(), lastStep, failures, lockedUntil,
-                a.createdAt(), disabled, a.version() + 1);
+                a.createdAt(), disabled, a.version() + 1, a.recentSteps());
     }
 
     /** Null below the free failures; then one minute, doubling with every further failure, capped at an hour. */

@@ -8,6 +8,7 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.OptionalLong;
+import java.util.function.LongPredicate;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -83,6 +84,11 @@ public final class Totp {
      * earliest acceptable one is used, so as few future codes as possible are spent.
      */
     public static OptionalLong acceptedStep(byte[] secret, String code, Instant now, long lastStep) {
+        return acceptedStep(secret, code, now, s -> s > lastStep);
+    }
+
+    /** As above, with the caller's rule for which steps are still fresh ({@link OpsAccount#fresh}). */
+    public static OptionalLong acceptedStep(byte[] secret, String code, Instant now, LongPredicate fresh) {
         if (!wellFormed(code)) return OptionalLong.empty();
         byte[] presented = code.getBytes(StandardCharsets.US_ASCII);
         long current = step(now);
@@ -91,7 +97,7 @@ public final class Totp {
         // which step a code was for.
         for (long s = current + WINDOW; s >= current - WINDOW; s--) {
             boolean match = MessageDigest.isEqual(presented, code(secret, s).getBytes(StandardCharsets.US_ASCII));
-            if (match && s > lastStep) accepted = s;
+            if (match && fresh.test(s)) accepted = s;
         }
         return accepted == Long.MIN_VALUE ? OptionalLong.empty() : OptionalLong.of(accepted);
     }

@@ -127,6 +127,7 @@ sealed interface StateOp {
         o.put("passphrase", a.passphraseHash()).put("totp", a.totpSealed()).put("lastStep", a.lastTotpStep())
                 .put("failures", a.failures()).put("lockedUntil", millis(a.lockedUntil()))
                 .put("created", a.createdAt().toEpochMilli()).put("disabled", a.disabled()).put("version", a.version());
+        if (!a.recentSteps().isEmpty()) a.recentSteps().forEach(o.putArray("recentSteps")::add);
         return o;
     }
 
@@ -134,7 +135,20 @@ sealed interface StateOp {
         Set<String> groups = new LinkedHashSet<>(stringList(o, "groups"));
         return new OpsAccount(text(o, "name"), groups, text(o, "passphrase"), text(o, "totp"), number(o, "lastStep"),
                 (int) number(o, "failures"), instant(o, "lockedUntil"), Instant.ofEpochMilli(number(o, "created")),
-                bool(o, "disabled"), number(o, "version"));
+                bool(o, "disabled"), number(o, "version"), longList(o, "recentSteps"));
+    }
+
+    /** Absent (journals written before the field existed) reads as empty. */
+    private static List<Long> longList(JsonNode o, String field) {
+        JsonNode a = o.get(field);
+        if (a == null) return List.of();
+        if (!a.isArray()) throw new IllegalArgumentException(field + " is not an array");
+        List<Long> out = new ArrayList<>();
+        for (JsonNode n : a) {
+            if (!n.canConvertToLong() || !n.isIntegralNumber()) throw new IllegalArgumentException(field + " holds a non-integer");
+            out.add(n.longValue());
+        }
+        return out;
     }
 
     private static void strings(ArrayNode into, List<String> values) {

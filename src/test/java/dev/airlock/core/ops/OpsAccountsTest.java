@@ -372,6 +372,41 @@ class OpsAccountsTest {
     }
 
     @Test
+    void aCodeAcceptedWhileTheClockWasAheadIsNotAcceptedAgainWhenRealTimeReachesItsStepAfterAReset()
+            throws Exception {
+        Enrolment alice = create("alice", "ops");
+        clock.step(Duration.ofMinutes(10));
+        String early = code(alice, 0);
+        assertTrue(verify("alice", early), "accepted while the clock is 10 minutes ahead");
+        clock.step(Duration.ofMinutes(-10));
+        assertTrue(accounts.resetTotpStep("alice").get(10, TimeUnit.SECONDS).isPresent());
+        assertTrue(verify("alice", code(alice, 1)), "the reset lets fresh codes in at once");
+
+        clock.advance(Duration.ofMinutes(10));
+        assertFalse(verify("alice", early), "real time reached its step: the code seen then is still spent");
+        assertEquals("not_fresh", events("ops.code_refused").get(events("ops.code_refused").size() - 1)
+                .get("reason").asText());
+        assertFalse(signIn("alice", alice.passphrase(), early) instanceof SignIn.Ok);
+        clock.advance(Duration.ofSeconds(30));
+        assertTrue(verify("alice", code(alice, 0)), "and the next step's code is fresh");
+    }
+
+    @Test
+    void anAccountRemembersItsLastAcceptedStepsAcrossARestartAndNoMoreThanTheBound() throws Exception {
+        Enrolment alice = create("alice", "ops");
+        for (int i = 0; i < OpsAccount.RECENT_STEPS + 3; i++) {
+            clock.advance(Duration.ofSeconds(30));
+            assertTrue(verify("alice", code(alice, 0)));
+        }
+        List<Long> recent = store.opsAccount("alice").orElseThrow().recentSteps();
+        assertEquals(OpsAccount.RECENT_STEPS, recent.size());
+        assertEquals(Totp.step(clock.instant()), recent.get(recent.size() - 1));
+        store.close();
+        store = FileStateStore.open(dir, clock);
+        assertEquals(recent, store.opsAccount("alice").orElseThrow().recentSteps());
+    }
+
+    @Test
     void aWrongCodeAfterABackwardCorrectionIsStillAFailure() throws Exception {
         Enrolment alice = create("alice", "ops");
         clock.step(Duration.ofHours(1));

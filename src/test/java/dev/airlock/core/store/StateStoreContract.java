@@ -226,7 +226,8 @@ public abstract class StateStoreContract {
     protected OpsAccount opsAccount(String name, long version, int failures, Instant lockedUntil, boolean disabled) {
         return new OpsAccount(name, version == 1 ? Set.of("dba") : Set.of("dba", "oncall", "sre"),
                 "$argon2id$v=19$m=65536,t=3,p=1$c2FsdHNhbHQ$aGFzaGhhc2g", "c2VhbGVkLXRvdHA=", 60_000_000L + version,
-                failures, lockedUntil, t0, disabled, version);
+                failures, lockedUntil, t0, disabled, version,
+                version == 1 ? List.of() : List.of(59_999_990L + version, 60_000_000L + version));
     }
 
     /** Starts every save at once (as near as threads allow) and returns each one's outcome, in order. */
