@@ -1,11 +1,7 @@
 package dev.airlock.cli;
 
-import dev.airlock.core.audit.AuditEvent;
-import dev.airlock.core.audit.AuditedChange;
-import dev.airlock.core.crypto.Hashes;
+import dev.airlock.core.check.TokenAdmin;
 import dev.airlock.core.crypto.SecretShapes;
-import dev.airlock.core.policy.Agent;
-import dev.airlock.core.policy.AuthMethod;
 import java.io.PrintWriter;
 import java.security.SecureRandom;
 import java.util.concurrent.Callable;
@@ -47,21 +43,18 @@ public final class AgentCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             return LocalState.run(dirs, err, s -> {
-                Agent agent = s.policy.agent(id).orElse(null);
-                if (agent == null) {
+                if (s.policy.agent(id).isEmpty()) {
                     err.println("no agent '" + id + "' in " + dirs.policy + "/agents.yaml; declare it there first");
                     return 1;
                 }
-                if (agent.auth() != AuthMethod.CLIENT_SECRET_BASIC) {
-                    err.println("agent " + id + " authenticates with " + agent.auth().wireName()
-                            + "; it has no secret (its public key is in the policy)");
+                String secret;
+                try {
+                    secret = s.admin.issueSecret(id, "cli", new SecureRandom()).get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (!(e.getCause() instanceof TokenAdmin.NoSecret no)) throw e;
+                    err.println(no.getMessage());
                     return 1;
                 }
-                String secret = SECRET_PREFIX + Hashes.randomToken(new SecureRandom(), 32);
-                // The event first (AuditedChange), and the secret shown only once both writes are durable: a failure
-                // leaves the old secret in effect, never a new hash whose secret nobody was shown.
-                AuditedChange.apply(s.audit, AuditEvent.of("agent.secret_issued").with("client_id", id)
-                        .with("by", "cli").build(), () -> s.store.putAgentSecretHash(id, Hashes.sha256Hex(secret))).get();
                 out.println("Client secret for " + id + " (shown once; Airlock keeps only its SHA-256).");
                 out.println("Use it with HTTP Basic at POST /oauth2/token, client_id " + id + ":");
                 out.println(secret);

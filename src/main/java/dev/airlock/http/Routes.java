@@ -56,6 +56,15 @@ public final class Routes {
         router.post("/v1/grants/:id/cancel").handler(json).handler(grants::cancel);
         router.post("/v1/grants/:id/approve").handler(json).handler(grants::approve);
         router.post("/v1/grants/:id/deny").handler(json).handler(grants::deny);
+        AdminHandlers admin = new AdminHandlers(airlock, callers, origins);
+        router.post("/v1/admin/revoke").handler(json).handler(admin::revoke);
+        router.post("/v1/admin/environments/:env/freeze").handler(json).handler(ctx -> admin.freeze(ctx, true));
+        router.post("/v1/admin/environments/:env/unfreeze").handler(json).handler(ctx -> admin.freeze(ctx, false));
+        router.post("/v1/admin/agents/:id/secret").handler(json).handler(admin::agentSecret);
+        router.post("/v1/admin/ops-accounts").handler(json).handler(admin::opsCreate);
+        for (String change : java.util.List.of("reset", "disable", "reset-totp-step")) {
+            router.post("/v1/admin/ops-accounts/:name/" + change).handler(json).handler(ctx -> admin.opsChange(ctx, change));
+        }
         router.post("/v1/ops/session").handler(json).handler(sessions::signIn);
         router.get("/v1/ops/session").handler(sessions::current);
         router.delete("/v1/ops/session").handler(sessions::signOut);

@@ -3,14 +3,20 @@ package dev.airlock.core.check;
 import dev.airlock.core.audit.AuditEvent;
 import dev.airlock.core.audit.AuditSink;
 import dev.airlock.core.audit.AuditedChange;
+import dev.airlock.core.crypto.Hashes;
+import dev.airlock.core.crypto.SecretShapes;
+import dev.airlock.core.policy.Agent;
+import dev.airlock.core.policy.AuthMethod;
 import dev.airlock.core.policy.Policy;
 import dev.airlock.core.store.StateStore;
 import dev.airlock.core.token.AccessToken;
+import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * State changes that take rights away: revocation (RFC 7009) and freezing an environment. Each goes through
+ * The administrative changes to agents' credentials: revocation (RFC 7009), freezing an environment, and issuing an
+ * agent's client secret. Each goes through
  * {@link AuditedChange}: its event first, then the state, so no change takes effect unrecorded; the future completes
  * once both are durable, and fails with {@link AuditedChange.NotDone} if the change did not take effect.
  */
@@ -50,6 +56,36 @@ public final class TokenAdmin {
         AuditEvent e = AuditEvent.of("token.revoked").with("jti", jti).with("exp", expiresAt.getEpochSecond())
                 .with("env", environment).with("by", by).build();
         return AuditedChange.apply(audit, e, () -> store.revoke(jti, expiresAt));
+    }
+
+    /** Why an agent cannot be given a secret: not declared, or it authenticates with a key instead. */
+    public static final class NoSecret extends IllegalArgumentException {
+        NoSecret(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Issues a new client secret for {@code agentId}, replacing any earlier one (which stops working at once; tokens
+     * already issued live on until they expire or are revoked). Only its SHA-256 is stored; the secret is returned
+     * once, after its event ({@code agent.secret_issued}) and the hash are both durable, so a failure leaves the old
+     * secret in effect, never a hash whose secret nobody was shown. Fails with {@link NoSecret} for an agent that is
+     * not declared or that authenticates with {@code private_key_jwt}.
+     */
+    public CompletableFuture<String> issueSecret(String agentId, String by, SecureRandom random) {
+        Agent agent = policy.agent(agentId).orElse(null);
+        if (agent == null) {
+            return CompletableFuture.failedFuture(new NoSecret("no agent '" + agentId
+                    + "' in agents.yaml; declare it there first"));
+        }
+        if (agent.auth() != AuthMethod.CLIENT_SECRET_BASIC) {
+            return CompletableFuture.failedFuture(new NoSecret("agent " + agentId + " authenticates with "
+                    + agent.auth().wireName() + "; it has no secret (its public key is in the policy)"));
+        }
+        String secret = SecretShapes.CLIENT_SECRET_PREFIX + Hashes.randomToken(random, 32);
+        AuditEvent e = AuditEvent.of("agent.secret_issued").with("client_id", agentId).with("by", by).build();
+        return AuditedChange.apply(audit, e, () -> store.putAgentSecretHash(agentId, Hashes.sha256Hex(secret)))
+                .thenApply(done -> secret);
     }
 
     public CompletableFuture<Void> setFrozen(String environment, boolean frozen, String by) {

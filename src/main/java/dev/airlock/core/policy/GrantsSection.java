@@ -22,7 +22,7 @@ final class GrantsSection {
     private static final List<String> SETTINGS = List.of("pending_lifetime", "token_lifetime", "uses", "poll_interval");
 
     /** The file's contents resolved per environment. */
-    record Grants(Map<String, GrantRules> rules, List<Webhook> webhooks, GrantLimits limits) {}
+    record Grants(Map<String, GrantRules> rules, List<Webhook> webhooks, GrantLimits limits, Set<String> adminGroups) {}
 
     /** Values from one {@code defaults} or environment map; null where absent or broken (the error is reported). */
     private record Settings(Duration pendingLifetime, Duration tokenLifetime, Integer uses, Duration pollInterval) {
@@ -62,9 +62,11 @@ final class GrantsSection {
         Map<String, EnvironmentEntry> entries = new LinkedHashMap<>();
         List<Webhook> webhooks = new ArrayList<>();
         GrantLimits limits = GrantLimits.DEFAULT;
+        Set<String> adminGroups = Set.of();
         boolean empty = root == null || (root instanceof YamlNode.ScalarNode s && s.kind() == YamlNode.ScalarNode.Kind.NULL);
         if (!empty) {
-            StrictReader.Fields top = r.fields(root, "", List.of(), List.of("defaults", "environments", "webhooks", "limits"));
+            StrictReader.Fields top = r.fields(root, "", List.of(), List.of("defaults", "environments", "webhooks", "limits",
+                    "admin_groups"));
             if (top != null) {
                 if (top.get("defaults") != null) {
                     StrictReader.Fields f = r.fields(top.get("defaults"), "defaults", List.of(), SETTINGS);
@@ -73,6 +75,10 @@ final class GrantsSection {
                 if (top.get("environments") != null) entries = environments(top, r, environments, where);
                 if (top.get("webhooks") != null) webhooks = webhooks(top, r);
                 if (top.get("limits") != null) limits = limits(top, r);
+                if (top.get("admin_groups") != null) {
+                    adminGroups = groups(top, "admin_groups", r, "no admin groups: name at least one, or leave"
+                            + " admin_groups out (then nobody can administer Airlock over HTTP)");
+                }
             }
         }
         Settings base = defaults.over(Settings.BUILT_IN);
@@ -83,7 +89,7 @@ final class GrantsSection {
         for (Map.Entry<String, EnvironmentEntry> e : entries.entrySet()) {
             rules.computeIfAbsent(e.getKey(), name -> resolve(name, e.getValue(), base));
         }
-        return new Grants(rules, webhooks, limits);
+        return new Grants(rules, webhooks, limits, adminGroups);
     }
 
     /** {@code limits}: each key optional, defaulting to {@link GrantLimits#DEFAULT}; out of range is a located error. */
@@ -188,18 +194,21 @@ final class GrantsSection {
     }
 
     private static Set<String> approverGroups(StrictReader.Fields f, StrictReader r) {
+        return groups(f, "approver_groups", r, "no approver groups: name at least one, or leave this environment"
+                + " out of grants.yaml (then nobody can approve grants in it)");
+    }
+
+    /** A non-empty list of distinct ops group names under {@code key}; a missing key reads as empty. */
+    private static Set<String> groups(StrictReader.Fields f, String key, StrictReader r, String whenEmpty) {
         Set<String> out = new LinkedHashSet<>();
-        YamlNode node = f.get("approver_groups");
-        if (node == null) return out; // reported as a missing required key
-        List<YamlNode> items = r.list(node, f.path("approver_groups"));
+        YamlNode node = f.get(key);
+        if (node == null) return out; // reported as a missing required key where it is required
+        List<YamlNode> items = r.list(node, f.path(key));
         if (items == null) return out;
-        if (items.isEmpty()) {
-            r.error(node, f.path("approver_groups"), "no approver groups: name at least one, or leave this environment"
-                    + " out of grants.yaml (then nobody can approve grants in it)");
-        }
+        if (items.isEmpty()) r.error(node, f.path(key), whenEmpty);
         Map<String, Integer> seen = new HashMap<>();
         for (int i = 0; i < items.size(); i++) {
-            String path = StrictReader.index(f.path("approver_groups"), i);
+            String path = StrictReader.index(f.path(key), i);
             String name = r.name(items.get(i), path, GROUP, "group name");
             if (name == null) continue;
             Integer first = seen.putIfAbsent(name, items.get(i).line());

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The loaded, validated policy. Immutable. Built only by {@link PolicyLoader}, which refuses anything
@@ -27,6 +28,7 @@ public final class Policy {
     private final Map<String, GrantRules> grantRules;
     private final GrantLimits grantLimits;
     private final List<Webhook> webhooks;
+    private final Set<String> adminGroups;
     /**
      * For {@link #ownerOf}: exact resource ids in {@link CanonicalId canonical form}, each to the first environment
      * (in order) that lists it. Keys are canonical so that every spelling of an id finds the same owner.
@@ -64,6 +66,17 @@ public final class Policy {
      */
     public Policy(Collection<Environment> environments, Collection<Scope> scopes, Collection<Agent> agents,
                   Map<String, GrantRules> grantRules, List<Webhook> webhooks, GrantLimits grantLimits) {
+        this(environments, scopes, agents, grantRules, webhooks, grantLimits, Set.of());
+    }
+
+    /**
+     * @param adminGroups ops groups whose members may run the administrative commands over HTTP
+     *                    ({@code grants.yaml}'s {@code admin_groups}); empty: nobody may
+     */
+    public Policy(Collection<Environment> environments, Collection<Scope> scopes, Collection<Agent> agents,
+                  Map<String, GrantRules> grantRules, List<Webhook> webhooks, GrantLimits grantLimits,
+                  Set<String> adminGroups) {
+        this.adminGroups = Set.copyOf(adminGroups);
         this.grantLimits = Objects.requireNonNull(grantLimits, "grantLimits");
         this.environments = new LinkedHashMap<>();
         this.byAudience = new LinkedHashMap<>();
@@ -190,5 +203,10 @@ public final class Policy {
     /** Where grant events are announced, in file order; empty without grants.yaml. */
     public List<Webhook> webhooks() {
         return webhooks;
+    }
+
+    /** Ops groups whose members may administer Airlock over HTTP ({@code /v1/admin}); empty when nobody may. */
+    public Set<String> adminGroups() {
+        return adminGroups;
     }
 }
