@@ -35,6 +35,9 @@ public final class AgentCommand implements Runnable {
         @Mixin
         DataDirOptions dirs;
 
+        @Mixin
+        RemoteAdmin remote;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -42,6 +45,14 @@ public final class AgentCommand implements Runnable {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
+            if (remote.remote) {
+                return GrantCommand.run(spec, () -> {
+                    var r = remote.post(spec, "issue a secret for " + id, "/v1/admin/agents/" + RemoteAdmin.segment(id)
+                            + "/secret", java.util.Map.of());
+                    printSecret(out, id, r.path("client_secret").asText());
+                    return 0;
+                });
+            }
             return LocalState.run(dirs, err, s -> {
                 if (s.policy.agent(id).isEmpty()) {
                     err.println("no agent '" + id + "' in " + dirs.policy + "/agents.yaml; declare it there first");
@@ -55,12 +66,16 @@ public final class AgentCommand implements Runnable {
                     err.println(no.getMessage());
                     return 1;
                 }
-                out.println("Client secret for " + id + " (shown once; Airlock keeps only its SHA-256).");
-                out.println("Use it with HTTP Basic at POST /oauth2/token, client_id " + id + ":");
-                out.println(secret);
-                out.flush();
+                printSecret(out, id, secret);
                 return 0;
             });
+        }
+
+        private static void printSecret(PrintWriter out, String id, String secret) {
+            out.println("Client secret for " + id + " (shown once; Airlock keeps only its SHA-256).");
+            out.println("Use it with HTTP Basic at POST /oauth2/token, client_id " + id + ":");
+            out.println(secret);
+            out.flush();
         }
     }
 }

@@ -90,6 +90,9 @@ public final class EnvCommand implements Callable<Integer> {
         @Mixin
         DataDirOptions dirs;
 
+        @Mixin
+        RemoteAdmin remote;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -98,17 +101,29 @@ public final class EnvCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             var err = spec.commandLine().getErr();
+            if (remote.remote) {
+                return GrantCommand.run(spec, () -> {
+                    remote.post(spec, (frozen() ? "freeze " : "unfreeze ") + environment, "/v1/admin/environments/"
+                            + RemoteAdmin.segment(environment) + (frozen() ? "/freeze" : "/unfreeze"), java.util.Map.of());
+                    spec.commandLine().getOut().println(done(environment, frozen()));
+                    return 0;
+                });
+            }
             return LocalState.run(dirs, err, s -> {
                 if (s.policy.environment(environment).isEmpty()) {
                     err.println("unknown environment '" + environment + "'");
                     return 1;
                 }
                 s.admin.setFrozen(environment, frozen(), "cli").get();
-                spec.commandLine().getOut().println("environment " + environment + (frozen()
-                        ? " frozen: no new tokens, and checks refuse existing ones"
-                        : " unfrozen"));
+                spec.commandLine().getOut().println(done(environment, frozen()));
                 return 0;
             });
+        }
+
+        static String done(String environment, boolean frozen) {
+            return "environment " + environment + (frozen
+                    ? " frozen: no new tokens, and checks refuse existing ones"
+                    : " unfrozen");
         }
     }
 

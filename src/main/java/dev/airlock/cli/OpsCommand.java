@@ -75,6 +75,36 @@ public final class OpsCommand implements Runnable {
         }
     }
 
+    /** A change, which {@code --remote} sends to the signed-in server instead ({@link RemoteAdmin}). */
+    abstract static class Change extends Base {
+        @Mixin
+        RemoteAdmin remote;
+
+        /** Sends the change; prints the enrolment the server answered with, if any. */
+        int remotely(String what, String path, Map<String, Object> body, boolean qr, String done) {
+            return GrantCommand.run(spec, () -> {
+                var r = remote.post(spec, what, path, body);
+                PrintWriter out = out();
+                out.println(done);
+                if (r.hasNonNull("passphrase")) {
+                    Enrolment e = new Enrolment(r.path("name").asText(), r.path("passphrase").asText().toCharArray(),
+                            r.path("totp_secret").asText(), r.path("otpauth_uri").asText());
+                    try {
+                        printEnrolment(out, e, qr);
+                    } finally {
+                        Arrays.fill(e.passphrase(), '\0');
+                    }
+                }
+                out.flush();
+                return 0;
+            });
+        }
+
+        static String account(String name) {
+            return "/v1/admin/ops-accounts/" + RemoteAdmin.segment(name);
+        }
+    }
+
     /**
      * The master key the server uses, never a new one: if the server takes its key from {@code AIRLOCK_MASTER_KEY}
      * and this shell lacks it, creating {@code master.key} here would seal TOTP secrets the server cannot open.
@@ -93,7 +123,7 @@ public final class OpsCommand implements Runnable {
             description = {"Enrol a human approver: prints a one-time passphrase, a TOTP secret, its otpauth URI and a"
                     + " QR code of it, once. Airlock keeps only an Argon2id hash of the passphrase and the secret sealed"
                     + " under the master key."})
-    static final class Add extends Base {
+    static final class Add extends Change {
         @Parameters(paramLabel = "NAME", description = "account name: [a-z0-9][a-z0-9._-]{0,63}")
         String name;
 
@@ -106,6 +136,10 @@ public final class OpsCommand implements Runnable {
 
         @Override
         public Integer call() {
+            if (remote.remote) {
+                return remotely("enrol " + name, "/v1/admin/ops-accounts", Map.of("name", name, "groups", groups), !noQr,
+                        "Ops account " + name + " created, groups: " + String.join(", ", new TreeSet<>(groups)));
+            }
             return withAccounts((s, accounts) -> {
                 Set<String> wanted = new LinkedHashSet<>(groups);
                 Enrolment e = accounts.create(name, wanted).get();
@@ -131,7 +165,7 @@ public final class OpsCommand implements Runnable {
     @Command(name = "reset", mixinStandardHelpOptions = true,
             description = {"Re-enrol an approver (lost phone or passphrase): new passphrase and TOTP secret, failures"
                     + " and lock cleared, enabled again if disabled. The old passphrase and codes stop working."})
-    static final class Reset extends Base {
+    static final class Reset extends Change {
         @Parameters(paramLabel = "NAME")
         String name;
 
@@ -140,6 +174,10 @@ public final class OpsCommand implements Runnable {
 
         @Override
         public Integer call() {
+            if (remote.remote) {
+                return remotely("reset " + name, account(name) + "/reset", Map.of(), !noQr,
+                        "Ops account " + name + " reset.");
+            }
             return withAccounts((s, accounts) -> {
                 Enrolment e = accounts.reset(name).get();
                 try {
@@ -156,12 +194,16 @@ public final class OpsCommand implements Runnable {
 
     @Command(name = "disable", mixinStandardHelpOptions = true,
             description = "Stop an approver from signing in and approving ('ops reset' enables the account again).")
-    static final class Disable extends Base {
+    static final class Disable extends Change {
         @Parameters(paramLabel = "NAME")
         String name;
 
         @Override
         public Integer call() {
+            if (remote.remote) {
+                return remotely("disable " + name, account(name) + "/disable", Map.of(), false,
+                        "Ops account " + name + " disabled.");
+            }
             return withAccounts((s, accounts) -> {
                 accounts.disable(name).get();
                 out().println("Ops account " + name + " disabled.");
@@ -174,12 +216,25 @@ public final class OpsCommand implements Runnable {
             description = {"After the server's clock was corrected backwards: lower NAME's last accepted TOTP step to"
                     + " the current one, so that the codes their phone shows are accepted again. Codes for any time up"
                     + " to now stay refused (no replay). Does nothing if the last step is not ahead of this clock."})
-    static final class ResetTotpStep extends Base {
+    static final class ResetTotpStep extends Change {
         @Parameters(paramLabel = "NAME")
         String name;
 
         @Override
         public Integer call() {
+            if (remote.remote) {
+                return GrantCommand.run(spec, () -> {
+                    var r = remote.post(spec, "reset the TOTP step of " + name, account(name) + "/reset-totp-step",
+                            Map.of());
+                    out().println(r.path("lowered").asBoolean()
+                            ? "Ops account " + name + ": the last accepted TOTP step was " + r.path("minutes_ahead")
+                                    .asLong() + " minute(s) ahead of the server's clock; lowered to the current step."
+                                    + " The next code works."
+                            : "Ops account " + name + ": the last accepted TOTP step is not ahead of the server's clock;"
+                                    + " nothing changed.");
+                    return 0;
+                });
+            }
             return withAccounts((s, accounts) -> {
                 var ahead = accounts.resetTotpStep(name).get();
                 out().println(ahead.isPresent()

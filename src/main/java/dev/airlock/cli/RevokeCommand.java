@@ -33,6 +33,9 @@ public final class RevokeCommand implements Callable<Integer> {
     @Mixin
     DataDirOptions dirs;
 
+    @Mixin
+    RemoteAdmin remote;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -60,6 +63,13 @@ public final class RevokeCommand implements Callable<Integer> {
             }
         }
         String finalJti = jti;
+        if (remote.remote) {
+            return GrantCommand.run(spec, () -> {
+                remote.post(spec, "revoke " + finalJti, "/v1/admin/revoke", java.util.Map.of("jti", finalJti));
+                spec.commandLine().getOut().println("revoked " + finalJti);
+                return 0;
+            });
+        }
         Instant finalExp = exp;
         String finalEnv = env;
         return LocalState.run(dirs, err, s -> {
