@@ -23,7 +23,10 @@ public final class RefreshOnMiss {
     /** At most 100 miss-driven refreshes a second, on top of the server's poller. */
     public static final Duration MIN_INTERVAL = Duration.ofMillis(10);
 
-    /** Runs a task once, after a delay, on a thread that may block (a refresh reads files). */
+    /**
+     * Runs a task once, after a delay, on a thread that may block (a refresh reads files), one task at a time (a
+     * single thread): that, with the delay, is what keeps rounds from overlapping.
+     */
     @FunctionalInterface
     public interface Scheduler {
         void schedule(Runnable task, long delayNanos);
