@@ -54,11 +54,13 @@ final class AirlockCommandLines {
             for (int i = 1; i < args.size(); i++) {
                 String a = args.get(i);
                 if (a.startsWith(option + "=")) {
-                    if (a.length() == option.length() + 1) return Optional.of(option + " has an empty value");
+                    if (a.length() == option.length() + 1) {
+                        return Optional.of("Missing required parameter for option '" + option + "' (empty)");
+                    }
                     args.remove(i--);
                 } else if (a.equals(option)) {
                     if (i + 1 >= args.size() || args.get(i + 1).startsWith("-") || args.get(i + 1).isEmpty()) {
-                        return Optional.of(option + " has no value");
+                        return Optional.of("Missing required parameter for option '" + option + "' (as picocli says)");
                     }
                     args.remove(i + 1);
                     args.remove(i--);

@@ -148,7 +148,7 @@ final class KubernetesChecks {
         if (c.has("command")) problem.accept(where + ": command replaces the image's ENTRYPOINT (the JVM flags)");
         List<String> args = new ArrayList<>();
         c.path("args").forEach(a -> args.add(a.asText()));
-        commandLines.add(new Found(where, args));
+        commandLines.add(new Found(where, args.stream().map(KubernetesChecks::asTheKubeletExpandsIt).toList()));
         for (String a : args) {
             Matcher m = VAR_REF.matcher(a);
             while (m.find()) {
@@ -158,6 +158,14 @@ final class KubernetesChecks {
                 }
             }
         }
+    }
+
+    /**
+     * What the kubelet passes for {@code $(VAR)}: the value the README's {@code kubectl create secret} gives it, so
+     * that the parser sees a URL where a URL goes (an option with a typed converter would refuse the raw text).
+     */
+    static String asTheKubeletExpandsIt(String arg) {
+        return arg.replace("$(AIRLOCK_STORE_URL)", "postgresql://postgres.example.internal:5432/airlock?user=airlock");
     }
 
     private void probe(Doc d, JsonNode c, String probe, String mustBe) {
