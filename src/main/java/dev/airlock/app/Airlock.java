@@ -27,6 +27,8 @@ import dev.airlock.core.policy.PolicyLoader;
 import dev.airlock.core.proxy.ProviderLoader;
 import dev.airlock.core.proxy.Providers;
 import dev.airlock.core.store.AssertionLimits;
+import dev.airlock.core.store.RefreshOnMiss;
+import dev.airlock.core.store.Ticker;
 import dev.airlock.core.store.StateStore;
 import dev.airlock.core.token.KeyRing;
 import dev.airlock.core.token.TokenMinter;
@@ -68,6 +70,8 @@ public final class Airlock implements AutoCloseable {
     /** Signed-in people; in memory, so a restart signs everyone out (see docs/decisions.md). */
     public final OpsSessions sessions;
     private final WebhookNotifier notifier;
+    /** Runs the token endpoint's refreshes on a miss ({@link RefreshOnMiss}): one daemon thread, one at a time. */
+    private final java.util.concurrent.ScheduledExecutorService freshReads;
     /** Remembers each agent's recent refusals for the approvers' detail view (in memory; the audit log is the record). */
     public final RecentRefusals refusals;
 
@@ -87,9 +91,17 @@ public final class Airlock implements AutoCloseable {
         // Each distinct token's signature is verified once (bounded cache); lifetime, revocation, freezes and grant
         // uses are still checked on every call (see VerifiedTokenCache).
         this.verifier = new TokenVerifier(keys, config.issuer(), config.clock(), new VerifiedTokenCache());
+        this.freshReads = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "airlock-refresh-on-miss");
+            t.setDaemon(true);
+            return t;
+        });
+        // Real elapsed time, not the configured clock: the interval bounds work per second of the machine's time.
+        RefreshOnMiss fresh = new RefreshOnMiss(store::refresh, Ticker.SYSTEM, RefreshOnMiss.MIN_INTERVAL,
+                (task, delayNanos) -> freshReads.schedule(task, delayNanos, java.util.concurrent.TimeUnit.NANOSECONDS));
         this.authenticator = new ClientAuthenticator(policy, store, audit,
                 new FailureThrottle(FailureThrottle.Limits.PER_CLIENT, config.clock()),
-                new FailureThrottle(FailureThrottle.Limits.PER_ADDRESS, config.clock()), config.clock(),
+                new FailureThrottle(FailureThrottle.Limits.PER_ADDRESS, config.clock()), config.clock(), fresh,
                 List.of(config.issuer(), tokenEndpoint(config.issuer())));
         this.clientCredentials = new ClientCredentialsGrant(policy, store, minter, audit);
         this.ops = new OpsAccounts(store, box, audit, config.clock(), random);
@@ -157,6 +169,7 @@ public final class Airlock implements AutoCloseable {
     @Override
     public void close() {
         try {
+            freshReads.shutdownNow();
             notifier.close();
             audit.close();
         } finally {

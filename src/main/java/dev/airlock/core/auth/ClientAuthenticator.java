@@ -19,6 +19,7 @@ import dev.airlock.core.policy.Agent;
 import dev.airlock.core.policy.AuthMethod;
 import dev.airlock.core.policy.Policy;
 import dev.airlock.core.store.AssertionLimits;
+import dev.airlock.core.store.RefreshOnMiss;
 import dev.airlock.core.store.Retention;
 import dev.airlock.core.store.StateStore;
 import java.text.ParseException;
@@ -58,16 +59,20 @@ public final class ClientAuthenticator {
     private final FailureThrottle perClient;
     private final FailureThrottle perAddress;
     private final Clock clock;
+    private final RefreshOnMiss fresh;
     private final List<String> acceptedAudiences;
     private final Map<String, List<KeyVerifier>> agentKeys = new HashMap<>();
 
     /**
+     * @param fresh             a refused secret is checked again on a fresh read of the store, so that a secret
+     *                          {@code airlock agent add} just issued works at once (issue 14)
      * @param acceptedAudiences values an assertion's {@code aud} may hold: the issuer and the token endpoint URL
      *                          (RFC 7523 §3 item 3)
      */
     public ClientAuthenticator(Policy policy, StateStore store, AuditSink audit, FailureThrottle perClient,
-                               FailureThrottle perAddress, Clock clock,
+                               FailureThrottle perAddress, Clock clock, RefreshOnMiss fresh,
                                List<String> acceptedAudiences) {
+        this.fresh = java.util.Objects.requireNonNull(fresh);
         this.policy = policy;
         this.store = store;
         this.audit = audit;
@@ -125,6 +130,7 @@ public final class ClientAuthenticator {
         Check check;
         if (credentials instanceof ClientCredentials.SecretBasic s) {
             check = secret(s);
+            if (check.failure != null) return secretOnFreshRead(s, claimed, address, clientKey, addrKey);
         } else {
             var a = (ClientCredentials.Assertion) credentials;
             check = assertion(a, parsed != null ? parsed : Parsed.of(a));
@@ -157,6 +163,27 @@ public final class ClientAuthenticator {
                             + Retention.TOLERATED_STEP.toMinutes() + " minutes past its exp to refuse replays"
                             + (full.total() ? "" : ", so shorter-lived assertions leave room for more")
                             + "; retry after " + seconds + " s", full.retryAfter()));
+        });
+    }
+
+    /**
+     * A refused secret may be one {@code agent add} wrote a moment ago, not yet read by this server: the same check
+     * again, once the store has been refreshed (rate-limited in {@link RefreshOnMiss}). The refresh reads only what was
+     * written to the store, so only a real write can change the answer. The failure is counted before the wait, not
+     * after: guesses sent together would otherwise all pass the throttle while the first ones wait. A secret that
+     * then matches takes back its per-client count; the per-address count keeps the one failure (of 50 free).
+     * Every secret refusal waits alike, unknown clients included, so the wait tells nothing about which ids exist.
+     */
+    private CompletableFuture<AuthOutcome> secretOnFreshRead(ClientCredentials.SecretBasic s, String claimed,
+                                                            String address, String clientKey, String addrKey) {
+        failed(clientKey, addrKey);
+        // A failed refresh leaves the store as it was: the check below then refuses as the first one did.
+        return fresh.await().handle((v, e) -> secret(s)).thenCompose(again -> {
+            if (again.failure == null) {
+                perClient.success(clientKey);
+                return CompletableFuture.completedFuture(AuthOutcome.ok(again.agent));
+            }
+            return audited(claimed, address, again.failure, AuthOutcome.refused("invalid client credentials"));
         });
     }
 
