@@ -67,16 +67,6 @@ class KeyRingTest {
     }
 
     @Test
-    void switchingToEs256KeepsTheOldKeyInTheJwksForTokensStillAlive() throws Exception {
-        MutableClock clock = MutableClock.at("2026-01-01T00:00:00Z");
-        String ed = KeyRing.open(data, box((byte) 1), JWSAlgorithm.EdDSA, clock, RANDOM).active().kid();
-        KeyRing es = KeyRing.open(data, box((byte) 1), JWSAlgorithm.ES256, clock, RANDOM);
-        assertEquals(JWSAlgorithm.ES256, es.active().algorithm());
-        assertTrue(es.byKid(ed).isPresent());
-        assertEquals(2, es.publicJwks().getKeys().size());
-    }
-
-    @Test
     void es256ServerTokensVerifyIndependently() throws Exception {
         try (TestAirlock a = TestAirlock.start(TestAirlock.EXAMPLE_POLICY, data, JWSAlgorithm.ES256)) {
             String secret = a.issueSecret("coding-agent");
