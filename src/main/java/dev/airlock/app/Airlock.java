@@ -237,6 +237,7 @@ public final class Airlock implements AutoCloseable {
         }
         try {
             KeyRotation.publish(keys, wanted, KeySchedule.DEFAULT_PUBLICATION_DELAY, config.clock(), random, refusals);
+            keys.refresh(refusals);
         } catch (KeyRotation.Refused e) {
             throw new IOException("cannot switch the signing algorithm to " + wanted + ": " + e.getMessage());
         }

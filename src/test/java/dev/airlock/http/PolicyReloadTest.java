@@ -79,6 +79,27 @@ class PolicyReloadTest {
     }
 
     @Test
+    void reloadWhenItsAuditEventCannotBeWrittenThenRefusedAndTheRunningPolicyStays() throws Exception {
+        PolicyCopy policy = PolicyCopy.ofShipped();
+        try (TestAirlock a = start(policy)) {
+            String secret = a.issueSecret("coding-agent");
+            String before = a.airlock.policyHash();
+            policy.replace("agents.yaml", DEV_SCOPES, DEV_SCOPES_WITHOUT_VOLUME_WRITE);
+            dev.airlock.core.journal.AppendOnlyFile.failWritesForTesting(a.dataDir, true);
+            PolicyReload r;
+            try {
+                r = a.airlock.reloadPolicy();
+            } finally {
+                dev.airlock.core.journal.AppendOnlyFile.failWritesForTesting(a.dataDir, false);
+            }
+            assertFalse(r.reloaded(), r.describe());
+            assertTrue(String.join("\n", r.problems()).contains("audit log"), r.describe());
+            assertEquals(before, a.airlock.policyHash());
+            assertEquals(200, a.token("coding-agent", secret, "dev", "volume:write").status(), "not swapped");
+        }
+    }
+
+    @Test
     void readyzReportsThePolicyHashWhichChangesOnReloadToTheHashOfTheNewFiles() throws Exception {
         PolicyCopy policy = PolicyCopy.ofShipped();
         try (TestAirlock a = start(policy)) {

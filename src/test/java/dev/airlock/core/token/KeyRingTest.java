@@ -77,4 +77,24 @@ class KeyRingTest {
             assertEquals("ES256", com.nimbusds.jwt.SignedJWT.parse(jwt).getHeader().getAlgorithm().getName());
         }
     }
+
+    @Test
+    void serveWithAnotherAlgorithmThanTheActiveKeysPublishesItAndSignsWithItOnlyAfterThePublicationDelay() throws Exception {
+        String ed;
+        try (TestAirlock a = TestAirlock.start(TestAirlock.EXAMPLE_POLICY, data, JWSAlgorithm.EdDSA)) {
+            ed = a.airlock.keys.active().kid();
+        }
+        try (TestAirlock a = TestAirlock.start(TestAirlock.EXAMPLE_POLICY, data, JWSAlgorithm.ES256)) {
+            assertEquals(ed, a.airlock.keys.active().kid(), "no verifier has seen the ES256 key yet");
+            assertEquals(2, a.airlock.keys.publicJwks().getKeys().size());
+            assertTrue(String.join("\n", a.auditLines()).contains("\"key.published\""));
+            a.clock.advance(KeySchedule.DEFAULT_PUBLICATION_DELAY);
+            for (int i = 0; i < 600 && a.airlock.keys.active().kid().equals(ed); i++) Thread.sleep(50);
+            assertEquals(JWSAlgorithm.ES256, a.airlock.keys.active().algorithm());
+            String jwt = a.token("coding-agent", a.issueSecret("coding-agent"), "dev", "db:read").json()
+                    .path("access_token").asText();
+            assertEquals("dev", new IndependentVerifier(a.base, "urn:airlock:env:dev", a.clock).verify(jwt)
+                    .getStringClaim("env"));
+        }
+    }
 }
