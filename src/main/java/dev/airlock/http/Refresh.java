@@ -25,9 +25,14 @@ final class Refresh {
 
     /** Runs on one worker at a time (a Vert.x periodic with ordered=false, but each tick waits for the last). */
     synchronized void run() {
-        airlock.store.refresh();
-        keysFailing = step("key schedule", keysFailing, airlock::refreshKeys);
-        reloadFailing = step("policy reload request", reloadFailing, this::takeReloadRequest);
+        try {
+            airlock.store.refresh();
+        } finally {
+            // A store that cannot be read (issue 13: the server answers 503 meanwhile) must not also freeze the key
+            // schedule: a due activation or deletion is independent of the journal.
+            keysFailing = step("key schedule", keysFailing, airlock::refreshKeys);
+            reloadFailing = step("policy reload request", reloadFailing, this::takeReloadRequest);
+        }
     }
 
     private void takeReloadRequest() throws IOException {

@@ -127,7 +127,11 @@ public final class KeyRing {
                         .with("alg", previous.get().key().algorithm().getName()).with("successor", next.kid())
                         .with("delete_after", now.plus(KeySchedule.RETIREMENT).toString()).build()).join();
             }
-            store.put(next.activated(now));
+            // Activation order is the order of activatedAt: never equal to the predecessor's (a coarse clock, or a
+            // zero delay within one clock tick), or the tie would be broken by kid and could revive the old key.
+            Instant at = previous.map(p -> p.key().activatedAt()).filter(p -> !now.isAfter(p))
+                    .map(p -> p.plusNanos(1)).orElse(now);
+            store.put(next.activated(at));
             stored = store.list();
             statuses = KeySchedule.at(stored, now);
         }
