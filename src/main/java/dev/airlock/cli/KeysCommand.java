@@ -146,7 +146,8 @@ public final class KeysCommand implements Runnable {
                 case NEXT -> "published " + s.key().publishedAt() + ", signs from " + s.key().activatesAt();
                 case ACTIVE -> "signing since " + s.key().activatedAt();
                 case RETIRED -> "retired " + s.retiredAt() + ", published until " + s.deleteAfter();
-                case DELETED -> "retired " + s.retiredAt() + ", removed at the server's next refresh";
+                case DELETED -> (s.retiredAt() == null ? "never signed (another rotation won)"
+                        : "retired " + s.retiredAt()) + ", removed at the server's next refresh";
             };
         }
     }

@@ -138,7 +138,9 @@ public final class KeyRing {
         for (KeySchedule.Status s : statuses) {
             if (s.state() != KeyState.DELETED) continue;
             audit.append(AuditEvent.of("key.deleted").with("kid", s.key().kid())
-                    .with("alg", s.key().algorithm().getName()).with("retired", s.retiredAt().toString()).build()).join();
+                    .with("alg", s.key().algorithm().getName())
+                    .with("retired", s.retiredAt() == null ? null : s.retiredAt().toString())
+                    .with("never_signed", s.retiredAt() == null ? true : null).build()).join();
             store.remove(s.key().kid());
             unsealed.remove(s.key().kid());
         }

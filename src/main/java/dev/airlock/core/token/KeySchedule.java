@@ -17,6 +17,7 @@ import java.util.Optional;
  *   <li>Of the activated keys, the one activated last is {@link KeyState#ACTIVE}.</li>
  *   <li>Every other activated key retired when its successor was activated; it stays {@link KeyState#RETIRED}
  *       (published) for {@link #RETIREMENT}, then is {@link KeyState#DELETED}.</li>
+ *   <li>A key never activated but published before the active key is {@link KeyState#DELETED} (it never signed).</li>
  * </ul>
  */
 public final class KeySchedule {
@@ -47,8 +48,9 @@ public final class KeySchedule {
     /**
      * One key's place in the schedule.
      *
-     * @param retiredAt    when it stopped signing (its successor's activation); null unless RETIRED or DELETED
-     * @param deleteAfter  when it leaves the JWKS; null unless RETIRED or DELETED
+     * @param retiredAt    when it stopped signing (its successor's activation); null unless RETIRED or DELETED, and
+     *                     for a DELETED key that never signed
+     * @param deleteAfter  when it leaves the JWKS; null unless RETIRED or DELETED, and for a key that never signed
      */
     public record Status(StoredKey key, KeyState state, Instant retiredAt, Instant deleteAfter) {
         public boolean due(Instant now) {
@@ -71,9 +73,13 @@ public final class KeySchedule {
             Instant delete = retired.plus(RETIREMENT);
             out.add(new Status(k, now.isBefore(delete) ? KeyState.RETIRED : KeyState.DELETED, retired, delete));
         }
+        // A pending key published before the key now active lost a race between two rotations (two `keys rotate` at
+        // once): it will never sign, so it has no tokens and is withdrawn at once rather than published for ever.
+        Instant activePublished = activated.isEmpty() ? null : activated.get(activated.size() - 1).publishedAt();
         keys.stream().filter(k -> k.activatedAt() == null)
                 .sorted(Comparator.comparing(StoredKey::activatesAt).thenComparing(StoredKey::kid))
-                .forEach(k -> out.add(new Status(k, KeyState.NEXT, null, null)));
+                .forEach(k -> out.add(new Status(k, activePublished != null && k.publishedAt().isBefore(activePublished)
+                        ? KeyState.DELETED : KeyState.NEXT, null, null)));
         return out;
     }
 

@@ -237,6 +237,22 @@ class KeyRotationTest {
     }
 
     @Test
+    void twoRotationsThatRacedThenTheLaterPublishedSignsAndTheOtherIsWithdrawnUnsigned() throws Exception {
+        KeyRing ring = ring(JWSAlgorithm.EdDSA);
+        StoredKey first = KeyRotation.publish(ring, JWSAlgorithm.EdDSA, Duration.ofMinutes(6), clock, RANDOM, audit);
+        clock.advance(Duration.ofSeconds(1));
+        // The second command checked for a pending key before the first wrote its file: both are stored.
+        StoredKey second = KeyMaterial.generate(JWSAlgorithm.EdDSA, box, RANDOM, clock.instant(),
+                clock.instant().plus(Duration.ofMinutes(6)), null);
+        KeyFolder.of(data).put(second);
+        clock.advance(Duration.ofMinutes(7));
+        ring.refresh(audit);
+        assertEquals(second.kid(), ring.active().kid());
+        assertFalse(published(ring).contains(first.kid()), "never signed, withdrawn");
+        assertFalse(Files.exists(data.resolve("keys").resolve(first.kid() + ".json")));
+    }
+
+    @Test
     void keyFileOfBeforeRotationsLoadsAsActive() throws Exception {
         String kid = ring(JWSAlgorithm.EdDSA).active().kid();
         Path f = data.resolve("keys").resolve(kid + ".json");
