@@ -16,17 +16,24 @@ import java.util.logging.Logger;
 final class Refresh {
     private static final Logger LOG = Logger.getLogger(Refresh.class.getName());
     private final Airlock airlock;
+    private final Runnable storeRefresh;
     private String keysFailing;
     private String reloadFailing;
 
     Refresh(Airlock airlock) {
+        this(airlock, airlock.store::refresh);
+    }
+
+    /** @param storeRefresh the store's refresh; a test passes one that fails as an unreadable journal would */
+    Refresh(Airlock airlock, Runnable storeRefresh) {
         this.airlock = airlock;
+        this.storeRefresh = storeRefresh;
     }
 
     /** Runs on one worker at a time (a Vert.x periodic with ordered=false, but each tick waits for the last). */
     synchronized void run() {
         try {
-            airlock.store.refresh();
+            storeRefresh.run();
         } finally {
             // A store that cannot be read (issue 13: the server answers 503 meanwhile) must not also freeze the key
             // schedule: a due activation or deletion is independent of the journal.
