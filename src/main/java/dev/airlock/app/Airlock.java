@@ -1,28 +1,22 @@
 package dev.airlock.app;
 
+import com.nimbusds.jose.JWSAlgorithm;
 import dev.airlock.core.audit.AuditEvent;
 import dev.airlock.core.audit.AuditKey;
 import dev.airlock.core.audit.AuditLog;
 import dev.airlock.core.audit.AuditSink;
 import dev.airlock.core.audit.RecentRefusals;
-import dev.airlock.core.grant.Grants;
+import dev.airlock.core.auth.FailureThrottle;
+import dev.airlock.core.crypto.MasterKey;
+import dev.airlock.core.crypto.SecretBox;
 import dev.airlock.core.journal.AppendOnlyFile;
 import dev.airlock.core.journal.PrivateFiles;
 import dev.airlock.core.journal.StorageHealth;
 import dev.airlock.core.ops.OpsAccounts;
 import dev.airlock.core.ops.OpsSessions;
-import dev.airlock.notify.WebhookNotifier;
-import dev.airlock.core.auth.ClientAuthenticator;
-import dev.airlock.core.auth.FailureThrottle;
-import dev.airlock.core.check.CheckService;
-import dev.airlock.core.check.Introspection;
-import dev.airlock.core.check.TokenAdmin;
-import dev.airlock.core.check.TokenUsability;
-import dev.airlock.core.crypto.MasterKey;
-import dev.airlock.core.crypto.SecretBox;
-import dev.airlock.core.oauth.ClientCredentialsGrant;
 import dev.airlock.core.policy.Policy;
 import dev.airlock.core.policy.PolicyException;
+import dev.airlock.core.policy.PolicyHash;
 import dev.airlock.core.policy.PolicyLoader;
 import dev.airlock.core.proxy.ProviderLoader;
 import dev.airlock.core.proxy.Providers;
@@ -31,7 +25,9 @@ import dev.airlock.core.store.RefreshOnMiss;
 import dev.airlock.core.store.Ticker;
 import dev.airlock.core.store.StateStore;
 import dev.airlock.core.token.KeyRing;
-import dev.airlock.core.token.TokenMinter;
+import dev.airlock.core.token.KeyRotation;
+import dev.airlock.core.token.KeySchedule;
+import dev.airlock.core.token.KeyState;
 import dev.airlock.core.token.TokenVerifier;
 import dev.airlock.core.token.VerifiedTokenCache;
 import dev.airlock.store.embedded.FileStateStore;
@@ -39,16 +35,21 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.List;
+import java.util.logging.Logger;
 
 /**
  * The composition root: opens the policy, keys, store and audit log of one data directory and builds the domain
  * services on them. No Vert.x here; the HTTP layer and the CLI both start from this.
+ *
+ * <p>State is opened once and shared; everything that depends on the policy lives in a {@link Domain}, rebuilt by
+ * {@link #reloadPolicy()} and swapped in through one volatile reference (issue 14).
  */
 public final class Airlock implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Airlock.class.getName());
+    /** The longest refusal reason written to the audit log; the full list goes to the server log and the caller. */
+    static final int MAX_REFUSAL_REASON_CHARS = 2000;
+
     public final AirlockConfig config;
-    public final Policy policy;
-    /** The providers of {@code <policy>/providers/}, reached through the proxy; none if that folder is absent. */
-    public final Providers providers;
     public final StateStore store;
     /** Whether the journal and audit log can be written and read: readiness and 503s (issue 13). */
     public final StorageHealth storage;
@@ -56,38 +57,30 @@ public final class Airlock implements AutoCloseable {
     /** Signs the audit log's checkpoints; its fingerprint is what operators pin ({@code audit verify --audit-key}). */
     public final AuditKey auditKey;
     public final KeyRing keys;
-    public final TokenMinter minter;
     public final TokenVerifier verifier;
-    public final ClientAuthenticator authenticator;
-    public final ClientCredentialsGrant clientCredentials;
-    /** Whether a token is usable now, for whom: the one rule check, proxy, introspection, revocation and Bearer use. */
-    public final TokenUsability tokens;
-    public final CheckService check;
-    public final Introspection introspection;
-    public final TokenAdmin admin;
-    public final Grants grants;
     public final OpsAccounts ops;
     /** Signed-in people; in memory, so a restart signs everyone out (see docs/decisions.md). */
     public final OpsSessions sessions;
-    private final WebhookNotifier notifier;
     /** Runs the token endpoint's refreshes on a miss ({@link RefreshOnMiss}): one daemon thread, one at a time. */
     private final java.util.concurrent.ScheduledExecutorService freshReads;
     /** Remembers each agent's recent refusals for the approvers' detail view (in memory; the audit log is the record). */
     public final RecentRefusals refusals;
+    private final Domain.Shared shared;
+    private volatile Domain domain;
+    /** The domain a reload replaced; closed at the next reload or at shutdown, once its requests are long done. */
+    private Domain retired;
 
-    private Airlock(AirlockConfig config, Policy policy, Providers providers, StateStore store, StorageHealth storage,
-                    AuditLog log, AuditKey auditKey, KeyRing keys, SecretBox box, SecureRandom random) {
+    private Airlock(AirlockConfig config, Policy policy, Providers providers, String policyHash, StateStore store,
+                    StorageHealth storage, AuditLog log, AuditKey auditKey, KeyRing keys, SecretBox box,
+                    SecureRandom random) {
         this.storage = storage;
         this.config = config;
-        this.policy = policy;
-        this.providers = providers;
         this.store = store;
         this.audit = log;
         this.auditKey = auditKey;
         this.refusals = new RecentRefusals(log, config.clock());
         AuditSink audit = refusals;
         this.keys = keys;
-        this.minter = new TokenMinter(keys, config.issuer(), config.clock(), random, policy);
         // Each distinct token's signature is verified once (bounded cache); lifetime, revocation, freezes and grant
         // uses are still checked on every call (see VerifiedTokenCache).
         this.verifier = new TokenVerifier(keys, config.issuer(), config.clock(), new VerifiedTokenCache());
@@ -99,20 +92,80 @@ public final class Airlock implements AutoCloseable {
         // Real elapsed time, not the configured clock: the interval bounds work per second of the machine's time.
         RefreshOnMiss fresh = new RefreshOnMiss(store::refresh, Ticker.SYSTEM, RefreshOnMiss.MIN_INTERVAL,
                 (task, delayNanos) -> freshReads.schedule(task, delayNanos, java.util.concurrent.TimeUnit.NANOSECONDS));
-        this.authenticator = new ClientAuthenticator(policy, store, audit,
-                new FailureThrottle(FailureThrottle.Limits.PER_CLIENT, config.clock()),
-                new FailureThrottle(FailureThrottle.Limits.PER_ADDRESS, config.clock()), config.clock(), fresh,
-                List.of(config.issuer(), tokenEndpoint(config.issuer())));
-        this.clientCredentials = new ClientCredentialsGrant(policy, store, minter, audit);
         this.ops = new OpsAccounts(store, box, audit, config.clock(), random);
         this.sessions = new OpsSessions(config.clock(), random, store::opsAccount);
-        this.notifier = new WebhookNotifier(policy.webhooks(), config.issuer(), System::getenv, config.clock());
-        this.grants = new Grants(policy, store, audit, notifier, ops, minter, config.clock(), random,
-                tokenEndpoint(config.issuer()));
-        this.tokens = new TokenUsability(policy, store, verifier, grants.redemption);
-        this.check = new CheckService(policy, store, tokens, audit, config.issuer(), grants.redemption);
-        this.introspection = new Introspection(tokens, audit, config.issuer());
-        this.admin = new TokenAdmin(policy, store, audit);
+        this.shared = new Domain.Shared(config, store, audit, keys, verifier, ops,
+                new FailureThrottle(FailureThrottle.Limits.PER_CLIENT, config.clock()),
+                new FailureThrottle(FailureThrottle.Limits.PER_ADDRESS, config.clock()), fresh, random);
+        this.domain = new Domain(policy, providers, policyHash, shared);
+    }
+
+    /** The policy-dependent services now; take it once per request and use only it. */
+    public Domain domain() {
+        return domain;
+    }
+
+    /** The hash of the policy served now ({@link PolicyHash}), for readiness and metrics. */
+    public String policyHash() {
+        return domain.policyHash;
+    }
+
+    /**
+     * Reads the policy folder again (policy and providers) and, if it loads, serves it from now on: the event
+     * {@code policy.reloaded} (hash before and after) is written first, then the new domain is swapped in. If it does
+     * not load, nothing changes and {@code policy.reload_refused} records why; the problems are logged and returned.
+     * Called by the SIGHUP handler and by {@code airlock policy reload} (through the server's refresh); one at a time.
+     */
+    public synchronized PolicyReload reloadPolicy() {
+        String before = domain.policyHash;
+        Path dir = config.policyDir();
+        List<String> problems;
+        try {
+            String hash = PolicyHash.of(dir);
+            Policy policy = PolicyLoader.load(dir);
+            Providers providers = ProviderLoader.load(dir.resolve("providers"), policy);
+            // The hash must name what was loaded: an editor saving between the two reads would otherwise make
+            // replicas report the same hash for different policies.
+            if (!hash.equals(PolicyHash.of(dir))) {
+                problems = List.of(dir + ": the policy changed while it was being read; reload again");
+            } else {
+                refusals.append(AuditEvent.of("policy.reloaded").with("policy_hash_before", before)
+                        .with("policy_hash", hash).build()).join();
+                Domain old = domain;
+                domain = new Domain(policy, providers, hash, shared);
+                if (retired != null) retired.close();
+                retired = old;
+                PolicyReload done = new PolicyReload(true, before, hash, List.of());
+                LOG.info(done.describe());
+                return done;
+            }
+        } catch (PolicyException e) {
+            problems = e.problems().stream().map(Object::toString).toList();
+        } catch (IOException e) {
+            problems = List.of(dir + ": " + PrivateFiles.explain(e));
+        } catch (RuntimeException e) {
+            // The audit log could not be written: the new policy must not serve without its record.
+            problems = List.of("the audit log could not be written (" + e.getMessage() + "); the policy was not swapped");
+        }
+        PolicyReload refused = new PolicyReload(false, before, before, problems);
+        LOG.warning(refused.describe());
+        String reason = String.join("; ", problems);
+        if (reason.length() > MAX_REFUSAL_REASON_CHARS) reason = reason.substring(0, MAX_REFUSAL_REASON_CHARS) + "...";
+        try {
+            refusals.append(AuditEvent.of("policy.reload_refused").with("policy_hash", before)
+                    .with("problems", problems.size()).with("reason", reason).build()).join();
+        } catch (RuntimeException e) {
+            LOG.warning("policy.reload_refused could not be audited: " + e.getMessage());
+        }
+        return refused;
+    }
+
+    /**
+     * Advances the key schedule ({@link KeyRing#refresh}): picks up keys another process published, activates a due
+     * one, deletes expired ones. Called by the server's periodic refresh.
+     */
+    public void refreshKeys() throws IOException {
+        keys.refresh(refusals);
     }
 
     public static String tokenEndpoint(String issuer) {
@@ -125,6 +178,7 @@ public final class Airlock implements AutoCloseable {
      * @throws PolicyException if the policy cannot be read or is invalid
      */
     public static Airlock open(AirlockConfig config) throws IOException, PolicyException {
+        String policyHash = PolicyHash.of(config.policyDir());
         Policy policy = PolicyLoader.load(config.policyDir());
         Providers providers = ProviderLoader.load(config.policyDir().resolve("providers"), policy);
         SecureRandom random = new SecureRandom();
@@ -153,6 +207,10 @@ public final class Airlock implements AutoCloseable {
             List<AppendOnlyFile.Repair> repairs = new java.util.ArrayList<>(store.repairs());
             repairs.addAll(audit.repairs());
             audit.recordRepairs(repairs).join();
+            if (keys.createdFirstKey()) {
+                audit.append(AuditEvent.of("key.activated").with("kid", keys.active().kid())
+                        .with("alg", keys.active().algorithm().getName()).with("first", true).build()).join();
+            }
             // And those found later (a CLI killed mid-write, seen at the next catch-up); queued, not awaited: the
             // listener runs on a file's writer thread.
             AuditLog log = audit;
@@ -163,14 +221,47 @@ public final class Airlock implements AutoCloseable {
             store.close();
             throw e;
         }
-        return new Airlock(config, policy, providers, store, storage, audit, auditKey, keys, box, random);
+        Airlock airlock = new Airlock(config, policy, providers, policyHash, store, storage, audit, auditKey, keys, box,
+                random);
+        try {
+            airlock.switchAlgorithmIfAsked(config.algorithm(), random);
+        } catch (IOException | RuntimeException e) {
+            airlock.close();
+            throw e;
+        }
+        return airlock;
+    }
+
+    /**
+     * {@code serve --alg} names another algorithm than the signing key's: rotate to it the safe way (published now,
+     * signing after the publication delay), never by signing at once with a key no verifier has seen. Nothing to do
+     * if a key of that algorithm is already pending.
+     */
+    private void switchAlgorithmIfAsked(JWSAlgorithm wanted, SecureRandom random) throws IOException {
+        if (keys.active().algorithm().equals(wanted)) return;
+        for (KeySchedule.Status s : keys.statuses()) {
+            if (s.state() == KeyState.NEXT) {
+                if (!s.key().algorithm().equals(wanted)) {
+                    LOG.warning("--alg " + wanted + " ignored: a rotation to " + s.key().algorithm() + " is pending");
+                }
+                return;
+            }
+        }
+        try {
+            KeyRotation.publish(keys, wanted, KeySchedule.DEFAULT_PUBLICATION_DELAY, config.clock(), random, refusals);
+            keys.refresh(refusals);
+        } catch (KeyRotation.Refused e) {
+            throw new IOException("cannot switch the signing algorithm to " + wanted + ": " + e.getMessage());
+        }
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         try {
             freshReads.shutdownNow();
-            notifier.close();
+            Domain d = domain;
+            if (retired != null) retired.close();
+            d.close();
             audit.close();
         } finally {
             store.close();

@@ -62,6 +62,8 @@ public final class Main implements Runnable {
         m.put("ops", OpsCommand::new);
         m.put("grant", GrantCommand::new);
         m.put("grants", GrantsCommand::new);
+        m.put("keys", KeysCommand::new);
+        m.put("policy", PolicyCommand::new);
         m.put("help", CommandLine.HelpCommand::new);
         return Collections.unmodifiableMap(m);
     }

@@ -36,7 +36,12 @@ final class RemoteAdmin {
         Map<String, Object> withCode = new LinkedHashMap<>(body);
         withCode.put("code", answer == null ? "" : answer.replace(" ", "").strip());
         AirlockHttp.Reply r = new AirlockHttp(s.url()).postJson(path, "Bearer " + s.token(), withCode);
-        if (!r.ok()) throw GrantsCommand.refusal(s, what, r);
+        if (!r.ok()) {
+            CliFailure refused = GrantsCommand.refusal(s, what, r);
+            StringBuilder m = new StringBuilder(refused.getMessage());
+            for (JsonNode p : r.body().path("problems")) m.append('\n').append(GrantView.clean(p.asText()));
+            throw new CliFailure(refused.exitCode, m.toString());
+        }
         return r.body();
     }
 

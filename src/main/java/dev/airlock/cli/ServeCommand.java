@@ -150,9 +150,10 @@ public final class ServeCommand implements Callable<Integer> {
                 });
             }
         }, "airlock-shutdown"));
+        ReloadSignal.install(airlock, err);
         out.println("Airlock serving " + iss + " (policy " + dirs.policy + ", data " + dirs.data + ", "
                 + airlock.keys.active().algorithm() + " key " + airlock.keys.active().kid() + ", audit key "
-                + airlock.auditKey.fingerprint() + ")");
+                + airlock.auditKey.fingerprint() + ", policy " + airlock.policyHash() + ")");
         out.flush();
         Thread.currentThread().join();
         return 0;

@@ -1,6 +1,7 @@
 package dev.airlock.http;
 
 import dev.airlock.app.Airlock;
+import dev.airlock.app.Domain;
 import dev.airlock.core.check.TokenAdmin;
 import dev.airlock.core.grant.Approver;
 import dev.airlock.core.ops.OpsAccounts;
@@ -39,13 +40,16 @@ final class AdminHandlers {
     private static final Pattern JTI = Pattern.compile("[A-Za-z0-9._~-]{1,128}");
 
     private final Airlock airlock;
+    /** The policy-dependent services of the routes this handler belongs to: one policy per request. */
+    private final Domain domain;
     private final Callers callers;
     private final OriginCheck origins;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
 
-    AdminHandlers(Airlock airlock, Callers callers, OriginCheck origins) {
+    AdminHandlers(Airlock airlock, Domain domain, Callers callers, OriginCheck origins) {
         this.airlock = airlock;
+        this.domain = domain;
         this.callers = callers;
         this.origins = origins;
         this.clock = airlock.config.clock();
@@ -57,7 +61,7 @@ final class AdminHandlers {
         String jti = body.string("jti", 128);
         if (jti == null || !JTI.matcher(jti).matches()) throw new BadRequest("jti must match " + JTI.pattern());
         Instant exp = clock.instant().plus(Policy.MAX_TOKEN_LIFETIME);
-        admin(ctx, body, by -> airlock.admin.revoke(jti, exp, by, null)
+        admin(ctx, body, by -> domain.admin.revoke(jti, exp, by, null)
                 .thenApply(v -> Map.of("revoked", jti)));
     }
 
@@ -65,11 +69,11 @@ final class AdminHandlers {
     void freeze(RoutingContext ctx, boolean frozen) {
         String env = ctx.pathParam("env");
         Call body = call(ctx, "code");
-        if (airlock.policy.environment(env).isEmpty()) {
+        if (domain.policy.environment(env).isEmpty()) {
             throw new BadRequest(404, "unknown_environment", "unknown environment (known: " + String.join(", ",
-                    airlock.policy.environments().stream().map(e -> e.name()).toList()) + ")");
+                    domain.policy.environments().stream().map(e -> e.name()).toList()) + ")");
         }
-        admin(ctx, body, by -> airlock.admin.setFrozen(env, frozen, by)
+        admin(ctx, body, by -> domain.admin.setFrozen(env, frozen, by)
                 .thenApply(v -> Map.of("environment", env, "frozen", frozen)));
     }
 
@@ -77,8 +81,34 @@ final class AdminHandlers {
     void agentSecret(RoutingContext ctx) {
         String id = ctx.pathParam("id");
         Call body = call(ctx, "code");
-        admin(ctx, body, by -> airlock.admin.issueSecret(id, by, random)
+        admin(ctx, body, by -> domain.admin.issueSecret(id, by, random)
                 .thenApply(secret -> Map.of("client_id", id, "client_secret", secret)));
+    }
+
+    /**
+     * POST /v1/admin/policy/reload {code}: this server reads its policy folder again ({@link Airlock#reloadPolicy});
+     * a policy that does not load is a 422 listing its problems, and the running one stays.
+     */
+    void reloadPolicy(RoutingContext ctx) {
+        Call body = call(ctx, "code");
+        admin(ctx, body, by -> CompletableFuture.supplyAsync(airlock::reloadPolicy).thenApply(r -> {
+            if (!r.reloaded()) throw new ReloadRefused(r);
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("reloaded", true);
+            out.put("policy_hash_before", r.before());
+            out.put("policy_hash", r.after());
+            return out;
+        }));
+    }
+
+    /** A reload refused for its policy's problems: the caller's to fix, so a 4xx with the problems. */
+    private static final class ReloadRefused extends RuntimeException {
+        final dev.airlock.app.PolicyReload reload;
+
+        ReloadRefused(dev.airlock.app.PolicyReload reload) {
+            super("policy reload refused; still serving " + reload.before(), null, false, false);
+            this.reload = reload;
+        }
     }
 
     /** POST /v1/admin/ops-accounts {name, groups, code}: the enrolment, once. */
@@ -124,7 +154,7 @@ final class AdminHandlers {
     private Call call(RoutingContext ctx, String... fields) {
         origins.require(ctx);
         Approver who = callers.ops(ctx);
-        Set<String> admins = airlock.policy.adminGroups();
+        Set<String> admins = domain.policy.adminGroups();
         if (who.groups().stream().noneMatch(admins::contains)) {
             throw new BadRequest(403, "not_admin", admins.isEmpty()
                     ? "nobody may administer Airlock over HTTP: name the ops groups that may under admin_groups in"
@@ -156,7 +186,15 @@ final class AdminHandlers {
                     ctx.response().putHeader("Cache-Control", "no-store");
                     Responses.json(ctx, 200, result);
                 })
-                .onFailure(t -> ctx.fail(refusal(t)));
+                .onFailure(t -> {
+                    Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+                    if (c instanceof ReloadRefused r) {
+                        Responses.problem(ctx, 422, "Unprocessable Content", r.getMessage(), Map.of("code",
+                                "policy_invalid", "problems", r.reload.problems(), "policy_hash", r.reload.before()));
+                        return;
+                    }
+                    ctx.fail(refusal(t));
+                });
     }
 
     /** The domain's refusals as 4xx; anything else (storage faults included) goes to the one failure handler. */

@@ -1,6 +1,8 @@
 package dev.airlock.http;
 
 import dev.airlock.app.Airlock;
+import dev.airlock.app.Domain;
+import io.vertx.ext.web.Router;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -12,7 +14,8 @@ import java.util.logging.Logger;
 
 /**
  * Serves one {@link Airlock} over HTTP: one verticle per event loop, all sharing the same services and port.
- * Also polls the store for changes other processes made (a CLI revoke or freeze) four times a second.
+ * Also polls the store for changes other processes made (a CLI revoke or freeze) four times a second, and with it
+ * the key schedule and requests to reload the policy ({@link Refresh}).
  */
 public final class AirlockServer {
     private static final Logger LOG = Logger.getLogger(AirlockServer.class.getName());
@@ -79,12 +82,13 @@ public final class AirlockServer {
         return vertx.deployVerticle(() -> new Verticle(airlock, host, port, guard, watch),
                         new DeploymentOptions().setInstances(instances))
                 .map(id -> {
+                    Refresh refresh = new Refresh(airlock);
                     long timer = vertx.setPeriodic(REFRESH_MILLIS, t -> vertx.executeBlocking(() -> {
-                        airlock.store.refresh();
+                        refresh.run();
                         return null;
                     }, false).onFailure(e -> LOG.log(Level.WARNING, "store refresh failed", e)));
                     long sweep = vertx.setPeriodic(EXPIRY_SWEEP_MILLIS, t -> vertx.executeBlocking(() -> {
-                        airlock.grants.sweep().join();
+                        airlock.domain().grants.sweep().join();
                         return null;
                     }, false).onFailure(e -> LOG.log(Level.WARNING, "grant sweep failed", e)));
                     long probe = vertx.setPeriodic(probeMillis, t -> vertx.executeBlocking(() -> {
@@ -119,6 +123,10 @@ public final class AirlockServer {
         private final ConnectionGuard guard;
         private final ServingWatch watch;
         private HttpServer server;
+        /** Only touched on this verticle's event loop. */
+        private ProxyForwarder forwarder;
+        private Domain routed;
+        private Router router;
 
         Verticle(Airlock airlock, String host, int port, ConnectionGuard guard, ServingWatch watch) {
             this.watch = watch;
@@ -131,11 +139,23 @@ public final class AirlockServer {
         @Override
         public Future<?> start() {
             server = vertx.createHttpServer(options(host, port));
-            var router = Routes.router(vertx, airlock, watch::serving);
+            forwarder = new ProxyForwarder(vertx, ProxyForwarder.Options.DEFAULTS);
             return server.connectionHandler(c -> guard.onConnection(vertx, c)).requestHandler(req -> {
                 guard.onRequest(vertx, req);
-                router.handle(req);
+                routerFor(airlock.domain()).handle(req);
             }).listen();
+        }
+
+        /**
+         * The router of the domain current when the request arrived: a policy reload swaps the domain, and the first
+         * request after it builds the new routes; a request already routed keeps the old domain's handlers to its end.
+         */
+        private Router routerFor(Domain d) {
+            if (d != routed) {
+                router = Routes.router(vertx, airlock, d, forwarder, watch::serving);
+                routed = d;
+            }
+            return router;
         }
 
         @Override

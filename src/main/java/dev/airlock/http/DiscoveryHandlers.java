@@ -8,6 +8,7 @@ import dev.airlock.core.proxy.GraphQlMapper;
 import dev.airlock.core.proxy.Provider;
 import dev.airlock.core.proxy.Providers;
 import dev.airlock.core.token.KeyRing;
+import dev.airlock.core.token.KeySchedule;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
@@ -17,11 +18,13 @@ import java.util.Map;
 
 /** JWKS (RFC 7517), authorization server metadata (RFC 8414), health and readiness. Bodies are built once. */
 final class DiscoveryHandlers {
-    private final Buffer jwks;
+    private final KeyRing keys;
     private final Buffer metadata;
+    /** The JWKS {@code max-age}; the key rotation's publication delay is derived from the same constant. */
+    static final String JWKS_CACHE_CONTROL = "public, max-age=" + KeySchedule.JWKS_MAX_AGE.toSeconds();
 
     DiscoveryHandlers(KeyRing keys, Policy policy, Providers providers, String issuer) {
-        this.jwks = Buffer.buffer(keys.publicJwks().toString(true));
+        this.keys = keys;
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("issuer", issuer);
         m.put("token_endpoint", issuer + "/oauth2/token");
@@ -60,8 +63,9 @@ final class DiscoveryHandlers {
     }
 
     void jwks(RoutingContext ctx) {
+        // Read per request: a rotation publishes and later withdraws keys while the server runs.
         ctx.response().putHeader("Content-Type", "application/jwk-set+json")
-                .putHeader("Cache-Control", "public, max-age=300").end(jwks);
+                .putHeader("Cache-Control", JWKS_CACHE_CONTROL).end(keys.jwksJson());
     }
 
     void metadata(RoutingContext ctx) {

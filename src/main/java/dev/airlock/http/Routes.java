@@ -1,6 +1,7 @@
 package dev.airlock.http;
 
 import dev.airlock.app.Airlock;
+import dev.airlock.app.Domain;
 import dev.airlock.core.proxy.ProxyGate;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
@@ -26,25 +27,35 @@ public final class Routes {
 
     private static Router router(Vertx vertx, Airlock airlock, ProxyForwarder.Options upstream,
                                  java.util.function.BooleanSupplier serving) {
+        return router(vertx, airlock, airlock.domain(), new ProxyForwarder(vertx, upstream), serving);
+    }
+
+    /**
+     * The routes of one {@link Domain}: every handler holds that domain's services, so a request routed here sees
+     * one policy throughout. {@link AirlockServer} builds a new router when a reload swaps the domain; the forwarder
+     * (its connection pools hold no policy) is kept across them.
+     */
+    static Router router(Vertx vertx, Airlock airlock, Domain d, ProxyForwarder forwarder,
+                         java.util.function.BooleanSupplier serving) {
         Router router = Router.router(vertx);
-        StorageGuard storage = new StorageGuard(airlock.storage);
+        StorageGuard storage = new StorageGuard(airlock.storage, d.policyHash);
         router.route().handler(storage);
         // First, and on the raw path: see ProxyHandler. Credentials named {env: ...} come from Airlock's environment.
-        ProxyGate gate = new ProxyGate(airlock.check, airlock.refusals, System.getenv());
-        router.route().handler(new ProxyHandler(airlock.providers, gate, new ProxyForwarder(vertx, upstream)));
-        ClientAuthStep auth = new ClientAuthStep(airlock.authenticator);
-        DiscoveryHandlers discovery = new DiscoveryHandlers(airlock.keys, airlock.policy, airlock.providers,
+        ProxyGate gate = new ProxyGate(d.check, airlock.refusals, System.getenv());
+        router.route().handler(new ProxyHandler(d.providers, gate, forwarder));
+        ClientAuthStep auth = new ClientAuthStep(d.authenticator);
+        DiscoveryHandlers discovery = new DiscoveryHandlers(airlock.keys, d.policy, d.providers,
                 airlock.config.issuer());
         BodyReader form = new BodyReader(BodyLimits.FORM);
         BodyReader json = new BodyReader(BodyLimits.JSON);
 
-        router.post("/oauth2/token").handler(form).handler(new TokenHandler(auth, airlock.clientCredentials, airlock.grants.redemption));
-        router.post("/oauth2/introspect").handler(form).handler(new IntrospectionHandler(auth, airlock.introspection));
-        router.post("/oauth2/revoke").handler(form).handler(new RevocationHandler(auth, airlock.admin, airlock.tokens));
-        router.post("/v1/check").handler(json).handler(new CheckHandler(airlock.check));
-        Callers callers = new Callers(airlock.authenticator, airlock.tokens, airlock.policy, airlock.sessions);
+        router.post("/oauth2/token").handler(form).handler(new TokenHandler(auth, d.clientCredentials, d.grants.redemption));
+        router.post("/oauth2/introspect").handler(form).handler(new IntrospectionHandler(auth, d.introspection));
+        router.post("/oauth2/revoke").handler(form).handler(new RevocationHandler(auth, d.admin, d.tokens));
+        router.post("/v1/check").handler(json).handler(new CheckHandler(d.check));
+        Callers callers = new Callers(d.authenticator, d.tokens, d.policy, airlock.sessions);
         OriginCheck origins = new OriginCheck(airlock.config.issuer());
-        GrantHandlers grants = new GrantHandlers(airlock.grants, callers, airlock.refusals, airlock.config.clock(),
+        GrantHandlers grants = new GrantHandlers(d.grants, callers, airlock.refusals, airlock.config.clock(),
                 origins);
         OpsSessionHandlers sessions = new OpsSessionHandlers(airlock.ops, airlock.sessions, callers,
                 vertx.createSharedWorkerExecutor(OpsSessionHandlers.PASSPHRASE_POOL, OpsSessionHandlers.PASSPHRASE_THREADS),
@@ -56,12 +67,13 @@ public final class Routes {
         router.post("/v1/grants/:id/cancel").handler(json).handler(grants::cancel);
         router.post("/v1/grants/:id/approve").handler(json).handler(grants::approve);
         router.post("/v1/grants/:id/deny").handler(json).handler(grants::deny);
-        AdminHandlers admin = new AdminHandlers(airlock, callers, origins);
+        AdminHandlers admin = new AdminHandlers(airlock, d, callers, origins);
         router.post("/v1/admin/revoke").handler(json).handler(admin::revoke);
         router.post("/v1/admin/environments/:env/freeze").handler(json).handler(ctx -> admin.freeze(ctx, true));
         router.post("/v1/admin/environments/:env/unfreeze").handler(json).handler(ctx -> admin.freeze(ctx, false));
         router.post("/v1/admin/agents/:id/secret").handler(json).handler(admin::agentSecret);
         router.post("/v1/admin/ops-accounts").handler(json).handler(admin::opsCreate);
+        router.post("/v1/admin/policy/reload").handler(json).handler(admin::reloadPolicy);
         for (String change : java.util.List.of("reset", "disable", "reset-totp-step")) {
             router.post("/v1/admin/ops-accounts/:name/" + change).handler(json).handler(ctx -> admin.opsChange(ctx, change));
         }

@@ -20,9 +20,12 @@ final class StorageGuard implements Handler<RoutingContext> {
             "/.well-known/oauth-authorization-server");
 
     private final StorageHealth storage;
+    /** The hash of the policy the routes of this guard serve: replicas that disagree show it in readiness. */
+    private final String policyHash;
 
-    StorageGuard(StorageHealth storage) {
+    StorageGuard(StorageHealth storage, String policyHash) {
         this.storage = storage;
+        this.policyHash = policyHash;
     }
 
     @Override
@@ -41,7 +44,7 @@ final class StorageGuard implements Handler<RoutingContext> {
      */
     void readyz(RoutingContext ctx) {
         if (storage.ready()) {
-            Responses.json(ctx, 200, Map.of("status", "ready"));
+            Responses.json(ctx, 200, Map.of("status", "ready", "policy_hash", policyHash));
             return;
         }
         ctx.vertx().executeBlocking(() -> {
@@ -50,12 +53,13 @@ final class StorageGuard implements Handler<RoutingContext> {
         }, false).onComplete(done -> {
             List<StorageHealth.Fault> faults = done.succeeded() ? done.result() : storage.faults();
             if (faults.isEmpty()) {
-                Responses.json(ctx, 200, Map.of("status", "ready"));
+                Responses.json(ctx, 200, Map.of("status", "ready", "policy_hash", policyHash));
                 return;
             }
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("status", "not_ready");
             body.put("reasons", faults.stream().map(StorageHealth.Fault::describe).sorted().toList());
+            body.put("policy_hash", policyHash);
             ctx.response().putHeader("Retry-After", Long.toString(StorageHealth.RETRY_AFTER_SECONDS));
             Responses.json(ctx, 503, body);
         });

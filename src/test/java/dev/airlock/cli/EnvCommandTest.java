@@ -109,7 +109,7 @@ class EnvCommandTest {
         Set<String> scopes = Set.of(claims.getStringClaim("scope").split(" "));
         assertEquals(STAGING_DEFAULT_SCOPES, scopes, "no --scope: the agent's default scopes there");
         for (String s : scopes) {
-            assertFalse(airlock.airlock.policy.scope(s).orElseThrow().destructive(), s + " is destructive");
+            assertFalse(airlock.airlock.domain().policy.scope(s).orElseThrow().destructive(), s + " is destructive");
         }
         assertEquals(scopes, Set.of(vars.get("AIRLOCK_SCOPE").split(" ")));
 

@@ -34,7 +34,7 @@ class MainTest {
             assertEquals(name, annotation.name(), instance.getClass().getName());
         });
         assertEquals(List.of("serve", "lint", "token", "check", "revoke", "env", "agent", "audit", "ops", "grant",
-                "grants", "help"), new ArrayList<>(Main.SUBCOMMANDS.keySet()));
+                "grants", "keys", "policy", "help"), new ArrayList<>(Main.SUBCOMMANDS.keySet()));
     }
 
     @Test

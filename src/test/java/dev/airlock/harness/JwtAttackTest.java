@@ -709,7 +709,7 @@ class JwtAttackTest {
 
     static String mintBy(Airlock other, String env, String aud) {
         // The other instance mints for env with env's audience from the policy; aud is what the caller expects.
-        TokenMinter.Minted m = other.minter.mint("coding-agent", env, Set.of("db:read", "volume:read", "service:read"),
+        TokenMinter.Minted m = other.domain().minter.mint("coding-agent", env, Set.of("db:read", "volume:read", "service:read"),
                 Duration.ofMinutes(5), null);
         assertEquals(aud, m.token().audience());
         return m.jwt();

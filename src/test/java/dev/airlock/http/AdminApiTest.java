@@ -140,4 +140,25 @@ class AdminApiTest {
         assertEquals(403, r.status());
         assertTrue(r.json().get("detail").asText().contains("nobody may administer Airlock over HTTP"), r.body());
     }
+
+    @Test
+    void aPolicyReloadOverHttpServesTheNewPolicyAndABrokenOneIsA422WithItsProblems() throws Exception {
+        String session = airlock.opsSignIn(pat);
+        String before = airlock.airlock.policyHash();
+        Path policy = airlock.airlock.config.policyDir();
+        java.nio.file.Files.writeString(policy.resolve("grants.yaml"),
+                java.nio.file.Files.readString(policy.resolve("grants.yaml")) + "\n# an edit\n");
+        Reply ok = admin(pat, session, "/v1/admin/policy/reload", Map.of());
+        assertEquals(200, ok.status(), ok.body());
+        assertEquals(before, ok.json().get("policy_hash_before").asText());
+        assertEquals(airlock.airlock.policyHash(), ok.json().get("policy_hash").asText());
+        assertFalse(before.equals(airlock.airlock.policyHash()));
+
+        java.nio.file.Files.writeString(policy.resolve("agents.yaml"), "agents: [oops\n");
+        Reply broken = admin(pat, session, "/v1/admin/policy/reload", Map.of());
+        assertEquals(422, broken.status(), broken.body());
+        assertEquals("policy_invalid", broken.json().get("code").asText());
+        assertTrue(broken.json().get("problems").get(0).asText().contains("agents.yaml"), broken.body());
+        assertEquals(ok.json().get("policy_hash").asText(), airlock.airlock.policyHash(), "the running policy stays");
+    }
 }

@@ -147,12 +147,12 @@ class CheckEndpointTest {
     @Test
     void checkWhenEnvironmentFrozenThenExistingTokensRefusedUntilUnfrozen() throws Exception {
         String t = mint("dev", "db:read");
-        airlock.airlock.admin.setFrozen("dev", true, "test").get();
+        airlock.airlock.domain().admin.setFrozen("dev", true, "test").get();
         try {
             assertRefused(check(t, "dev", "db:read", null), "environment_frozen", "environment dev is frozen by ops");
             assertFalse(introspect(t).json().path("active").asBoolean(true));
         } finally {
-            airlock.airlock.admin.setFrozen("dev", false, "test").get();
+            airlock.airlock.domain().admin.setFrozen("dev", false, "test").get();
         }
         assertTrue(check(t, "dev", "db:read", null).path("allowed").asBoolean());
     }
@@ -160,7 +160,7 @@ class CheckEndpointTest {
     @Test
     void everyCallerRefusesATokenOfAFrozenEnvironment() throws Exception {
         String t = mint("dev", "db:read volume:read");
-        airlock.airlock.admin.setFrozen("dev", true, "test").get();
+        airlock.airlock.domain().admin.setFrozen("dev", true, "test").get();
         try {
             assertRefused(check(t, "dev", "db:read", null), "environment_frozen", "environment dev is frozen by ops");
             assertEquals(Map.of("active", false), TestAirlock.JSON.convertValue(introspect(t).json(), Map.class));
@@ -171,7 +171,7 @@ class CheckEndpointTest {
             assertEquals(403, proxied.status(), proxied.body());
             assertEquals("environment_frozen", proxied.json().path("code").asText(), proxied.body());
         } finally {
-            airlock.airlock.admin.setFrozen("dev", false, "test").get();
+            airlock.airlock.domain().admin.setFrozen("dev", false, "test").get();
         }
         assertEquals(404, airlock.agentGet("/v1/grants/gr_none", "Bearer " + t).status(), "a credential again once unfrozen");
         assertTrue(check(t, "dev", "db:read", null).path("allowed").asBoolean());
@@ -180,13 +180,13 @@ class CheckEndpointTest {
     @Test
     void revokeWhenEnvironmentFrozenThenTheTokenStaysDeadAfterUnfreezing() throws Exception {
         String t = mint("dev", "db:read");
-        airlock.airlock.admin.setFrozen("dev", true, "test").get();
+        airlock.airlock.domain().admin.setFrozen("dev", true, "test").get();
         try {
             TestAirlock.Reply r = airlock.postForm("/oauth2/revoke", TestAirlock.basic("coding-agent", secret),
                     Map.of("token", t));
             assertEquals(200, r.status(), r.body());
         } finally {
-            airlock.airlock.admin.setFrozen("dev", false, "test").get();
+            airlock.airlock.domain().admin.setFrozen("dev", false, "test").get();
         }
         assertEquals("token_revoked", check(t, "dev", "db:read", null).path("code").asText());
     }
@@ -249,10 +249,10 @@ class CheckEndpointTest {
         String t = mint("staging", "db:read");
         // Only coding-agent holds a secret; simulate another client by revoking with a fresh secret of coding-agent
         // on a different server is not possible, so use the core directly for the "other client" path.
-        var v = airlock.airlock.tokens.revocableBy(t, "deploy-bot");
+        var v = airlock.airlock.domain().tokens.revocableBy(t, "deploy-bot");
         assertEquals("other_client", v.refusal().code());
         assertEquals(dev.airlock.core.check.TokenAdmin.RevokeResult.OTHER_CLIENTS_TOKEN,
-                airlock.airlock.admin.revokeByClient(v, "deploy-bot", "127.0.0.1").get());
+                airlock.airlock.domain().admin.revokeByClient(v, "deploy-bot", "127.0.0.1").get());
         assertTrue(check(t, "staging", "db:read", null).path("allowed").asBoolean());
     }
 

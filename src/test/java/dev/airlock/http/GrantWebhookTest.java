@@ -109,7 +109,7 @@ class GrantWebhookTest {
         assertEquals(200, airlock.agentPost("/v1/grants/" + cancelledId + "/cancel", agent, Map.of()).status());
         String expiredId = file("vol-7f3a");
         airlock.clock.advance(Duration.ofMinutes(16));
-        airlock.airlock.grants.expireDue().get(10, TimeUnit.SECONDS);
+        airlock.airlock.domain().grants.expireDue().get(10, TimeUnit.SECONDS);
 
         assertEquals(1, hungRequests.get(), "the hung webhook is still holding its first delivery");
         List<String> events = new ArrayList<>();

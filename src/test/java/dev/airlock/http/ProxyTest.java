@@ -144,11 +144,11 @@ class ProxyTest {
 
     @Test
     void aFrozenEnvironmentIsRefusedAndNeverForwarded() throws Exception {
-        fx.airlock.airlock.admin.setFrozen("staging", true, "test").get(10, TimeUnit.SECONDS);
+        fx.airlock.airlock.domain().admin.setFrozen("staging", true, "test").get(10, TimeUnit.SECONDS);
         try {
             forbidden(fx.get("/proxy/generic-rest/v1/volumes/vol-7f3a-stg", staging), "environment_frozen");
         } finally {
-            fx.airlock.airlock.admin.setFrozen("staging", false, "test").get(10, TimeUnit.SECONDS);
+            fx.airlock.airlock.domain().admin.setFrozen("staging", false, "test").get(10, TimeUnit.SECONDS);
         }
         assertEquals(200, fx.get("/proxy/generic-rest/v1/volumes/vol-7f3a-stg", staging).status(), "after unfreezing");
     }

@@ -230,11 +230,11 @@ class TokenEndpointTest {
 
     @Test
     void issueWhenEnvironmentFrozenThenRefusedUntilUnfrozen() throws Exception {
-        airlock.airlock.admin.setFrozen("dev", true, "test").get();
+        airlock.airlock.domain().admin.setFrozen("dev", true, "test").get();
         try {
             assertOAuthError(token("dev", "db:read"), 400, "invalid_target", "dev is frozen");
         } finally {
-            airlock.airlock.admin.setFrozen("dev", false, "test").get();
+            airlock.airlock.domain().admin.setFrozen("dev", false, "test").get();
         }
         assertEquals(200, token("dev", "db:read").status());
     }

@@ -52,7 +52,7 @@ final class HarmlessnessProbe {
     /** @return how many destructive requests were tried (all refused) */
     static int assertHarmless(Path policyDir) throws Exception {
         try (PolicyProxyFixture f = PolicyProxyFixture.start(policyDir)) {
-            Policy policy = f.airlock.airlock.policy;
+            Policy policy = f.airlock.airlock.domain().policy;
             List<Token> tokens = automaticTokens(f.airlock, policy);
             positiveControl(f, tokens);
 
@@ -64,7 +64,7 @@ final class HarmlessnessProbe {
             }
             ids.add("vol-owned-by-nobody");
             List<Attempt> attempts = new ArrayList<>();
-            for (Provider p : f.airlock.airlock.providers.all()) attempts.addAll(destructive(p, policy, ids));
+            for (Provider p : f.airlock.airlock.domain().providers.all()) attempts.addAll(destructive(p, policy, ids));
 
             int tried = 0;
             for (Token t : tokens) {

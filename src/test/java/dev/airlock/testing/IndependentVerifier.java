@@ -56,12 +56,14 @@ public final class IndependentVerifier {
      */
     public IndependentVerifier(String base, String expectedAudience, JOSEObjectType type, java.time.Clock clock)
             throws Exception {
+        this(fetchJwks(base), base, expectedAudience, type, clock);
+    }
+
+    /** With a JWKS the caller fetched (a caching gateway, {@link GatewayVerifier}). */
+    public IndependentVerifier(JWKSet jwks, String base, String expectedAudience, JOSEObjectType type,
+                               java.time.Clock clock) {
         this.type = type;
-        HttpResponse<String> r = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(base + "/.well-known/jwks.json")).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) throw new AssertionError("JWKS answered " + r.statusCode());
-        this.jwks = JWKSet.parse(r.body());
+        this.jwks = jwks;
         this.claims = new DefaultJWTClaimsVerifier<>(expectedAudience, new JWTClaimsSet.Builder().issuer(base).build(),
                 Set.of("sub", "client_id", "env", "scope", "iat", "nbf", "exp", "jti")) {
             @Override
@@ -69,6 +71,14 @@ public final class IndependentVerifier {
                 return java.util.Date.from(clock.instant());
             }
         };
+    }
+
+    private static JWKSet fetchJwks(String base) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(base + "/.well-known/jwks.json")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) throw new AssertionError("JWKS answered " + r.statusCode());
+        return JWKSet.parse(r.body());
     }
 
     /** @throws Exception if the token does not verify: typ, kid, alg, signature, iss, aud, exp, nbf, a required claim */

@@ -1,188 +1,181 @@
 package dev.airlock.core.token;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.crypto.ECDSASigner;
-import com.nimbusds.jose.crypto.ECDSAVerifier;
-import com.nimbusds.jose.jwk.Curve;
-import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.KeyUse;
-import com.nimbusds.jose.jwk.OctetKeyPair;
-import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
-import com.nimbusds.jose.util.Base64URL;
-import dev.airlock.core.crypto.Ed25519BcSigner;
-import dev.airlock.core.crypto.Ed25519BcVerifier;
+import dev.airlock.core.audit.AuditEvent;
+import dev.airlock.core.audit.AuditSink;
 import dev.airlock.core.crypto.SecretBox;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
-import java.text.ParseException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import org.bouncycastle.crypto.AsymmetricCipherKeyPair;
-import org.bouncycastle.crypto.generators.Ed25519KeyPairGenerator;
-import org.bouncycastle.crypto.params.Ed25519KeyGenerationParameters;
-import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
-import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
-import org.bouncycastle.jce.provider.BouncyCastleProvider;
 
 /**
- * Airlock's signing keys. Private keys live only sealed (AES-256-GCM under the master key, bound to their kid) in
- * {@code <data>/keys/<kid>.json}; the kid is the RFC 7638 thumbprint of the public key. The newest key of the configured
- * algorithm signs; every key in the folder stays in the JWKS, so a token signed before a rotation still verifies
- * until it expires (tokens live at most 15 minutes, so a retired key can be deleted 15 minutes after rotation).
+ * Airlock's signing keys, as a schedule ({@link KeySchedule}): NEXT keys are published but do not sign, one ACTIVE key
+ * signs, RETIRED keys stay published until every token they signed has expired, then they are deleted. A running
+ * server calls {@link #refresh} periodically: it re-reads the store (a {@code keys rotate} by another process shows up
+ * there), activates a due key and deletes an expired one, each time writing the audit event before the change takes
+ * effect, and then swaps in a new immutable snapshot. Minting and verifying read the snapshot through one volatile
+ * reference, so a request never sees half a rotation.
  */
 public final class KeyRing {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** What minting and verification read: immutable, replaced whole. */
+    private record Snapshot(SigningKey active, Map<String, SigningKey> byKid, String jwksJson,
+                            List<KeySchedule.Status> statuses) {}
 
-    /** BouncyCastle's JCA provider, for ES256 keys only; built on first use, as building it is a visible part of start-up. */
-    private static final class Bc {
-        static final BouncyCastleProvider PROVIDER = new BouncyCastleProvider();
+    private final KeyStore store;
+    private final SecretBox box;
+    private final Clock clock;
+    private final boolean createdFirstKey;
+    /** Unsealing costs a GCM open and a key parse; a key's sealed bytes never change, so once per kid is enough. */
+    private final Map<String, SigningKey> unsealed = new ConcurrentHashMap<>();
+    private volatile Snapshot current;
+
+    private KeyRing(KeyStore store, SecretBox box, Clock clock, boolean createdFirstKey) {
+        this.store = store;
+        this.box = box;
+        this.clock = clock;
+        this.createdFirstKey = createdFirstKey;
     }
 
-    private final List<SigningKey> keys;
-    private final Map<String, SigningKey> byKid = new ConcurrentHashMap<>();
-    private final SigningKey active;
-
-    private KeyRing(List<SigningKey> keys, SigningKey active) {
-        this.keys = List.copyOf(keys);
-        for (SigningKey k : keys) byKid.put(k.kid(), k);
-        this.active = active;
-    }
-
-    /** Loads every sealed key in {@code <data>/keys}; generates and stores one of {@code algorithm} if there is none. */
+    /** The keys of {@code <data>/keys}; see {@link #open(KeyStore, SecretBox, JWSAlgorithm, Clock, SecureRandom)}. */
     public static KeyRing open(Path dataDir, SecretBox box, JWSAlgorithm algorithm, Clock clock, SecureRandom random)
             throws IOException {
-        Path dir = dataDir.resolve("keys");
-        Files.createDirectories(dir);
-        ownerOnly(dir, "rwx------");
-        List<SigningKey> keys = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.json")) {
-            for (Path f : files) keys.add(read(f, box));
+        return open(KeyFolder.of(dataDir), box, algorithm, clock, random);
+    }
+
+    /**
+     * Loads every stored key. With no activated key yet (a new data directory), generates one of {@code algorithm}
+     * and activates it at once: nothing was ever signed, so no verifier can hold a JWKS without it. Every later key
+     * comes through {@link KeyRotation}, published ahead of signing. A key that cannot be unsealed stops the start.
+     */
+    public static KeyRing open(KeyStore store, SecretBox box, JWSAlgorithm algorithm, Clock clock, SecureRandom random)
+            throws IOException {
+        Instant now = clock.instant();
+        List<StoredKey> stored = store.list();
+        boolean created = false;
+        if (KeySchedule.active(KeySchedule.at(stored, now)).isEmpty()) {
+            store.put(KeyMaterial.generate(algorithm, box, random, now, now, now));
+            stored = store.list();
+            created = true;
         }
-        Optional<SigningKey> newest = keys.stream().filter(k -> k.algorithm().equals(algorithm))
-                .max(Comparator.comparing(SigningKey::createdAt));
-        SigningKey active;
-        if (newest.isPresent()) {
-            active = newest.get();
-        } else {
-            active = generate(dir, box, algorithm, clock.instant(), random);
-            keys.add(active);
-        }
-        return new KeyRing(keys, active);
+        KeyRing ring = new KeyRing(store, box, clock, created);
+        ring.current = ring.snapshot(stored, now);
+        return ring;
+    }
+
+    /** Whether {@link #open} generated the first key of this store (the caller audits it once its log is open). */
+    public boolean createdFirstKey() {
+        return createdFirstKey;
     }
 
     public SigningKey active() {
-        return active;
+        return current.active();
     }
 
     public Optional<SigningKey> byKid(String kid) {
-        return Optional.ofNullable(byKid.get(kid));
+        return Optional.ofNullable(current.byKid().get(kid));
     }
 
     public JWKSet publicJwks() {
         List<JWK> jwks = new ArrayList<>();
-        for (SigningKey k : keys) jwks.add(k.publicJwk());
+        for (SigningKey k : current.byKid().values()) jwks.add(k.publicJwk());
         return new JWKSet(jwks);
     }
 
-    private static SigningKey generate(Path dir, SecretBox box, JWSAlgorithm alg, Instant now, SecureRandom random)
-            throws IOException {
-        JWK privateJwk;
-        try {
-            if (JWSAlgorithm.EdDSA.equals(alg)) {
-                Ed25519KeyPairGenerator gen = new Ed25519KeyPairGenerator();
-                gen.init(new Ed25519KeyGenerationParameters(random));
-                AsymmetricCipherKeyPair pair = gen.generateKeyPair();
-                byte[] x = ((Ed25519PublicKeyParameters) pair.getPublic()).getEncoded();
-                byte[] d = ((Ed25519PrivateKeyParameters) pair.getPrivate()).getEncoded();
-                OctetKeyPair pub = new OctetKeyPair.Builder(Curve.Ed25519, Base64URL.encode(x)).build();
-                privateJwk = new OctetKeyPair.Builder(Curve.Ed25519, Base64URL.encode(x)).d(Base64URL.encode(d))
-                        .keyID(pub.computeThumbprint().toString()).algorithm(alg).keyUse(KeyUse.SIGNATURE).build();
-            } else if (JWSAlgorithm.ES256.equals(alg)) {
-                ECKey tmp = new ECKeyGenerator(Curve.P_256).secureRandom(random).generate();
-                privateJwk = new ECKey.Builder(tmp).keyID(tmp.computeThumbprint().toString()).algorithm(alg)
-                        .keyUse(KeyUse.SIGNATURE).build();
-            } else {
-                throw new IllegalArgumentException("unsupported signing algorithm " + alg + " (EdDSA or ES256)");
+    /** The JWKS document (RFC 7517 §5), built once per snapshot. */
+    public String jwksJson() {
+        return current.jwksJson();
+    }
+
+    /** Every key's state as of the last refresh. */
+    public List<KeySchedule.Status> statuses() {
+        return current.statuses();
+    }
+
+    /**
+     * Re-reads the store and applies the transitions that are due at the clock's now: activates a due NEXT key
+     * (auditing {@code key.activated} and, for the key it replaces, {@code key.retired}) and removes DELETED keys
+     * (auditing {@code key.deleted}). Each event is durable before its change: if the audit log cannot be written,
+     * the change waits for the next refresh and the current key goes on signing (its retirement, and so its
+     * deletion, only counts from the moment a successor really activated). Synchronised: one transition at a time.
+     *
+     * @throws IOException if the store cannot be read or written; the snapshot in use stays
+     */
+    public synchronized void refresh(AuditSink audit) throws IOException {
+        Instant now = clock.instant();
+        List<StoredKey> stored = store.list();
+        List<KeySchedule.Status> statuses = KeySchedule.at(stored, now);
+        Optional<KeySchedule.Status> due = KeySchedule.due(statuses, now);
+        if (due.isPresent()) {
+            StoredKey next = due.get().key();
+            // Unsealed before anything is recorded: a key that cannot sign must not be announced as signing.
+            unseal(next);
+            Optional<KeySchedule.Status> previous = KeySchedule.active(statuses);
+            audit.append(AuditEvent.of("key.activated").with("kid", next.kid()).with("alg", next.algorithm().getName())
+                    .with("replaces", previous.map(p -> p.key().kid()).orElse(null)).build()).join();
+            if (previous.isPresent()) {
+                audit.append(AuditEvent.of("key.retired").with("kid", previous.get().key().kid())
+                        .with("alg", previous.get().key().algorithm().getName()).with("successor", next.kid())
+                        .with("delete_after", now.plus(KeySchedule.RETIREMENT).toString()).build()).join();
             }
-        } catch (JOSEException e) {
-            throw new IllegalStateException("key generation failed", e);
+            // Activation order is the order of activatedAt: never equal to the predecessor's (a coarse clock, or a
+            // zero delay within one clock tick), or the tie would be broken by kid and could revive the old key.
+            Instant at = previous.map(p -> p.key().activatedAt()).filter(p -> !now.isAfter(p))
+                    .map(p -> p.plusNanos(1)).orElse(now);
+            store.put(next.activated(at));
+            stored = store.list();
+            statuses = KeySchedule.at(stored, now);
         }
-        String kid = privateJwk.getKeyID();
-        ObjectNode file = JSON.createObjectNode();
-        file.put("kid", kid);
-        file.put("alg", alg.getName());
-        file.put("created", now.toString());
-        file.put("sealed", Base64.getEncoder().encodeToString(
-                box.seal(privateJwk.toJSONString().getBytes(StandardCharsets.UTF_8), label(kid))));
-        // Temporary file, fsync, link: a full disk or a crash leaves no key file, never an empty one that stops
-        // every later start.
-        dev.airlock.core.journal.PrivateFiles.writeAtomically(dir.resolve(kid + ".json"),
-                JSON.writeValueAsBytes(file), false);
-        return toSigningKey(privateJwk, alg, now);
+        for (KeySchedule.Status s : statuses) {
+            if (s.state() != KeyState.DELETED) continue;
+            audit.append(AuditEvent.of("key.deleted").with("kid", s.key().kid())
+                    .with("alg", s.key().algorithm().getName())
+                    .with("retired", s.retiredAt() == null ? null : s.retiredAt().toString())
+                    .with("never_signed", s.retiredAt() == null ? true : null).build()).join();
+            store.remove(s.key().kid());
+            unsealed.remove(s.key().kid());
+        }
+        current = snapshot(stored, now);
     }
 
-    private static SigningKey read(Path f, SecretBox box) throws IOException {
-        try {
-            var node = JSON.readTree(f.toFile());
-            String kid = node.path("kid").asText();
-            JWSAlgorithm alg = JWSAlgorithm.parse(node.path("alg").asText());
-            byte[] plain = box.open(Base64.getDecoder().decode(node.path("sealed").asText()), label(kid));
-            JWK jwk = JWK.parse(new String(plain, StandardCharsets.UTF_8));
-            if (!kid.equals(jwk.getKeyID())) throw new IOException(f + ": kid does not match the sealed key");
-            return toSigningKey(jwk, alg, Instant.parse(node.path("created").asText()));
-        } catch (GeneralSecurityException e) {
-            throw new IOException(f + ": cannot unseal (wrong master key, or the file was altered)");
-        } catch (ParseException | RuntimeException e) {
-            throw new IOException(f + ": not a valid key file: " + e.getMessage());
+    private Snapshot snapshot(List<StoredKey> stored, Instant now) throws IOException {
+        List<KeySchedule.Status> statuses = KeySchedule.at(stored, now);
+        Map<String, SigningKey> byKid = new LinkedHashMap<>();
+        SigningKey active = null;
+        for (KeySchedule.Status s : statuses) {
+            if (!KeySchedule.published(s.state())) continue;
+            SigningKey k = unseal(s.key());
+            byKid.put(k.kid(), k);
+            if (s.state() == KeyState.ACTIVE) active = k;
         }
+        if (active == null) throw new IOException("no signing key is active in the key store");
+        List<JWK> jwks = new ArrayList<>();
+        for (SigningKey k : byKid.values()) jwks.add(k.publicJwk());
+        return new Snapshot(active, Map.copyOf(byKid), new JWKSet(jwks).toString(true), List.copyOf(statuses));
     }
 
-    private static SigningKey toSigningKey(JWK jwk, JWSAlgorithm alg, Instant created) {
-        try {
-            if (jwk instanceof OctetKeyPair okp) {
-                return new SigningKey(jwk.getKeyID(), alg, okp.toPublicJWK(), new Ed25519BcSigner(okp.getDecodedD()),
-                        new Ed25519BcVerifier(okp.getDecodedX()), created);
-            }
-            ECKey ec = (ECKey) jwk;
-            ECDSASigner signer = new ECDSASigner(ec);
-            // BouncyCastle's ECDSA is about twice the JDK's on this machine; used as a plain provider object,
-            // never registered globally.
-            signer.getJCAContext().setProvider(Bc.PROVIDER);
-            ECDSAVerifier verifier = new ECDSAVerifier(ec.toPublicJWK());
-            verifier.getJCAContext().setProvider(Bc.PROVIDER);
-            return new SigningKey(jwk.getKeyID(), alg, ec.toPublicJWK(), signer, verifier, created);
-        } catch (JOSEException e) {
-            throw new IllegalStateException("unusable key " + jwk.getKeyID(), e);
-        }
+    private SigningKey unseal(StoredKey k) throws IOException {
+        SigningKey known = unsealed.get(k.kid());
+        if (known != null) return known;
+        SigningKey fresh = KeyMaterial.unseal(k, box);
+        unsealed.put(k.kid(), fresh);
+        return fresh;
     }
 
-    /** Sealed or not, key files are nobody else's business. No-op where the file system has no POSIX modes. */
-    private static void ownerOnly(Path p, String mode) throws IOException {
-        try {
-            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(mode));
-        } catch (UnsupportedOperationException notPosix) {
-            // Windows and friends: rely on the data directory's ACLs.
-        }
+    KeyStore store() {
+        return store;
     }
 
-    private static String label(String kid) {
-        return "airlock-signing-key:" + kid;
+    SecretBox box() {
+        return box;
     }
 }

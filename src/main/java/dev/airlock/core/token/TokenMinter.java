@@ -61,8 +61,15 @@ public final class TokenMinter {
     private final Clock clock;
     private final SecureRandom random;
     private final Policy policy;
-    private final JWSHeader accessHeader;
-    private final JWSHeader grantHeader;
+    /** The headers of the signing key last used; rebuilt when a rotation activates another key. */
+    private volatile Headers headers;
+
+    private record Headers(SigningKey key, JWSHeader access, JWSHeader grant) {
+        static Headers of(SigningKey k) {
+            return new Headers(k, new JWSHeader.Builder(k.algorithm()).type(AT_JWT).keyID(k.kid()).build(),
+                    new JWSHeader.Builder(k.algorithm()).type(GRANT_JWT).keyID(k.kid()).build());
+        }
+    }
 
     public TokenMinter(KeyRing keys, String issuer, Clock clock, SecureRandom random, Policy policy) {
         this.keys = keys;
@@ -70,9 +77,7 @@ public final class TokenMinter {
         this.clock = clock;
         this.random = random;
         this.policy = policy;
-        SigningKey k = keys.active();
-        this.accessHeader = new JWSHeader.Builder(k.algorithm()).type(AT_JWT).keyID(k.kid()).build();
-        this.grantHeader = new JWSHeader.Builder(k.algorithm()).type(GRANT_JWT).keyID(k.kid()).build();
+        this.headers = Headers.of(keys.active());
     }
 
     public String issuer() {
@@ -133,9 +138,14 @@ public final class TokenMinter {
                 .jwtID(jti);
         Map<String, Object> grantClaim = grant == null ? null : claimOf(grant);
         if (grantClaim != null) claims.claim("grant", grantClaim);
-        SignedJWT jwt = new SignedJWT(grant == null ? accessHeader : grantHeader, claims.build());
+        // One read of the active key for both the header's kid and the signature: a rotation between two reads
+        // would otherwise name one key and sign with another.
+        SigningKey key = keys.active();
+        Headers h = headers;
+        if (h.key() != key) headers = h = Headers.of(key);
+        SignedJWT jwt = new SignedJWT(grant == null ? h.access() : h.grant(), claims.build());
         try {
-            jwt.sign(keys.active().signer());
+            jwt.sign(key.signer());
         } catch (JOSEException e) {
             throw new IllegalStateException("signing failed", e);
         }
