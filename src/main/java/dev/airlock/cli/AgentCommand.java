@@ -1,7 +1,7 @@
 package dev.airlock.cli;
 
 import dev.airlock.core.audit.AuditEvent;
-import dev.airlock.core.audit.AuditedChange;
+import dev.airlock.core.store.StateChange;
 import dev.airlock.core.crypto.Hashes;
 import dev.airlock.core.crypto.SecretShapes;
 import dev.airlock.core.policy.Agent;
@@ -60,8 +60,8 @@ public final class AgentCommand implements Runnable {
                 String secret = SECRET_PREFIX + Hashes.randomToken(new SecureRandom(), 32);
                 // The event first (AuditedChange), and the secret shown only once both writes are durable: a failure
                 // leaves the old secret in effect, never a new hash whose secret nobody was shown.
-                AuditedChange.apply(s.audit, AuditEvent.of("agent.secret_issued").with("client_id", id)
-                        .with("by", "cli").build(), () -> s.store.putAgentSecretHash(id, Hashes.sha256Hex(secret))).get();
+                s.store.audited(s.audit).apply(AuditEvent.of("agent.secret_issued").with("client_id", id)
+                        .with("by", "cli").build(), new StateChange.AgentSecret(id, Hashes.sha256Hex(secret))).get();
                 out.println("Client secret for " + id + " (shown once; Airlock keeps only its SHA-256).");
                 out.println("Use it with HTTP Basic at POST /oauth2/token, client_id " + id + ":");
                 out.println(secret);

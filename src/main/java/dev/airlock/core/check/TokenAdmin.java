@@ -4,25 +4,27 @@ import dev.airlock.core.audit.AuditEvent;
 import dev.airlock.core.audit.AuditSink;
 import dev.airlock.core.audit.AuditedChange;
 import dev.airlock.core.policy.Policy;
+import dev.airlock.core.store.AuditedWrites;
+import dev.airlock.core.store.StateChange;
 import dev.airlock.core.store.StateStore;
 import dev.airlock.core.token.AccessToken;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * State changes that take rights away: revocation (RFC 7009) and freezing an environment. Each goes through
- * {@link AuditedChange}: its event first, then the state, so no change takes effect unrecorded; the future completes
- * once both are durable, and fails with {@link AuditedChange.NotDone} if the change did not take effect.
+ * State changes that take rights away: revocation (RFC 7009) and freezing an environment. Each goes through the
+ * store's {@link AuditedWrites}, so no change takes effect unrecorded; the future completes once both are durable,
+ * and fails with {@link AuditedChange.NotDone} if the change did not take effect.
  */
 public final class TokenAdmin {
     private final Policy policy;
-    private final StateStore store;
     private final AuditSink audit;
+    private final AuditedWrites writes;
 
     public TokenAdmin(Policy policy, StateStore store, AuditSink audit) {
         this.policy = policy;
-        this.store = store;
         this.audit = audit;
+        this.writes = store.audited(audit);
     }
 
     /** Outcome of an RFC 7009 request by a client. */
@@ -49,7 +51,7 @@ public final class TokenAdmin {
     public CompletableFuture<Void> revoke(String jti, Instant expiresAt, String by, String environment) {
         AuditEvent e = AuditEvent.of("token.revoked").with("jti", jti).with("exp", expiresAt.getEpochSecond())
                 .with("env", environment).with("by", by).build();
-        return AuditedChange.apply(audit, e, () -> store.revoke(jti, expiresAt));
+        return writes.apply(e, new StateChange.Revoke(jti, expiresAt));
     }
 
     public CompletableFuture<Void> setFrozen(String environment, boolean frozen, String by) {
@@ -57,6 +59,6 @@ public final class TokenAdmin {
             return CompletableFuture.failedFuture(new IllegalArgumentException("unknown environment '" + environment + "'"));
         }
         AuditEvent e = AuditEvent.of(frozen ? "env.frozen" : "env.unfrozen").with("env", environment).with("by", by).build();
-        return AuditedChange.apply(audit, e, () -> store.setFrozen(environment, frozen));
+        return writes.apply(e, new StateChange.Freeze(environment, frozen));
     }
 }

@@ -1,5 +1,7 @@
 package dev.airlock.core.store;
 
+import dev.airlock.core.audit.AuditSink;
+import dev.airlock.core.audit.AuditedChange;
 import dev.airlock.core.grant.Grant;
 import dev.airlock.core.ops.OpsAccount;
 import java.time.Instant;
@@ -73,6 +75,15 @@ public interface StateStore extends AutoCloseable {
     List<OpsAccount> opsAccounts();
 
     CompletableFuture<Boolean> saveOpsAccount(OpsAccount next);
+
+    /**
+     * The audited write path over this store ({@link AuditedWrites}), whose events go to {@code audit}. By default
+     * the event is written first and the change after it ({@link AuditedChange}); a store that can commit both in
+     * one transaction returns its own, and its audit log must then be the one {@code audit} writes to.
+     */
+    default AuditedWrites audited(AuditSink audit) {
+        return new AuditedChange(audit, this);
+    }
 
     /** Picks up changes other processes made. Cheap when nothing changed. */
     void refresh();
