@@ -4,6 +4,7 @@ import dev.airlock.core.audit.AuditEvent;
 import dev.airlock.core.audit.AuditKey;
 import dev.airlock.core.audit.AuditLog;
 import dev.airlock.core.audit.AuditSink;
+import dev.airlock.core.audit.AuditTrail;
 import dev.airlock.core.audit.RecentRefusals;
 import dev.airlock.core.grant.Grants;
 import dev.airlock.core.journal.AppendOnlyFile;
@@ -33,6 +34,8 @@ import dev.airlock.core.token.TokenMinter;
 import dev.airlock.core.token.TokenVerifier;
 import dev.airlock.core.token.VerifiedTokenCache;
 import dev.airlock.store.embedded.FileStateStore;
+import dev.airlock.store.postgres.PgSettings;
+import dev.airlock.store.postgres.PgStateStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -50,7 +53,8 @@ public final class Airlock implements AutoCloseable {
     public final StateStore store;
     /** Whether the journal and audit log can be written and read: readiness and 503s (issue 13). */
     public final StorageHealth storage;
-    public final AuditLog audit;
+    /** The audit log: the data directory's file, or the PostgreSQL store's table. */
+    public final AuditTrail audit;
     /** Signs the audit log's checkpoints; its fingerprint is what operators pin ({@code audit verify --audit-key}). */
     public final AuditKey auditKey;
     public final KeyRing keys;
@@ -72,7 +76,7 @@ public final class Airlock implements AutoCloseable {
     public final RecentRefusals refusals;
 
     private Airlock(AirlockConfig config, Policy policy, Providers providers, StateStore store, StorageHealth storage,
-                    AuditLog log, AuditKey auditKey, KeyRing keys, SecretBox box, SecureRandom random) {
+                    AuditTrail log, AuditKey auditKey, KeyRing keys, SecretBox box, SecureRandom random) {
         this.storage = storage;
         this.config = config;
         this.policy = policy;
@@ -113,6 +117,15 @@ public final class Airlock implements AutoCloseable {
      * @throws PolicyException if the policy cannot be read or is invalid
      */
     public static Airlock open(AirlockConfig config) throws IOException, PolicyException {
+        return open(config, null);
+    }
+
+    /**
+     * As {@link #open(AirlockConfig)}, with the state and the audit log in PostgreSQL when {@code shared} is given
+     * (several replicas; issue 14). The data directory still holds {@code master.key} (every replica needs the same
+     * one), the signing keys and the audit key.
+     */
+    public static Airlock open(AirlockConfig config, PgSettings shared) throws IOException, PolicyException {
         Policy policy = PolicyLoader.load(config.policyDir());
         Providers providers = ProviderLoader.load(config.policyDir().resolve("providers"), policy);
         SecureRandom random = new SecureRandom();
@@ -122,6 +135,20 @@ public final class Airlock implements AutoCloseable {
         SecretBox box = new SecretBox(MasterKey.load(data, config.masterKey(), random), random);
         KeyRing keys = KeyRing.open(data, box, config.algorithm(), config.clock(), random);
         StorageHealth storage = new StorageHealth();
+        if (shared != null) {
+            AuditKey auditKey = AuditKey.openOrCreate(data, box, config.clock(), random);
+            PgStateStore pg = PgStateStore.open(shared.location(), shared.password(), config.clock(),
+                    AssertionLimits.DEFAULT, storage, auditKey, null);
+            try {
+                if (auditKey.created()) {
+                    pg.append(AuditEvent.of("audit.key_created").with("key", auditKey.fingerprint()).build()).join();
+                }
+            } catch (RuntimeException e) {
+                pg.close();
+                throw e;
+            }
+            return new Airlock(config, policy, providers, pg, storage, pg, auditKey, keys, box, random);
+        }
         FileStateStore store = FileStateStore.open(data, config.clock(), AssertionLimits.DEFAULT,
                 config.journalCompactBytes(), storage);
         AuditLog audit;

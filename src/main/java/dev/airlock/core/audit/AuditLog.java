@@ -41,7 +41,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Several processes (server and CLI) may append: seq and prev are computed on the writer thread under the file
  * lock, after re-reading the last line whenever another process appended.
  */
-public final class AuditLog implements AuditSink, AutoCloseable {
+public final class AuditLog implements AuditTrail {
     /**
      * Events between signed checkpoints. What an attacker with write access can rewrite without the key is what
      * follows the last checkpoint: at most this many events of a running server (plus what the CLI appended since),

@@ -24,12 +24,13 @@ final class PgAuditWriter {
     private final Pool pool;
     private final PgChain chain;
     private final StorageHealth health;
+    private final java.util.function.Consumer<List<String>> shipped;
     private final ConcurrentLinkedQueue<Queued> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean writing = new AtomicBoolean();
-    private volatile CompletableFuture<Void> idle = CompletableFuture.completedFuture(null);
 
-    PgAuditWriter(Pool pool, PgChain chain, StorageHealth health) {
+    PgAuditWriter(Pool pool, PgChain chain, StorageHealth health, java.util.function.Consumer<List<String>> shipped) {
         this.pool = pool;
+        this.shipped = shipped;
         this.chain = chain;
         this.health = health;
     }
@@ -59,13 +60,13 @@ final class PgAuditWriter {
             return;
         }
         List<PgChain.Pending> events = batch.stream().map(Queued::event).toList();
-        List<String> shipped = new ArrayList<>();
+        List<String> checkpoints = new ArrayList<>();
         pool.withTransaction(conn -> PgChain.lock(conn)
-                        .compose(head -> chain.append(conn, head, events, false, false, shipped)))
+                        .compose(head -> chain.append(conn, head, events, false, false, checkpoints)))
                 .onComplete(done -> {
                     if (done.succeeded()) {
                         health.cleared(PgFaults.NAME, StorageHealth.Condition.WRITE_FAILED);
-                        ship(shipped);
+                        shipped.accept(checkpoints);
                         batch.forEach(b -> b.durable().complete(null));
                     } else {
                         Throwable cause = PgFaults.classify(done.cause(), health, StorageHealth.Condition.WRITE_FAILED);

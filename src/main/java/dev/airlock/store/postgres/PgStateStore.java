@@ -3,6 +3,7 @@ package dev.airlock.store.postgres;
 import dev.airlock.core.audit.AuditEvent;
 import dev.airlock.core.audit.AuditKey;
 import dev.airlock.core.audit.AuditSink;
+import dev.airlock.core.audit.AuditTrail;
 import dev.airlock.core.audit.AuditedChange;
 import dev.airlock.core.grant.Grant;
 import dev.airlock.core.journal.StorageHealth;
@@ -52,7 +53,7 @@ import java.util.concurrent.TimeoutException;
  * are refused rather than taken on a mirror that may miss a revocation (DESIGN: "never guess"). The pool reconnects
  * by itself; the first refresh that succeeds clears the fault.
  */
-public final class PgStateStore implements StateStore, AuditedWrites, AuditSink {
+public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail {
     private static final Duration PURGE_EVERY = Duration.ofMinutes(1);
     /** How long a blocking {@link #refresh()} or open waits for PostgreSQL; every limit explicit. */
     static final Duration WAIT = Duration.ofSeconds(10);
@@ -70,6 +71,8 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditSink 
     private final Ticker ticker;
     private final boolean signs;
     private volatile boolean appendedSinceCheckpoint;
+    private final java.util.concurrent.atomic.AtomicReference<String> lastCheckpoint =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     private PgStateStore(Vertx vertx, boolean ownsVertx, PgConnectOptions options, Clock clock,
                          AssertionLimits limits, StorageHealth health, AuditKey key) {
@@ -89,7 +92,7 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditSink 
         this.writes = new PgWrites(memory);
         this.chain = new PgChain(clock, key);
         this.refresh = new PgRefresh(pool, memory, health);
-        this.writer = new PgAuditWriter(pool, chain, health);
+        this.writer = new PgAuditWriter(pool, chain, health, this::ship);
         this.listener = new PgListener(vertx, options, refresh::readChanges);
     }
 
@@ -256,7 +259,7 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditSink 
                 health.cleared(PgFaults.NAME, StorageHealth.Condition.WRITE_FAILED);
                 w.toMemory().run();
                 if (!events.isEmpty()) appendedSinceCheckpoint = shipped.isEmpty();
-                PgAuditWriter.ship(shipped);
+                ship(shipped);
                 out.complete(w.result(true));
             } else if (done.cause() instanceof PgWrites.LostSave) {
                 // The caller's retry must decide on the winner: read it before answering (the contract).
@@ -283,6 +286,17 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditSink 
         CompletableFuture<Void> durable = writer.append(PgChain.Pending.of(event));
         appendedSinceCheckpoint = true;
         return durable;
+    }
+
+    /** Logs each committed checkpoint for a collector to keep off the machine, as the audit file does. */
+    private void ship(List<String> checkpoints) {
+        PgAuditWriter.ship(checkpoints);
+        if (!checkpoints.isEmpty()) lastCheckpoint.set(checkpoints.get(checkpoints.size() - 1));
+    }
+
+    @Override
+    public Optional<String> lastCheckpoint() {
+        return Optional.ofNullable(lastCheckpoint.get());
     }
 
     /** Every line of the chain in order, for {@code audit verify --store}. */
@@ -325,7 +339,7 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditSink 
                 pool.withTransaction(conn -> PgChain.lock(conn).compose(head ->
                                 chain.append(conn, head, List.of(), false, true, shipped)))
                         .toCompletionStage().toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-                PgAuditWriter.ship(shipped);
+                ship(shipped);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
