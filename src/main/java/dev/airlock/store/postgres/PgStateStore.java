@@ -108,6 +108,12 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
                 .setDatabase(location.database()).setUser(location.user())
                 .setSslMode(io.vertx.pgclient.SslMode.of(location.sslMode()))
                 .setReconnectAttempts(0);
+        // Durable before the answer (DESIGN: "a killed process loses nothing it acknowledged"): every session commits
+        // synchronously whatever the server's default says (a tuned server, or the tests' embedded one, may say off).
+        java.util.Map<String, String> session = new java.util.HashMap<>(options.getProperties());
+        session.put("synchronous_commit", "on");
+        session.put("application_name", "airlock");
+        options.setProperties(session);
         if (password != null) options.setPassword(password);
         boolean owns = vertx == null;
         Vertx v = owns ? Vertx.vertx() : vertx;

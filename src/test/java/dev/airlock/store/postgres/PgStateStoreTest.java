@@ -64,4 +64,13 @@ class PgStateStoreTest extends StateStoreContract {
         IOException refused = assertThrows(IOException.class, () -> open(dir, clock));
         assertTrue(refused.getMessage().contains("newer than this Airlock knows"), refused.getMessage());
     }
+
+    @Test
+    void everySessionCommitsSynchronouslyWhateverTheServerDefault() throws Exception {
+        TestPostgres.execute(db, "ALTER DATABASE " + db.name() + " SET synchronous_commit = off");
+        PgStateStore fresh = (PgStateStore) track(open(dir, clock));
+        String setting = fresh.pool.query("SHOW synchronous_commit").execute().toCompletionStage()
+                .toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS).iterator().next().getString(0);
+        assertEquals("on", setting);
+    }
 }
