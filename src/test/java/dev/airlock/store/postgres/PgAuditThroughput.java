@@ -22,6 +22,8 @@ public final class PgAuditThroughput {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
         int inFlight = args.length > 1 ? Integer.parseInt(args[1]) : 256;
         TestPostgres.Database db = TestPostgres.freshDatabase();
+        // zonky starts its server with fsync off (on its command line, which ALTER SYSTEM cannot override): the
+        // figures leave out the disk flush a real deployment waits for at each commit; printed below so it shows.
         try (PgStateStore store = PgStateStore.open(PgLocation.parse(db.url()), null, Clock.systemUTC(),
                 AssertionLimits.DEFAULT, new StorageHealth(), null, null)) {
             for (String setting : List.of("fsync", "synchronous_commit", "wal_sync_method")) {
