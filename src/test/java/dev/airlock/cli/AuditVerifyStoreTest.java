@@ -38,14 +38,16 @@ class AuditVerifyStoreTest {
     TestPostgres.Database db;
     PgStateStore reader;
 
+    AuditKey key;
+    final MutableClock clock = MutableClock.at("2030-01-01T00:00:00Z");
+
     @BeforeEach
     void writeSignedChain() throws Exception {
         db = TestPostgres.freshDatabase();
-        MutableClock clock = MutableClock.at("2030-01-01T00:00:00Z");
         SecureRandom random = new SecureRandom();
         byte[] master = new byte[32];
         random.nextBytes(master);
-        AuditKey key = AuditKey.openOrCreate(dir, new SecretBox(master, random), clock, random);
+        key = AuditKey.openOrCreate(dir, new SecretBox(master, random), clock, random);
         // A server's store: a change with its event, decisions, and a signed checkpoint when it closes.
         try (PgStateStore server = PgStateStore.open(PgLocation.parse(db.url()), null, clock, AssertionLimits.DEFAULT,
                 new StorageHealth(), key, null)) {
@@ -62,6 +64,23 @@ class AuditVerifyStoreTest {
         assertEquals(0, run("verify", "--store", db.url()), err.toString());
         assertTrue(out.toString().startsWith("audit log OK: 5 events"), out.toString());
         assertTrue(out.toString().contains("1 signed checkpoint(s)"), out.toString());
+    }
+
+    @Test
+    void aServerOpeningSignsTheLinesTheCliAppendedWhileNoServerRan() throws Exception {
+        try (PgStateStore cli = PgStateStore.open(PgLocation.parse(db.url()), null, clock, AssertionLimits.DEFAULT,
+                new StorageHealth(), null, null)) {
+            cli.apply(AuditEvent.of("env.frozen").with("env", "staging").build(),
+                    new StateChange.Freeze("staging", true)).get(10, TimeUnit.SECONDS);
+        }
+        assertEquals(0, run("verify", "--store", db.url()), err.toString());
+        assertTrue(out.toString().contains("1 line(s) after the last checkpoint not signed yet"), out.toString());
+        PgStateStore.open(PgLocation.parse(db.url()), null, clock, AssertionLimits.DEFAULT, new StorageHealth(), key,
+                null).close();
+        out.getBuffer().setLength(0);
+        assertEquals(0, run("verify", "--store", db.url()), err.toString());
+        assertTrue(out.toString().contains("2 signed checkpoint(s)")
+                && out.toString().contains("0 line(s) after the last checkpoint"), out.toString());
     }
 
     @Test

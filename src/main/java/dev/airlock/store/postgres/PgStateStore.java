@@ -71,6 +71,7 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
     private final Ticker ticker;
     private final boolean signs;
     private volatile boolean appendedSinceCheckpoint;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private final java.util.concurrent.atomic.AtomicReference<String> lastCheckpoint =
             new java.util.concurrent.atomic.AtomicReference<>();
 
@@ -122,6 +123,7 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
             await(PgSchema.migrate(store.pool).toCompletionStage().toCompletableFuture(), "migrating the schema");
             await(store.refresh.readChanges(), "loading the state");
             await(store.listener.start(), "listening for changes");
+            if (key != null) await(store.checkpoint(), "signing the lines appended while no server ran");
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e;
@@ -335,18 +337,24 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
         return refresh.lastSeen();
     }
 
-    /** Signs what this replica appended since its last checkpoint, then closes the connections. */
+    /**
+     * A signed checkpoint after the chain's last line, if any line follows the last checkpoint: at open (lines the
+     * CLI or a crashed server appended are signed at once, as the audit file does) and at close.
+     */
+    private CompletableFuture<Void> checkpoint() {
+        List<String> shipped = new ArrayList<>();
+        return pool.withTransaction(conn -> PgChain.lock(conn).compose(head ->
+                        chain.append(conn, head, List.of(), false, true, shipped)))
+                .toCompletionStage().toCompletableFuture().thenRun(() -> ship(shipped));
+    }
+
+    /** Signs what this replica appended since its last checkpoint, then closes the connections. Idempotent. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) return;
         try {
             writer.drain().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            if (signs && appendedSinceCheckpoint) {
-                List<String> shipped = new ArrayList<>();
-                pool.withTransaction(conn -> PgChain.lock(conn).compose(head ->
-                                chain.append(conn, head, List.of(), false, true, shipped)))
-                        .toCompletionStage().toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-                ship(shipped);
-            }
+            if (signs && appendedSinceCheckpoint) checkpoint().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
