@@ -58,8 +58,8 @@ public final class AgentCommand implements Runnable {
                     return 1;
                 }
                 String secret = SECRET_PREFIX + Hashes.randomToken(new SecureRandom(), 32);
-                // The event first (AuditedChange), and the secret shown only once both writes are durable: a failure
-                // leaves the old secret in effect, never a new hash whose secret nobody was shown.
+                // With its event (files: the event first; PostgreSQL: one transaction), and the secret shown only once
+                // both are durable: a failure leaves the old secret in effect, never a new hash nobody was shown.
                 s.store.audited(s.audit).apply(AuditEvent.of("agent.secret_issued").with("client_id", id)
                         .with("by", "cli").build(), new StateChange.AgentSecret(id, Hashes.sha256Hex(secret))).get();
                 out.println("Client secret for " + id + " (shown once; Airlock keeps only its SHA-256).");

@@ -72,6 +72,7 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
     private final boolean signs;
     private volatile boolean appendedSinceCheckpoint;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
     private final java.util.concurrent.atomic.AtomicReference<String> lastCheckpoint =
             new java.util.concurrent.atomic.AtomicReference<>();
 
@@ -321,6 +322,9 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
      */
     @Override
     public void refresh() {
+        // One caller waits at a time: the server calls this every 250 ms from a worker thread, and while the
+        // database does not answer (a blackholed host: up to WAIT), more waiters would only tie up more workers.
+        if (!refreshing.compareAndSet(false, true)) return;
         try {
             refresh.readChanges().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -328,6 +332,8 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
             return;
         } catch (ExecutionException | TimeoutException e) {
             return; // recorded in health by readChanges
+        } finally {
+            refreshing.set(false);
         }
         refresh.purgeIfDue(ticker, PURGE_EVERY);
     }
