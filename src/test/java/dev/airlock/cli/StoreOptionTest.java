@@ -48,6 +48,15 @@ class StoreOptionTest {
         assertFalse(err.toString().contains("hunter2secret") || out.toString().contains("hunter2secret"));
     }
 
+    @Test
+    void serveWithAPasswordInTheStoreUrlRefusesToStartAndNeverEchoesIt() {
+        assertEquals(2, run("serve", "--store", "postgresql://127.0.0.1/db?user=u&password=hunter2secret",
+                "--data", data.toString()));
+        assertTrue(err.toString().contains("refusing to start") && err.toString().contains("AIRLOCK_STORE_PASSWORD"),
+                err.toString());
+        assertFalse(err.toString().contains("hunter2secret") || out.toString().contains("hunter2secret"));
+    }
+
     private int run(String... args) {
         return Main.commandLine(args).setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
                 .execute(args);

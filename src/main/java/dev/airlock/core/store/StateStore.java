@@ -55,6 +55,10 @@ public interface StateStore extends AutoCloseable {
     // 1). Two concurrent saves of the same version: exactly one completes true, the other false, and the loser's
     // record is not written. That is what makes "two approvers racing on a quorum of one", "two concurrent redemptions"
     // and "two concurrent uses of a one-shot token" produce exactly one transition.
+    //
+    // A save that completes false has already brought the winner into this store's reads (the embedded store decides
+    // after catching up with the journal; PostgreSQL re-reads the record), so the caller's retry, without a
+    // refresh(), decides on it: a replica never loops on a version another replica already replaced.
 
     Optional<Grant> grant(String id);
 
