@@ -1,11 +1,9 @@
 package dev.airlock.cli;
 
 import dev.airlock.core.audit.AuditLog;
-import dev.airlock.core.journal.StorageHealth;
-import dev.airlock.core.store.AssertionLimits;
 import dev.airlock.store.postgres.PgLocation;
 import dev.airlock.store.postgres.PgSettings;
-import dev.airlock.store.postgres.PgStateStore;
+import dev.airlock.store.postgres.PgAuditReader;
 import dev.airlock.core.audit.AuditVerification;
 import dev.airlock.core.audit.AuditVerifier;
 import dev.airlock.core.journal.PrivateFiles;
@@ -82,16 +80,9 @@ public final class AuditCommand implements Runnable {
                 try {
                     PgSettings shared = PgSettings.of(store, storePasswordFile, System::getenv);
                     log = shared.location();
-                    List<String> lines;
-                    try (PgStateStore pg = PgStateStore.open(shared.location(), shared.password(),
-                            java.time.Clock.systemUTC(), AssertionLimits.DEFAULT, new StorageHealth(), null, null)) {
-                        lines = pg.auditLines();
+                    try (PgAuditReader reader = PgAuditReader.open(shared)) {
+                        result = AuditVerifier.verify(reader.lines(), Set.copyOf(auditKeys), expect);
                     }
-                    StringBuilder all = new StringBuilder();
-                    for (String line : lines) all.append(line).append('\n');
-                    result = AuditVerifier.verify(new java.io.ByteArrayInputStream(
-                            all.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)), Set.copyOf(auditKeys),
-                            expect);
                 } catch (IllegalArgumentException e) {
                     err.println(e.getMessage());
                     return 2;
