@@ -5,6 +5,7 @@ import dev.airlock.core.audit.AuditEvent;
 import dev.airlock.core.audit.AuditKey;
 import dev.airlock.core.audit.AuditLog;
 import dev.airlock.core.audit.AuditSink;
+import dev.airlock.core.audit.AuditTrail;
 import dev.airlock.core.audit.RecentRefusals;
 import dev.airlock.core.auth.FailureThrottle;
 import dev.airlock.core.crypto.MasterKey;
@@ -31,6 +32,8 @@ import dev.airlock.core.token.KeyState;
 import dev.airlock.core.token.TokenVerifier;
 import dev.airlock.core.token.VerifiedTokenCache;
 import dev.airlock.store.embedded.FileStateStore;
+import dev.airlock.store.postgres.PgSettings;
+import dev.airlock.store.postgres.PgStateStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -53,7 +56,8 @@ public final class Airlock implements AutoCloseable {
     public final StateStore store;
     /** Whether the journal and audit log can be written and read: readiness and 503s (issue 13). */
     public final StorageHealth storage;
-    public final AuditLog audit;
+    /** The audit log: the data directory's file, or the PostgreSQL store's table. */
+    public final AuditTrail audit;
     /** Signs the audit log's checkpoints; its fingerprint is what operators pin ({@code audit verify --audit-key}). */
     public final AuditKey auditKey;
     public final KeyRing keys;
@@ -71,7 +75,7 @@ public final class Airlock implements AutoCloseable {
     private Domain retired;
 
     private Airlock(AirlockConfig config, Policy policy, Providers providers, String policyHash, StateStore store,
-                    StorageHealth storage, AuditLog log, AuditKey auditKey, KeyRing keys, SecretBox box,
+                    StorageHealth storage, AuditTrail log, AuditKey auditKey, KeyRing keys, SecretBox box,
                     SecureRandom random) {
         this.storage = storage;
         this.config = config;
@@ -178,6 +182,15 @@ public final class Airlock implements AutoCloseable {
      * @throws PolicyException if the policy cannot be read or is invalid
      */
     public static Airlock open(AirlockConfig config) throws IOException, PolicyException {
+        return open(config, null);
+    }
+
+    /**
+     * As {@link #open(AirlockConfig)}, with the state and the audit log in PostgreSQL when {@code shared} is given
+     * (several replicas; issue 14). The data directory still holds {@code master.key} (every replica needs the same
+     * one), the signing keys and the audit key.
+     */
+    public static Airlock open(AirlockConfig config, PgSettings shared) throws IOException, PolicyException {
         String policyHash = PolicyHash.of(config.policyDir());
         Policy policy = PolicyLoader.load(config.policyDir());
         Providers providers = ProviderLoader.load(config.policyDir().resolve("providers"), policy);
@@ -188,6 +201,25 @@ public final class Airlock implements AutoCloseable {
         SecretBox box = new SecretBox(MasterKey.load(data, config.masterKey(), random), random);
         KeyRing keys = KeyRing.open(data, box, config.algorithm(), config.clock(), random);
         StorageHealth storage = new StorageHealth();
+        if (shared != null) {
+            AuditKey auditKey = AuditKey.openOrCreate(data, box, config.clock(), random);
+            PgStateStore pg = PgStateStore.open(shared.location(), shared.password(), config.clock(),
+                    AssertionLimits.DEFAULT, storage, auditKey, null);
+            try {
+                if (auditKey.created()) {
+                    pg.append(AuditEvent.of("audit.key_created").with("key", auditKey.fingerprint()).build()).join();
+                }
+            } catch (RuntimeException e) {
+                pg.close();
+                throw e;
+            }
+            if (keys.createdFirstKey()) {
+                pg.append(AuditEvent.of("key.activated").with("kid", keys.active().kid())
+                        .with("alg", keys.active().algorithm().getName()).with("first", true).build()).join();
+            }
+            return opened(new Airlock(config, policy, providers, policyHash, pg, storage, pg, auditKey, keys, box,
+                    random), random);
+        }
         FileStateStore store = FileStateStore.open(data, config.clock(), AssertionLimits.DEFAULT,
                 config.journalCompactBytes(), storage);
         AuditLog audit;
@@ -221,10 +253,14 @@ public final class Airlock implements AutoCloseable {
             store.close();
             throw e;
         }
-        Airlock airlock = new Airlock(config, policy, providers, policyHash, store, storage, audit, auditKey, keys, box,
-                random);
+        return opened(new Airlock(config, policy, providers, policyHash, store, storage, audit, auditKey, keys, box,
+                random), random);
+    }
+
+    /** The last step of opening: an algorithm switch {@code serve --alg} asked for; closes the instance on failure. */
+    private static Airlock opened(Airlock airlock, SecureRandom random) throws IOException {
         try {
-            airlock.switchAlgorithmIfAsked(config.algorithm(), random);
+            airlock.switchAlgorithmIfAsked(airlock.config.algorithm(), random);
         } catch (IOException | RuntimeException e) {
             airlock.close();
             throw e;

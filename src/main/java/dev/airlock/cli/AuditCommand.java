@@ -1,6 +1,9 @@
 package dev.airlock.cli;
 
 import dev.airlock.core.audit.AuditLog;
+import dev.airlock.store.postgres.PgLocation;
+import dev.airlock.store.postgres.PgSettings;
+import dev.airlock.store.postgres.PgAuditReader;
 import dev.airlock.core.audit.AuditVerification;
 import dev.airlock.core.audit.AuditVerifier;
 import dev.airlock.core.journal.PrivateFiles;
@@ -59,21 +62,47 @@ public final class AuditCommand implements Runnable {
                         + " hash of a checkpoint shipped with the server's log).")
         String expect;
 
+        @Option(names = "--store", paramLabel = "URL", description = "verify the audit log of this PostgreSQL store"
+                + " (postgresql://HOST:PORT/DATABASE?user=NAME; password from $" + PgLocation.PASSWORD_ENV
+                + " or --store-password-file) instead of DIR/audit.log")
+        String store;
+
+        @Option(names = "--store-password-file", paramLabel = "PATH", description = "file holding the password")
+        Path storePasswordFile;
+
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            Path log = data.resolve(LOG_FILE);
-            if (!Files.exists(log)) {
-                err.println("no audit log at " + log);
-                return 2;
-            }
+            Object log;
             AuditVerification result;
-            try {
-                result = AuditVerifier.verify(log, Set.copyOf(auditKeys), expect);
-            } catch (IOException e) {
-                err.println("cannot read " + log + ": " + PrivateFiles.explain(e));
-                return 2;
+            if (store != null) {
+                try {
+                    PgSettings shared = PgSettings.of(store, storePasswordFile, System::getenv);
+                    log = shared.location();
+                    try (PgAuditReader reader = PgAuditReader.open(shared)) {
+                        result = AuditVerifier.verify(reader.lines(), Set.copyOf(auditKeys), expect);
+                    }
+                } catch (IllegalArgumentException e) {
+                    err.println(e.getMessage());
+                    return 2;
+                } catch (IOException e) {
+                    err.println("cannot read the PostgreSQL store's audit log: " + PrivateFiles.explain(e));
+                    return 2;
+                }
+            } else {
+                Path file = data.resolve(LOG_FILE);
+                log = file;
+                if (!Files.exists(file)) {
+                    err.println("no audit log at " + file);
+                    return 2;
+                }
+                try {
+                    result = AuditVerifier.verify(file, Set.copyOf(auditKeys), expect);
+                } catch (IOException e) {
+                    err.println("cannot read " + file + ": " + PrivateFiles.explain(e));
+                    return 2;
+                }
             }
             if (result.problem().isPresent()) {
                 err.println(log + ": " + result.problem().get().message());

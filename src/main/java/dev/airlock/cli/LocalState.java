@@ -8,7 +8,11 @@ import dev.airlock.core.policy.Policy;
 import dev.airlock.core.policy.PolicyException;
 import dev.airlock.core.policy.PolicyLoader;
 import dev.airlock.core.store.StateStore;
+import dev.airlock.core.journal.StorageHealth;
+import dev.airlock.core.store.AssertionLimits;
 import dev.airlock.store.embedded.FileStateStore;
+import dev.airlock.store.postgres.PgSettings;
+import dev.airlock.store.postgres.PgStateStore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Clock;
@@ -26,8 +30,10 @@ final class LocalState implements AutoCloseable {
     final StateStore store;
     final AuditSink audit;
     final TokenAdmin admin;
-    private final FileStateStore storeFile;
-    private final AuditLog auditFile;
+    /** Torn file ends found by a read-only open (none for PostgreSQL). */
+    private final List<String> recoveryNotes;
+    private final AutoCloseable storeToClose;
+    private final AutoCloseable auditToClose;
 
     /**
      * A seam around the real store and audit log: a test wraps them in decorators that fail a chosen write (fault
@@ -46,17 +52,41 @@ final class LocalState implements AutoCloseable {
     }
 
     private LocalState(Policy policy, FileStateStore store, AuditLog audit, Wrapping wrapping) {
+        this(policy, store, audit, wrapping, concat(store.recoveryNotes(), audit.recoveryNotes()), store, audit);
+    }
+
+    private LocalState(Policy policy, StateStore store, AuditSink audit, Wrapping wrapping, List<String> notes,
+                       AutoCloseable storeToClose, AutoCloseable auditToClose) {
         this.policy = policy;
-        this.storeFile = store;
-        this.auditFile = audit;
+        this.recoveryNotes = notes;
+        this.storeToClose = storeToClose;
+        this.auditToClose = auditToClose;
         this.store = wrapping.store(store);
         this.audit = wrapping.audit(audit);
         this.admin = new TokenAdmin(policy, this.store, this.audit);
     }
 
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    /**
+     * The PostgreSQL store named by {@code --store}: state and audit log both there, one transaction per change.
+     * The CLI signs no checkpoint (it has no audit key open); the next server's checkpoint covers its lines.
+     */
+    private static LocalState openShared(DataDirOptions o, Policy policy, PgSettings shared) throws IOException {
+        PgStateStore pg = PgStateStore.open(shared.location(), shared.password(), Clock.systemUTC(),
+                AssertionLimits.DEFAULT, new StorageHealth(), null, null);
+        return new LocalState(policy, pg, pg, o.wrapping, List.of(), pg, () -> {});
+    }
+
     /** For commands that change state: a torn end of either file is repaired and the repair audited first. */
     static LocalState open(DataDirOptions o) throws IOException, PolicyException {
         Policy policy = PolicyLoader.load(o.policy);
+        PgSettings shared = o.shared();
+        if (shared != null) return openShared(o, policy, shared);
         PrivateFiles.createDataDirectory(o.data);
         PrivateFiles.requireSafeDataDirectory(o.data);
         Clock clock = Clock.systemUTC();
@@ -86,6 +116,8 @@ final class LocalState implements AutoCloseable {
      */
     static LocalState openReadOnly(DataDirOptions o) throws IOException, PolicyException {
         Policy policy = PolicyLoader.load(o.policy);
+        PgSettings shared = o.shared();
+        if (shared != null) return openShared(o, policy, shared);
         PrivateFiles.requireSafeDataDirectory(o.data);
         Clock clock = Clock.systemUTC();
         FileStateStore store = FileStateStore.openReadOnly(o.data, clock);
@@ -110,16 +142,19 @@ final class LocalState implements AutoCloseable {
     private static int run(DataDirOptions o, PrintWriter err, Body body, boolean readOnly) {
         try (LocalState s = readOnly ? openReadOnly(o) : open(o)) {
             if (readOnly) {
-                for (String found : s.storeFile.recoveryNotes()) err.println("warning: " + found);
-                for (String found : s.auditFile.recoveryNotes()) err.println("warning: " + found);
+                for (String found : s.recoveryNotes) err.println("warning: " + found);
                 err.flush();
             }
             return body.run(s);
         } catch (PolicyException e) {
             err.println("policy " + o.policy + " is not valid:\n" + e.getMessage());
             return 2;
+        } catch (IllegalArgumentException e) {
+            err.println(e.getMessage());
+            return 2;
         } catch (IOException e) {
-            err.println("cannot open " + o.data + ": " + PrivateFiles.explain(e));
+            err.println("cannot open " + (o.store != null ? "the PostgreSQL store" : o.data) + ": "
+                    + PrivateFiles.explain(e));
             return 2;
         } catch (java.util.concurrent.ExecutionException e) {
             err.println(e.getCause().getMessage());
@@ -137,9 +172,15 @@ final class LocalState implements AutoCloseable {
     @Override
     public void close() {
         try {
-            auditFile.close();
+            auditToClose.close();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         } finally {
-            storeFile.close();
+            try {
+                storeToClose.close();
+            } catch (Exception e) {
+                // closing a store does not fail in practice; nothing acknowledged depends on it
+            }
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.airlock.cli;
 
 import dev.airlock.app.Airlock;
 import dev.airlock.app.AirlockConfig;
+import dev.airlock.store.postgres.PgLocation;
 import dev.airlock.core.crypto.MasterKey;
 import dev.airlock.core.journal.PrivateFiles;
 import dev.airlock.core.journal.ServeLock;
@@ -107,9 +108,12 @@ public final class ServeCommand implements Callable<Integer> {
         }
         Airlock airlock;
         try {
-            airlock = Airlock.open(config);
+            airlock = Airlock.open(config, dirs.shared());
         } catch (PolicyException e) {
             err.println("refusing to start: policy " + dirs.policy + " is not valid:\n" + e.getMessage());
+            return 2;
+        } catch (IllegalArgumentException e) {
+            err.println("refusing to start: " + e.getMessage());
             return 2;
         } catch (IOException e) {
             err.println("refusing to start: " + PrivateFiles.explain(e));
@@ -151,7 +155,8 @@ public final class ServeCommand implements Callable<Integer> {
             }
         }, "airlock-shutdown"));
         ReloadSignal.install(airlock, err);
-        out.println("Airlock serving " + iss + " (policy " + dirs.policy + ", data " + dirs.data + ", "
+        out.println("Airlock serving " + iss + " (policy " + dirs.policy + ", data " + dirs.data
+                + (dirs.store != null ? ", store " + PgLocation.parse(dirs.store) : "") + ", "
                 + airlock.keys.active().algorithm() + " key " + airlock.keys.active().kid() + ", audit key "
                 + airlock.auditKey.fingerprint() + ", policy " + airlock.policyHash() + ")");
         out.flush();

@@ -2,9 +2,14 @@ package dev.airlock.architecture;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
+import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaMethodCall;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import dev.airlock.core.audit.AuditedChange;
+import dev.airlock.core.store.StateStore;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The rules of DESIGN.md's architecture, checked on the compiled classes (not on import lines, which lie). */
@@ -35,7 +40,40 @@ class ArchitectureTest {
     @Test
     void storesDoNotDependOnHttpOrCli() {
         noClasses().that().resideInAPackage("dev.airlock.store..")
-                .should().dependOnClassesThat().resideInAnyPackage("dev.airlock.http..", "dev.airlock.cli..", "io.vertx..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.airlock.http..", "dev.airlock.cli..")
+                .check(CLASSES);
+    }
+
+    /** The embedded store needs no runtime; the PostgreSQL store is built on Vert.x's reactive client. */
+    @Test
+    void embeddedStoreNeverDependsOnVertx() {
+        noClasses().that().resideInAPackage("dev.airlock.store.embedded..")
+                .should().dependOnClassesThat().resideInAPackage("io.vertx..")
+                .check(CLASSES);
+    }
+
+    /** The raw writes of {@link StateStore}: a change made through one of them outside a store has no audit event. */
+    static final Set<String> RAW_WRITES = Set.of("revoke", "setFrozen", "putAgentSecretHash", "saveGrant",
+            "saveOpsAccount", "forgetGrants");
+
+    static final DescribedPredicate<JavaMethodCall> RAW_STATE_WRITE = new DescribedPredicate<>(
+            "a raw write of StateStore " + RAW_WRITES) {
+        @Override
+        public boolean test(JavaMethodCall call) {
+            return call.getTargetOwner().isAssignableTo(StateStore.class) && RAW_WRITES.contains(call.getName());
+        }
+    };
+
+    /**
+     * Every state change goes through {@link dev.airlock.core.store.AuditedWrites}, which commits it with its audit
+     * event (PostgreSQL) or writes the event first (files): only the stores and the file implementation
+     * ({@link AuditedChange}) reach the raw writes.
+     */
+    @Test
+    void onlyStoresAndTheAuditedWritePathCallRawStateWrites() {
+        noClasses().that().resideOutsideOfPackage("dev.airlock.store..")
+                .and().doNotBelongTo(AuditedChange.class)
+                .should().callMethodWhere(RAW_STATE_WRITE)
                 .check(CLASSES);
     }
 }

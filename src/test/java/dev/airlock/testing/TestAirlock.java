@@ -6,6 +6,8 @@ import com.nimbusds.jose.JWSAlgorithm;
 import dev.airlock.app.Airlock;
 import dev.airlock.app.AirlockConfig;
 import dev.airlock.http.AirlockServer;
+import dev.airlock.store.postgres.PgSettings;
+import dev.airlock.store.postgres.PgStateStore;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -65,6 +67,23 @@ public final class TestAirlock implements AutoCloseable {
         MutableClock clock = new MutableClock(Clock.systemUTC().instant());
         Airlock airlock = Airlock.open(new AirlockConfig(dataDir, policy, issuer != null ? issuer : base, alg, null,
                 clock));
+        Vertx vertx = Vertx.vertx();
+        AirlockServer server = AirlockServer.start(vertx, airlock, "127.0.0.1", port, 2)
+                .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        return new TestAirlock(dataDir, clock, airlock, base, vertx, server);
+    }
+
+    /**
+     * A replica of a scaled-out Airlock (issue 14): state and audit log in the PostgreSQL store {@code shared},
+     * {@code master.key} given (every replica has the same one), its own data directory for the rest.
+     */
+    public static TestAirlock startShared(Path policy, Path dataDir, String issuer, String masterKey,
+                                          PgSettings shared) throws Exception {
+        int port = freePort();
+        String base = "http://127.0.0.1:" + port;
+        MutableClock clock = new MutableClock(Clock.systemUTC().instant());
+        Airlock airlock = Airlock.open(new AirlockConfig(dataDir, policy, issuer != null ? issuer : base,
+                JWSAlgorithm.EdDSA, masterKey, clock), shared);
         Vertx vertx = Vertx.vertx();
         AirlockServer server = AirlockServer.start(vertx, airlock, "127.0.0.1", port, 2)
                 .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
@@ -248,6 +267,7 @@ public final class TestAirlock implements AutoCloseable {
 
     /** The audit log's lines as written so far (durable before each response, so complete for what was answered). */
     public java.util.List<String> auditLines() throws IOException {
+        if (airlock.audit instanceof PgStateStore pg) return pg.auditLines();
         return java.nio.file.Files.readAllLines(dataDir.resolve("audit.log"));
     }
 

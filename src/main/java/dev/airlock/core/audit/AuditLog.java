@@ -41,7 +41,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Several processes (server and CLI) may append: seq and prev are computed on the writer thread under the file
  * lock, after re-reading the last line whenever another process appended.
  */
-public final class AuditLog implements AuditSink, AutoCloseable {
+public final class AuditLog implements AuditTrail {
     /**
      * Events between signed checkpoints. What an attacker with write access can rewrite without the key is what
      * follows the last checkpoint: at most this many events of a running server (plus what the CLI appended since),
@@ -57,9 +57,9 @@ public final class AuditLog implements AuditSink, AutoCloseable {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final System.Logger SHIPPED = System.getLogger(SHIPPED_LOGGER);
     /** Queued to ask the writer for a checkpoint; only its identity matters. */
-    private static final Prepared CHECKPOINT = new Prepared("\"" + AuditFormat.CHECKPOINT + "\"", "");
+    private static final AuditLines.Prepared CHECKPOINT = new AuditLines.Prepared("\"" + AuditFormat.CHECKPOINT + "\"", "");
 
-    private final AppendOnlyFile<Prepared> file;
+    private final AppendOnlyFile<AuditLines.Prepared> file;
     private final AtomicLong appended = new AtomicLong();
     private final AtomicReference<String> lastCheckpoint = new AtomicReference<>();
     private final AuditKey key;
@@ -118,7 +118,7 @@ public final class AuditLog implements AuditSink, AutoCloseable {
      */
     @Override
     public CompletableFuture<Void> append(AuditEvent event) {
-        CompletableFuture<Void> durable = file.append(prepare(event));
+        CompletableFuture<Void> durable = file.append(AuditLines.prepare(event));
         if (key != null && queued.incrementAndGet() % every == 0) checkpoint();
         return durable;
     }
@@ -189,69 +189,8 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         file.close();
     }
 
-    /** Serialised on the caller's thread so the writer thread (which holds the lock) only concatenates and hashes. */
-    private record Prepared(String typeJson, String fieldsJson) {}
-
-    private static Prepared prepare(AuditEvent event) {
-        if (event.type().isEmpty()) throw new IllegalArgumentException("audit event type is empty");
-        if (event.type().equals(AuditFormat.CHECKPOINT)) {
-            throw new IllegalArgumentException("audit event type '" + AuditFormat.CHECKPOINT + "' is reserved");
-        }
-        try {
-            StringWriter type = new StringWriter();
-            try (JsonGenerator g = JSON.createGenerator(type)) {
-                g.writeString(event.type());
-            }
-            StringWriter fields = new StringWriter();
-            try (JsonGenerator g = JSON.createGenerator(fields)) {
-                g.writeStartObject();
-                for (Map.Entry<String, Object> field : event.fields().entrySet()) {
-                    String name = field.getKey();
-                    if (name == null || name.isEmpty()) throw new IllegalArgumentException("empty audit field name");
-                    if (AuditFormat.RESERVED.contains(name)) {
-                        throw new IllegalArgumentException("audit field name '" + name + "' is reserved");
-                    }
-                    g.writeFieldName(name);
-                    writeValue(g, name, field.getValue(), true);
-                }
-                g.writeEndObject();
-            }
-            String object = fields.toString();
-            return new Prepared(type.toString(), object.substring(1, object.length() - 1));
-        } catch (IOException e) {
-            throw new UncheckedIOException("writing to a StringWriter cannot fail", e);
-        }
-    }
-
-    // Jackson escapes control characters (\n, \r, ESC…), so no value can end a line early or forge a record.
-    private static void writeValue(JsonGenerator g, String name, Object value, boolean listAllowed) throws IOException {
-        if (value instanceof String s) {
-            g.writeString(s);
-        } else if (value instanceof Boolean b) {
-            g.writeBoolean(b);
-        } else if (value instanceof Integer || value instanceof Long || value instanceof Short
-                || value instanceof Byte || value instanceof AtomicInteger || value instanceof AtomicLong) {
-            g.writeNumber(((Number) value).longValue());
-        } else if (value instanceof BigInteger i) {
-            g.writeNumber(i);
-        } else if (value instanceof BigDecimal d) {
-            g.writeNumber(d);
-        } else if (value instanceof Double || value instanceof Float) {
-            double d = ((Number) value).doubleValue();
-            if (!Double.isFinite(d)) throw new IllegalArgumentException("audit field '" + name + "' is not finite");
-            g.writeNumber(d);
-        } else if (value instanceof List<?> list && listAllowed) {
-            g.writeStartArray();
-            for (Object element : list) writeValue(g, name, element, false);
-            g.writeEndArray();
-        } else {
-            String what = value == null ? "null" : value.getClass().getName();
-            throw new IllegalArgumentException("audit field '" + name + "' has unsupported value type " + what);
-        }
-    }
-
     /** Chain state; touched only under the file lock by the writer thread (or the opening thread). */
-    private static final class Chain implements AppendOnlyFile.Owner<Prepared> {
+    private static final class Chain implements AppendOnlyFile.Owner<AuditLines.Prepared> {
         private final Path path;
         private final Clock clock;
         private final AtomicLong appended;
@@ -301,35 +240,15 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         }
 
         @Override
-        public String encode(Prepared event) {
+        public String encode(AuditLines.Prepared event) {
             boolean checkpoint = event == CHECKPOINT;
-            String fields = checkpoint ? signature() : event.fieldsJson();
-            long next = seq + 1;
-            StringBuilder line = new StringBuilder(128 + fields.length())
-                    .append("{\"seq\":").append(next)
-                    .append(",\"ts\":\"").append(AuditFormat.TIMESTAMP.format(clock.instant()))
-                    .append("\",\"type\":").append(event.typeJson());
-            if (!fields.isEmpty()) line.append(',').append(fields);
-            String unsealed = line.append(",\"prev\":\"").append(prev).append("\"}").toString();
-            String hash = AuditFormat.sha256Hex(unsealed.getBytes(StandardCharsets.UTF_8));
-            if (checkpoint) {
-                unshipped.add("{\"seq\":" + next + "," + fields + ",\"hash\":\"" + hash + "\"}");
-            }
-            seq = next;
-            prev = hash;
+            AuditLines.Line line = checkpoint ? AuditLines.checkpoint(seq, prev, clock.instant(), key)
+                    : AuditLines.event(seq, prev, clock.instant(), event);
+            if (checkpoint) unshipped.add(line.shipped());
+            seq = line.seq();
+            prev = line.hash();
             lastIsCheckpoint = checkpoint;
-            return AuditFormat.seal(unsealed, hash);
-        }
-
-        /**
-         * The checkpoint's fields: the key (fingerprint and public key, so the line verifies on its own and the
-         * fingerprint is what gets pinned), what it signs (the seq and hash of the line before it) and the signature.
-         * Every value is base64url or hex, so nothing needs escaping.
-         */
-        private String signature() {
-            String sig = key.sign(AuditFormat.checkpointMessage(seq, prev, key.fingerprint()));
-            return "\"key\":\"" + key.fingerprint() + "\",\"public_key\":\"" + key.publicKey()
-                    + "\",\"signed_seq\":" + seq + ",\"signed_hash\":\"" + prev + "\",\"sig\":\"" + sig + "\"";
+            return line.text();
         }
 
         /** A line that parses as JSON with a seq and a hash is whole; the chain check ({@code audit verify}) judges it. */
@@ -345,7 +264,7 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         }
 
         @Override
-        public void durable(List<Prepared> items) {
+        public void durable(List<AuditLines.Prepared> items) {
             appended.addAndGet(items.size());
             // Off the machine with the log collector: rewriting history then needs the key and this copy.
             for (String checkpoint : unshipped) {

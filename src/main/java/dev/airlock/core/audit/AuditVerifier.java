@@ -43,7 +43,13 @@ public final class AuditVerifier {
      * lines cut off its end, checkpoints with them, leave a chain that is otherwise intact.
      */
     public static AuditVerification verify(Path file, Set<String> pinnedKeys, String expectedHead) throws IOException {
-        try (LineReader lines = new LineReader(Files.newInputStream(file), MAX_LINE_BYTES)) {
+        return verify(Files.newInputStream(file), pinnedKeys, expectedHead);
+    }
+
+    /** As {@link #verify(Path, Set, String)}, over the log's lines as a stream (the PostgreSQL store's rows). */
+    public static AuditVerification verify(java.io.InputStream log, Set<String> pinnedKeys, String expectedHead)
+            throws IOException {
+        try (LineReader lines = new LineReader(log, MAX_LINE_BYTES)) {
             long prevSeq = 0;
             String prevHash = AuditFormat.GENESIS;
             long events = 0;

@@ -1,5 +1,8 @@
 package dev.airlock.core.audit;
 
+import dev.airlock.core.store.AuditedWrites;
+import dev.airlock.core.store.StateChange;
+import dev.airlock.core.store.StateStore;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -17,16 +20,82 @@ import java.util.function.Supplier;
  * failing too), and the caller is told the change was not done. The two files therefore agree in every case but one:
  * the state write failed and so did the second event; then the log holds a decision that did not take effect, never
  * the reverse, and the caller's message says so.
+ *
+ * <p>As an {@link AuditedWrites} (the file store's, and any store's that cannot commit an event with its change), a
+ * compare-and-set save that lost is followed by {@value #NOT_DONE} and completes {@code false}, as the contract says.
  */
-public final class AuditedChange {
+public final class AuditedChange implements AuditedWrites {
     /** The event that says an earlier decision event did not take effect. */
     public static final String NOT_DONE = "change.not_done";
 
-    private AuditedChange() {}
+    private final AuditSink audit;
+    private final StateStore store;
+
+    /** Audited writes to {@code store}, each event written to {@code audit} first. */
+    public AuditedChange(AuditSink audit, StateStore store) {
+        this.audit = audit;
+        this.store = store;
+    }
+
+    @Override
+    public <T> CompletableFuture<T> apply(AuditEvent event, StateChange<T> change) {
+        return cast(change.match(new StateChange.Cases<CompletableFuture<?>>() {
+            @Override
+            public CompletableFuture<?> revoke(StateChange.Revoke r) {
+                return AuditedChange.apply(audit, event, () -> store.revoke(r.jti(), r.expiresAt()));
+            }
+
+            @Override
+            public CompletableFuture<?> freeze(StateChange.Freeze f) {
+                return AuditedChange.apply(audit, event, () -> store.setFrozen(f.environment(), f.frozen()));
+            }
+
+            @Override
+            public CompletableFuture<?> agentSecret(StateChange.AgentSecret s) {
+                return AuditedChange.apply(audit, event, () -> store.putAgentSecretHash(s.agentId(), s.sha256Hex()));
+            }
+
+            @Override
+            public CompletableFuture<?> saveGrant(StateChange.SaveGrant g) {
+                return saved(event, () -> store.saveGrant(g.grant()));
+            }
+
+            @Override
+            public CompletableFuture<?> saveOpsAccount(StateChange.SaveOpsAccount o) {
+                return saved(event, () -> store.saveOpsAccount(o.account()));
+            }
+
+            @Override
+            public CompletableFuture<?> forgetGrants(StateChange.ForgetGrants f) {
+                return AuditedChange.apply(audit, event, () -> {
+                    store.forgetGrants(f.ids());
+                    return CompletableFuture.<Void>completedFuture(null);
+                });
+            }
+        }));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> CompletableFuture<T> cast(CompletableFuture<?> future) {
+        return (CompletableFuture<T>) future;
+    }
+
+    /** A lost race: the event is on the record, so {@value #NOT_DONE} follows it; then {@code false}. */
+    private CompletableFuture<Boolean> saved(AuditEvent event, Supplier<CompletableFuture<Boolean>> save) {
+        return apply(audit, event, save).thenCompose(won -> won
+                ? CompletableFuture.completedFuture(true)
+                : notDone(audit, event, new IllegalStateException("lost a race: the record changed since it was read"))
+                        .handle((v, failure) -> {
+                            if (failure == null) return false;
+                            throw new NotDone("lost a race; not done: the audit log records the attempt ("
+                                    + event.type() + ") and could not record that it did not take effect: "
+                                    + describe(unwrap(failure)), unwrap(failure));
+                        }));
+    }
 
     /** The change did not take effect; the message says what the audit log holds about it. */
     public static final class NotDone extends RuntimeException {
-        NotDone(String message, Throwable cause) {
+        public NotDone(String message, Throwable cause) {
             super(message, cause);
         }
     }

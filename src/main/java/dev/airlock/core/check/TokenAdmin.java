@@ -8,6 +8,8 @@ import dev.airlock.core.crypto.SecretShapes;
 import dev.airlock.core.policy.Agent;
 import dev.airlock.core.policy.AuthMethod;
 import dev.airlock.core.policy.Policy;
+import dev.airlock.core.store.AuditedWrites;
+import dev.airlock.core.store.StateChange;
 import dev.airlock.core.store.StateStore;
 import dev.airlock.core.token.AccessToken;
 import java.security.SecureRandom;
@@ -16,19 +18,19 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The administrative changes to agents' credentials: revocation (RFC 7009), freezing an environment, and issuing an
- * agent's client secret. Each goes through
- * {@link AuditedChange}: its event first, then the state, so no change takes effect unrecorded; the future completes
- * once both are durable, and fails with {@link AuditedChange.NotDone} if the change did not take effect.
+ * agent's client secret. Each goes through the store's {@link AuditedWrites}, so no change takes effect unrecorded;
+ * the future completes once both are durable, and fails with {@link AuditedChange.NotDone} if the change did not take
+ * effect.
  */
 public final class TokenAdmin {
     private final Policy policy;
-    private final StateStore store;
     private final AuditSink audit;
+    private final AuditedWrites writes;
 
     public TokenAdmin(Policy policy, StateStore store, AuditSink audit) {
         this.policy = policy;
-        this.store = store;
         this.audit = audit;
+        this.writes = store.audited(audit);
     }
 
     /** Outcome of an RFC 7009 request by a client. */
@@ -55,7 +57,7 @@ public final class TokenAdmin {
     public CompletableFuture<Void> revoke(String jti, Instant expiresAt, String by, String environment) {
         AuditEvent e = AuditEvent.of("token.revoked").with("jti", jti).with("exp", expiresAt.getEpochSecond())
                 .with("env", environment).with("by", by).build();
-        return AuditedChange.apply(audit, e, () -> store.revoke(jti, expiresAt));
+        return writes.apply(e, new StateChange.Revoke(jti, expiresAt));
     }
 
     /** Why an agent cannot be given a secret: not declared, or it authenticates with a key instead. */
@@ -84,8 +86,7 @@ public final class TokenAdmin {
         }
         String secret = SecretShapes.CLIENT_SECRET_PREFIX + Hashes.randomToken(random, 32);
         AuditEvent e = AuditEvent.of("agent.secret_issued").with("client_id", agentId).with("by", by).build();
-        return AuditedChange.apply(audit, e, () -> store.putAgentSecretHash(agentId, Hashes.sha256Hex(secret)))
-                .thenApply(done -> secret);
+        return writes.apply(e, new StateChange.AgentSecret(agentId, Hashes.sha256Hex(secret))).thenApply(done -> secret);
     }
 
     public CompletableFuture<Void> setFrozen(String environment, boolean frozen, String by) {
@@ -93,6 +94,6 @@ public final class TokenAdmin {
             return CompletableFuture.failedFuture(new IllegalArgumentException("unknown environment '" + environment + "'"));
         }
         AuditEvent e = AuditEvent.of(frozen ? "env.frozen" : "env.unfrozen").with("env", environment).with("by", by).build();
-        return AuditedChange.apply(audit, e, () -> store.setFrozen(environment, frozen));
+        return writes.apply(e, new StateChange.Freeze(environment, frozen));
     }
 }

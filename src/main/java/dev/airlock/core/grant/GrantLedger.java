@@ -2,9 +2,10 @@ package dev.airlock.core.grant;
 
 import dev.airlock.core.audit.AuditEvent;
 import dev.airlock.core.audit.AuditSink;
-import dev.airlock.core.audit.AuditedChange;
 import dev.airlock.core.policy.GrantLimits;
 import dev.airlock.core.store.KeyedTurns;
+import dev.airlock.core.store.AuditedWrites;
+import dev.airlock.core.store.StateChange;
 import dev.airlock.core.store.StateStore;
 import java.time.Clock;
 import java.time.Instant;
@@ -18,8 +19,9 @@ import java.util.concurrent.CompletableFuture;
  * The one write path of grants (issue 13, finding 1: an approved one-shot grant was saved as redeemed, its audit event
  * failed, the agent got a 500 and never the token). {@link #apply} writes a {@link GrantTransition} in one order: the
  * audit event first, as the record of the decision, then the grant's compare-and-set save, then the notification (fire
- * and forget), through {@link AuditedChange} as the admin commands do. So no grant changes without its event: if the
- * event cannot be written nothing changes; if the save fails after it, {@code change.not_done} says so (best effort).
+ * and forget), through the store's {@link AuditedWrites} as the admin commands do (one transaction with PostgreSQL).
+ * So no grant changes without its event: if the event cannot be written nothing changes; with the file store, if the
+ * save fails or loses after it, {@code change.not_done} says so (best effort).
  * A caller answers its client only after the returned future.
  */
 final class GrantLedger {
@@ -65,15 +67,9 @@ final class GrantLedger {
         Optional<Step> step(Grant current);
     }
 
-    /** A save lost to another writer: the grant's version moved after it was read. */
-    private static final class LostRace extends RuntimeException {
-        LostRace(Grant next) {
-            super("another writer changed grant " + next.id() + " first (version " + (next.version() - 1) + ")");
-        }
-    }
-
     private final StateStore store;
     private final AuditSink audit;
+    private final AuditedWrites writes;
     private final GrantNotifier notifier;
     private final Clock clock;
     /** One transition of a grant at a time in this process. */
@@ -82,6 +78,7 @@ final class GrantLedger {
     GrantLedger(StateStore store, AuditSink audit, GrantNotifier notifier, Clock clock) {
         this.store = store;
         this.audit = audit;
+        this.writes = store.audited(audit);
         this.notifier = notifier;
         this.clock = clock;
     }
@@ -117,32 +114,23 @@ final class GrantLedger {
         AuditEvent event = fields.with("grant_id", next.id()).with("agent", next.agentId())
                 .with("env", next.environment()).with("status", next.status().label()).with("by", actor).build();
         CompletableFuture<Result> out = new CompletableFuture<>();
-        AuditedChange.apply(audit, event, () -> store.saveGrant(next).thenApply(saved -> {
-            if (!saved) throw new LostRace(next);
-            return next;
-        })).whenComplete((saved, failure) -> {
-            if (failure == null) {
-                notifier.notify(new GrantEvent(move.notification(), saved, actor, now()));
-                out.complete(new Result(Kind.APPLIED, saved));
-            } else if (lostRace(failure) && n < MAX_ATTEMPTS) {
+        writes.apply(event, new StateChange.SaveGrant(next)).whenComplete((saved, failure) -> {
+            if (failure != null) {
+                out.completeExceptionally(failure);
+            } else if (saved) {
+                notifier.notify(new GrantEvent(move.notification(), next, actor, now()));
+                out.complete(new Result(Kind.APPLIED, next));
+            } else if (n < MAX_ATTEMPTS) {
+                // Lost to another writer; the store re-read the winner, so the next attempt decides on it.
                 attempt(move, id, actor, stepper, n + 1).whenComplete((r, f) -> {
                     if (f == null) out.complete(r);
                     else out.completeExceptionally(f);
                 });
-            } else if (lostRace(failure)) {
-                out.complete(new Result(Kind.CONTENDED, store.grant(id).orElse(null)));
             } else {
-                out.completeExceptionally(failure);
+                out.complete(new Result(Kind.CONTENDED, store.grant(id).orElse(null)));
             }
         });
         return out;
-    }
-
-    private static boolean lostRace(Throwable t) {
-        for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
-            if (t instanceof LostRace) return true;
-        }
-        return false;
     }
 
     private static CompletableFuture<Result> done(Kind kind, Grant g) {
@@ -180,10 +168,7 @@ final class GrantLedger {
                 .with("oldest_created", plan.oldest().toString()).with("newest_created", plan.newest().toString())
                 .with("finished_per_agent", limits.finishedPerAgent()).with("finished_total", limits.finishedTotal())
                 .with("by", "airlock").build();
-        return audit.append(e).thenApply(v -> {
-            store.forgetGrants(plan.ids());
-            return plan.ids().size();
-        });
+        return writes.apply(e, new StateChange.ForgetGrants(plan.ids())).thenApply(v -> plan.ids().size());
     }
 
     /** Writes every grant that has expired but is not yet recorded so; returns how many. For a periodic sweep. */

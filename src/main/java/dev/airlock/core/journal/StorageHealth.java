@@ -43,6 +43,16 @@ public final class StorageHealth {
     private record Key(Path file, Condition condition) {}
 
     private final ConcurrentHashMap<Key, Fault> faults = new ConcurrentHashMap<>();
+    /** Names that are not files (a database): their owner clears their faults; {@link #probe} must not. */
+    private final Set<Path> external = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Declares {@code name} a storage that is not a file (PostgreSQL): {@link #probe} leaves its faults alone, since
+     * writing a scratch file proves nothing about it; its owner clears them when it reaches the storage again.
+     */
+    public void external(Path name) {
+        external.add(name);
+    }
 
     /** Records a fault; logs only if it was not already recorded. */
     public void failed(Path file, Condition condition, String reason) {
@@ -79,7 +89,7 @@ public final class StorageHealth {
      */
     public void probe() {
         for (Fault f : faults()) {
-            if (f.condition() != Condition.WRITE_FAILED) continue;
+            if (f.condition() != Condition.WRITE_FAILED || external.contains(f.file())) continue;
             if (AppendOnlyFile.writesFailForTesting(f.file())) continue;
             Path dir = f.file().toAbsolutePath().getParent();
             Path scratch = dir.resolve(f.file().getFileName() + ".probe");

@@ -2,11 +2,12 @@ package dev.airlock.core.ops;
 
 import dev.airlock.core.audit.AuditEvent;
 import dev.airlock.core.audit.AuditSink;
-import dev.airlock.core.audit.AuditedChange;
 import dev.airlock.core.crypto.Hashes;
 import dev.airlock.core.crypto.SecretBox;
 import dev.airlock.core.grant.FreshFactor;
+import dev.airlock.core.store.AuditedWrites;
 import dev.airlock.core.store.KeyedTurns;
+import dev.airlock.core.store.StateChange;
 import dev.airlock.core.store.StateStore;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -31,8 +32,8 @@ import java.util.regex.Pattern;
  * approval. Nothing here is shared with agents' credentials.
  *
  * <p>Every state change (an accepted code step, a failure count, a lock, an enrolment) is a compare-and-set save of
- * the versioned {@link OpsAccount}, written audited first through {@link AuditedChange}: the decision's event, then
- * the save, so that no step or failure count changes without its event (issue 13, finding 1). Sign-ins and codes of
+ * the versioned {@link OpsAccount}, written with the decision's event through the store's {@link AuditedWrites} (files:
+ * the event first; PostgreSQL: one transaction), so that no step or failure count changes without its event (issue 13, finding 1). Sign-ins and codes of
  * one account are decided one at a time in this process ({@link KeyedTurns}); a save lost to a writer in another
  * process leaves its event and a {@code change.not_done} in the log and is decided again on the account as it now
  * stands, at most {@value #SAVE_ATTEMPTS} times. So a code is accepted once however many requests carry it, and no
@@ -113,14 +114,7 @@ public final class OpsAccounts implements FreshFactor {
     private final ConcurrentHashMap<String, Phantom> phantoms = new ConcurrentHashMap<>();
     private final OpsAdmin admin;
     private final KeyedTurns turns = new KeyedTurns();
-
-    /** A save lost to a writer in another process: the account's version moved after it was read. */
-    private static final class LostRace extends RuntimeException {
-        LostRace(OpsAccount next) {
-            super("another writer changed ops account '" + next.name() + "' first (version " + (next.version() - 1)
-                    + ")");
-        }
-    }
+    private final AuditedWrites writes;
 
     public OpsAccounts(StateStore store, SecretBox box, AuditSink audit, Clock clock, SecureRandom random) {
         this(store, box, audit, clock, random, new Passphrases(random));
@@ -137,6 +131,7 @@ public final class OpsAccounts implements FreshFactor {
         this.passphrases = passphrases;
         this.dummyHash = passphrases.dummyHash();
         this.admin = new OpsAdmin(store, box, audit, clock, random, passphrases);
+        this.writes = store.audited(audit);
     }
 
     // --- Enrolment (OpsAdmin: each change audited first) ----------------------------------------------------------
@@ -381,25 +376,15 @@ public final class OpsAccounts implements FreshFactor {
     }
 
     /**
-     * Writes {@code next} with its decision {@code event}, audited first; completes with {@code result} once both are
-     * durable. A save lost to another process runs {@code again} (which decides anew on the account as it stands);
-     * any other failure fails the future, and nothing changed unless the audit log says so.
+     * Writes {@code next} with its decision {@code event} through the store's {@link AuditedWrites} (files: the event
+     * first; PostgreSQL: one transaction); completes with {@code result} once both are durable. A save lost to
+     * another process runs {@code again}, which decides anew on the account as it now stands (the store re-read the
+     * winner); any other failure fails the future, and nothing changed.
      */
     private <T> CompletableFuture<T> write(OpsAccount next, AuditEvent event, T result,
                                            Supplier<CompletableFuture<T>> again) {
-        return AuditedChange.apply(audit, event, () -> store.saveOpsAccount(next).thenApply(saved -> {
-            if (!saved) throw new LostRace(next);
-            return result;
-        })).handle((r, failure) -> failure == null ? CompletableFuture.completedFuture(r)
-                : lostRace(failure) ? again.get() : CompletableFuture.<T>failedFuture(failure))
-                .thenCompose(f -> f);
-    }
-
-    private static boolean lostRace(Throwable t) {
-        for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
-            if (t instanceof LostRace) return true;
-        }
-        return false;
+        return writes.apply(event, new StateChange.SaveOpsAccount(next))
+                .thenCompose(saved -> saved ? CompletableFuture.completedFuture(result) : again.get());
     }
 
     private <T> CompletableFuture<T> audited(AuditEvent event, T result) {

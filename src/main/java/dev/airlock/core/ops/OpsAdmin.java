@@ -2,11 +2,12 @@ package dev.airlock.core.ops;
 
 import dev.airlock.core.audit.AuditEvent;
 import dev.airlock.core.audit.AuditSink;
-import dev.airlock.core.audit.AuditedChange;
 import dev.airlock.core.crypto.SecretBox;
 import dev.airlock.core.ops.OpsAccounts.AccountExists;
 import dev.airlock.core.ops.OpsAccounts.Enrolment;
 import dev.airlock.core.ops.OpsAccounts.NoSuchAccount;
+import dev.airlock.core.store.AuditedWrites;
+import dev.airlock.core.store.StateChange;
 import dev.airlock.core.store.StateStore;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -19,14 +20,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 /**
- * The operator's changes to ops accounts (enrol, re-enrol, disable, lower the TOTP step), each through
- * {@link AuditedChange}: its audit event first, then the compare-and-set save, so no change takes effect without its
+ * The operator's changes to ops accounts (enrol, re-enrol, disable, lower the TOTP step), each through the store's
+ * {@link AuditedWrites} (a compare-and-set save and its audit event together), so no change takes effect without its
  * record (issue 13, finding 1). Reached through {@link OpsAccounts}.
  */
 final class OpsAdmin {
     private final StateStore store;
     private final SecretBox box;
     private final AuditSink audit;
+    private final AuditedWrites writes;
     private final Clock clock;
     private final SecureRandom random;
     private final Passphrases passphrases;
@@ -36,6 +38,7 @@ final class OpsAdmin {
         this.store = store;
         this.box = box;
         this.audit = audit;
+        this.writes = store.audited(audit);
         this.clock = clock;
         this.random = random;
         this.passphrases = passphrases;
@@ -58,9 +61,9 @@ final class OpsAdmin {
         OpsAccount account = new OpsAccount(name, groups, c.hash, c.sealed, 0, 0, null, clock.instant(), false, 1);
         AuditEvent e = AuditEvent.of("ops.account_created").with("name", name)
                 .with("groups", OpsAccounts.sorted(groups)).build();
-        return AuditedChange.apply(audit, e, () -> store.saveOpsAccount(account).thenCompose(saved -> saved
+        return writes.apply(e, new StateChange.SaveOpsAccount(account)).thenCompose(saved -> saved
                         ? CompletableFuture.completedFuture(c.enrolment)
-                        : CompletableFuture.<Enrolment>failedFuture(new AccountExists(name))))
+                        : CompletableFuture.<Enrolment>failedFuture(new AccountExists(name)))
                 .whenComplete((ok, failure) -> {
                     if (failure != null) c.clear();
                 });
@@ -77,8 +80,8 @@ final class OpsAdmin {
         Credentials c = newCredentials(name);
         AuditEvent e = AuditEvent.of("ops.account_reset").with("name", name).with("was_disabled", before.disabled())
                 .build();
-        return AuditedChange.apply(audit, e, () -> transition(name, a -> new OpsAccount(a.name(), a.groups(), c.hash,
-                        c.sealed, 0, 0, null, a.createdAt(), false, a.version() + 1), 0))
+        return transition(e, name, a -> new OpsAccount(a.name(), a.groups(), c.hash,
+                        c.sealed, 0, 0, null, a.createdAt(), false, a.version() + 1), 0)
                 .thenApply(pair -> c.enrolment)
                 .whenComplete((ok, failure) -> {
                     if (failure != null) c.clear();
@@ -91,8 +94,8 @@ final class OpsAdmin {
         if (before == null) return CompletableFuture.failedFuture(new NoSuchAccount(name));
         AuditEvent e = AuditEvent.of("ops.account_disabled").with("name", name).with("already", before.disabled())
                 .build();
-        return AuditedChange.apply(audit, e, () -> transition(name, a -> a.disabled() ? null
-                : OpsAccounts.copy(a, a.lastTotpStep(), a.failures(), a.lockedUntil(), true), 0)).thenApply(pair -> null);
+        return transition(e, name, a -> a.disabled() ? null
+                : OpsAccounts.copy(a, a.lastTotpStep(), a.failures(), a.lockedUntil(), true), 0).thenApply(pair -> null);
     }
 
     /**
@@ -110,22 +113,29 @@ final class OpsAdmin {
         long current = Totp.step(now);
         AuditEvent e = AuditEvent.of("ops.totp_step_reset").with("name", name).with("from_step", before.lastTotpStep())
                 .with("to_step", current).with("ahead_seconds", ahead.get().ahead().toSeconds()).with("by", "cli").build();
-        return AuditedChange.apply(audit, e, () -> transition(name, a -> a.lastTotpStep() > current
-                ? OpsAccounts.copy(a, current, a.failures(), a.lockedUntil(), a.disabled()) : null, 0)).thenApply(pair -> ahead);
+        return transition(e, name, a -> a.lastTotpStep() > current
+                ? OpsAccounts.copy(a, current, a.failures(), a.lockedUntil(), a.disabled()) : null, 0).thenApply(pair -> ahead);
     }
 
     private record Transition(OpsAccount before, OpsAccount after) {}
 
-    /** Applies {@code change} to the current account until the save wins; a null change writes nothing. */
-    private CompletableFuture<Transition> transition(String name, Function<OpsAccount, OpsAccount> change, int attempt) {
+    /**
+     * Applies {@code change} to the current account with {@code event}, again on the winner after a lost save (whose
+     * event the store rolled back or marked {@code change.not_done}). A null change writes the event alone: the
+     * operator's decision is on the record even when the account already was as asked.
+     */
+    private CompletableFuture<Transition> transition(AuditEvent event, String name,
+                                                     Function<OpsAccount, OpsAccount> change, int attempt) {
         if (attempt >= OpsAccounts.MAX_ATTEMPTS) return OpsAccounts.tooManyRaces(name, OpsAccounts.MAX_ATTEMPTS);
         Optional<OpsAccount> current = store.opsAccount(name);
         if (current.isEmpty()) return CompletableFuture.failedFuture(new NoSuchAccount(name));
         OpsAccount next = change.apply(current.get());
-        if (next == null) return CompletableFuture.completedFuture(new Transition(current.get(), current.get()));
-        return store.saveOpsAccount(next).thenCompose(saved -> saved
+        if (next == null) {
+            return audit.append(event).thenApply(v -> new Transition(current.get(), current.get()));
+        }
+        return writes.apply(event, new StateChange.SaveOpsAccount(next)).thenCompose(saved -> saved
                 ? CompletableFuture.completedFuture(new Transition(current.get(), next))
-                : transition(name, change, attempt + 1));
+                : transition(event, name, change, attempt + 1));
     }
 
     private final class Credentials {

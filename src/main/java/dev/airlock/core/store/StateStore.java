@@ -1,5 +1,7 @@
 package dev.airlock.core.store;
 
+import dev.airlock.core.audit.AuditSink;
+import dev.airlock.core.audit.AuditedChange;
 import dev.airlock.core.grant.Grant;
 import dev.airlock.core.ops.OpsAccount;
 import java.time.Instant;
@@ -53,6 +55,10 @@ public interface StateStore extends AutoCloseable {
     // 1). Two concurrent saves of the same version: exactly one completes true, the other false, and the loser's
     // record is not written. That is what makes "two approvers racing on a quorum of one", "two concurrent redemptions"
     // and "two concurrent uses of a one-shot token" produce exactly one transition.
+    //
+    // A save that completes false has already brought the winner into this store's reads (the embedded store decides
+    // after catching up with the journal; PostgreSQL re-reads the record), so the caller's retry, without a
+    // refresh(), decides on it: a replica never loops on a version another replica already replaced.
 
     Optional<Grant> grant(String id);
 
@@ -73,6 +79,15 @@ public interface StateStore extends AutoCloseable {
     List<OpsAccount> opsAccounts();
 
     CompletableFuture<Boolean> saveOpsAccount(OpsAccount next);
+
+    /**
+     * The audited write path over this store ({@link AuditedWrites}), whose events go to {@code audit}. By default
+     * the event is written first and the change after it ({@link AuditedChange}); a store that can commit both in
+     * one transaction returns its own, and its audit log must then be the one {@code audit} writes to.
+     */
+    default AuditedWrites audited(AuditSink audit) {
+        return new AuditedChange(audit, this);
+    }
 
     /** Picks up changes other processes made. Cheap when nothing changed. */
     void refresh();

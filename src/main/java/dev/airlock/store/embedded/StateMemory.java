@@ -16,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code frozen=false} rather than removed: a snapshot taken by another process is then a superset, key by key, of
  * what any process holds, so applying it on top of our maps (after a compaction we did not do) is correct.
  */
-final class StateMemory {
+public final class StateMemory {
 
     /** A revocation: the token's {@code exp}, and the monotonic time before which it is kept ({@link Retention}). */
     record Revoked(long exp, long holdUntil) {}
@@ -31,15 +31,50 @@ final class StateMemory {
     /** Versions admitted into the batch being written but not yet durable; see {@link #admit}. Writer thread only. */
     private final Map<String, Long> admitted = new HashMap<>();
 
+    public boolean isRevoked(String jti) {
+        return revoked.containsKey(jti);
+    }
+
+    public boolean isFrozen(String env) {
+        return Boolean.TRUE.equals(frozen.get(env));
+    }
+
+    public java.util.Set<String> frozenEnvironments() {
+        return frozen.entrySet().stream().filter(Map.Entry::getValue).map(Map.Entry::getKey)
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
+    }
+
+    public java.util.Optional<String> agentSecretHash(String agentId) {
+        return java.util.Optional.ofNullable(secrets.get(agentId));
+    }
+
+    public java.util.Optional<Grant> grant(String id) {
+        return java.util.Optional.ofNullable(grants.get(id));
+    }
+
+    /** In creation order (newest last). */
+    public List<Grant> grants() {
+        return grants.values().stream().sorted(java.util.Comparator.comparing(Grant::createdAt)
+                .thenComparing(Grant::id)).toList();
+    }
+
+    public java.util.Optional<OpsAccount> opsAccount(String name) {
+        return java.util.Optional.ofNullable(opsAccounts.get(name));
+    }
+
+    public List<OpsAccount> opsAccounts() {
+        return opsAccounts.values().stream().sorted(java.util.Comparator.comparing(OpsAccount::name)).toList();
+    }
+
     /** How long a grant that can no longer change is kept (for GET /v1/grants/{id} and the ops history). */
     static final Duration FINAL_GRANT_RETENTION = Duration.ofDays(30);
 
-    StateMemory(AssertionLimits assertionLimits, Retention retention) {
+    public StateMemory(AssertionLimits assertionLimits, Retention retention) {
         this.retention = retention;
         this.assertions = new UsedAssertions(assertionLimits, retention);
     }
 
-    void apply(StateOp op) {
+    public void apply(StateOp op) {
         if (op instanceof StateOp.Revoke r) {
             Revoked learned = new Revoked(r.exp(), retention.holdUntil(r.exp(), retention.read()));
             // Held for the longer of the two, whichever line came first.
@@ -97,7 +132,7 @@ final class StateMemory {
      *
      * @throws AssertionLimits.Reached if a cap is reached; nothing is reserved
      */
-    boolean reserveAssertion(String client, String jti, long exp) {
+    public boolean reserveAssertion(String client, String jti, long exp) {
         return assertions.reserve(client, jti, exp, retention.read());
     }
 
@@ -107,16 +142,43 @@ final class StateMemory {
      * remembering it longer protects nothing and would grow without bound. Assertion ids are also purged as new ones
      * are reserved (cheaply, oldest first); this pass covers a process that reserves none.
      */
-    void purgeExpired() {
+    public void purgeExpired() {
+        purgeExpired(op -> {});
+    }
+
+    /**
+     * As {@link #purgeExpired()}, telling {@code forgotten} each revocation and grant it drops, and the assertion ids
+     * dropped since the last call if {@link #trackForgottenAssertions} was called: a shared store deletes its rows.
+     */
+    public void purgeExpired(java.util.function.Consumer<StateOp> forgotten) {
         Retention.Reading now = retention.read();
-        revoked.values().removeIf(r -> retention.mayForget(r.exp(), r.holdUntil(), now));
+        revoked.entrySet().removeIf(e -> {
+            boolean forget = retention.mayForget(e.getValue().exp(), e.getValue().holdUntil(), now);
+            if (forget) forgotten.accept(new StateOp.Revoke(e.getKey(), e.getValue().exp()));
+            return forget;
+        });
         assertions.purge(now);
+        assertions.drainForgotten().forEach(forgotten);
         long keepAfter = now.wallSecond() - FINAL_GRANT_RETENTION.toSeconds();
-        grants.values().removeIf(g -> g.status().isFinal() && lastMoment(g) < keepAfter);
+        grants.values().removeIf(g -> {
+            boolean forget = g.status().isFinal() && lastMoment(g) < keepAfter;
+            if (forget) forgotten.accept(new StateOp.SaveGrant(g));
+            return forget;
+        });
+    }
+
+    /** Keeps the assertion ids purged (also those purged while reserving) for {@link #purgeExpired(java.util.function.Consumer)}. */
+    public void trackForgottenAssertions() {
+        assertions.trackForgotten();
+    }
+
+    /** The assertion ids forgotten since the last drain (tracked only after {@link #trackForgottenAssertions}). */
+    public List<StateOp> drainForgottenAssertions() {
+        return assertions.drainForgotten();
     }
 
     /** The count cap ({@code GrantLimits}): only a grant still final is dropped, so a racing save is never lost. */
-    void forgetGrants(java.util.Collection<String> ids) {
+    public void forgetGrants(java.util.Collection<String> ids) {
         for (String id : ids) grants.computeIfPresent(id, (k, g) -> g.status().isFinal() ? null : g);
     }
 

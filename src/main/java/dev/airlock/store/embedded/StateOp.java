@@ -19,9 +19,10 @@ import java.util.Set;
 /**
  * One line of {@code state.journal} or {@code state.snapshot}. Every op sets one key to a value ("last writer
  * wins"; for versioned records, the highest version wins), so applying a line twice, or a snapshot and then the
- * journal it was taken from, gives the same state.
+ * journal it was taken from, gives the same state. Public for the PostgreSQL store, which keeps grants and ops
+ * accounts in this same JSON (one encoding of a record, wherever it is stored).
  */
-sealed interface StateOp {
+public sealed interface StateOp {
 
     ObjectMapper JSON = new ObjectMapper();
 
@@ -66,7 +67,7 @@ sealed interface StateOp {
      * Strict: an unknown op or missing field throws. Skipping it instead could silently forget a revocation
      * written by a newer version; refusing to start is the fail-closed choice.
      */
-    static StateOp parse(String line) {
+    public static StateOp parse(String line) {
         JsonNode o;
         try {
             o = JSON.readTree(line);

@@ -51,6 +51,8 @@ final class UsedAssertions {
     private final HashMap<String, Client> clients = new HashMap<>();
     private final PriorityQueue<Used> byExp = new PriorityQueue<>(BY_EXP);
     private int total;
+    /** Ids purged since the last drain, when tracked (a shared store deletes their rows); null otherwise. */
+    private List<StateOp> forgotten;
 
     UsedAssertions(AssertionLimits limits, Retention retention) {
         this.limits = limits;
@@ -109,6 +111,7 @@ final class UsedAssertions {
             if (u.live()) {
                 c.byJti.remove(u.jti);
                 total--;
+                if (forgotten != null) forgotten.add(new StateOp.Assertion(c.id, u.jti, u.exp));
             }
             // The client's queue holds the same entries: the ones gone from the map (or replaced) leave it too.
             Used v;
@@ -117,6 +120,7 @@ final class UsedAssertions {
                 if (v.live()) {
                     c.byJti.remove(v.jti);
                     total--;
+                    if (forgotten != null) forgotten.add(new StateOp.Assertion(c.id, v.jti, v.exp));
                 }
             }
             if (c.byJti.isEmpty() && clients.get(c.id) == c) clients.remove(c.id);
@@ -133,6 +137,18 @@ final class UsedAssertions {
         if (queue.isEmpty()) return Duration.ofSeconds(1);
         Used first = queue.peek();
         return retention.untilForgettable(first.exp, first.holdUntil, now);
+    }
+
+    synchronized void trackForgotten() {
+        if (forgotten == null) forgotten = new ArrayList<>();
+    }
+
+    /** The ids purged since the last call (none if not tracked). */
+    synchronized List<StateOp> drainForgotten() {
+        if (forgotten == null || forgotten.isEmpty()) return List.of();
+        List<StateOp> out = forgotten;
+        forgotten = new ArrayList<>();
+        return out;
     }
 
     synchronized int size() {

@@ -5,6 +5,8 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import dev.airlock.core.audit.AuditedChange;
+import dev.airlock.core.store.StateChange;
 import dev.airlock.core.store.StateStore;
 import org.junit.jupiter.api.Test;
 
@@ -18,12 +20,22 @@ class GrantWritePathTest {
     static final JavaClasses CLASSES = new ClassFileImporter().withImportOption(NO_TESTS).importPackages("dev.airlock");
 
     @Test
-    void onlyTheGrantLedgerSavesGrants() {
+    void onlyTheGrantLedgerAsksForAGrantSave() {
         noClasses().that().doNotHaveFullyQualifiedName(GrantLedger.class.getName())
+                // A store expresses its own raw save as the same change (one SQL path for both).
+                .and().resideOutsideOfPackage("dev.airlock.store..")
+                .should().callConstructor(StateChange.SaveGrant.class, Grant.class)
+                .because("every grant change goes through GrantLedger.apply, which saves it with its audit event")
+                .check(CLASSES);
+    }
+
+    @Test
+    void onlyTheAuditedWritePathAndStoresSaveGrants() {
+        noClasses().that().doNotBelongToAnyOf(AuditedChange.class)
                 // A store that wraps another (fault injection, a cache) passes the save on; it decides nothing.
                 .and().doNotImplement(StateStore.class)
                 .should().callMethod(StateStore.class, "saveGrant", Grant.class)
-                .because("every grant change goes through GrantLedger.apply, its audit event first")
+                .because("a grant is saved only with its audit event (AuditedWrites)")
                 .check(CLASSES);
     }
 }

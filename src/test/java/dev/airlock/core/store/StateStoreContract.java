@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.airlock.core.audit.AuditEvent;
+import dev.airlock.core.audit.AuditedChange;
 import dev.airlock.core.grant.Approval;
 import dev.airlock.core.grant.Grant;
 import dev.airlock.core.grant.GrantStatus;
@@ -21,6 +25,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -37,6 +42,15 @@ import org.junit.jupiter.api.io.TempDir;
 public abstract class StateStoreContract {
 
     protected abstract StateStore open(Path dir, Clock clock) throws Exception;
+
+    /** As {@link #open(Path, Clock)}, with these caps on remembered client-assertion ids. */
+    protected abstract StateStore open(Path dir, Clock clock, AssertionLimits limits) throws Exception;
+
+    /**
+     * The store's {@link AuditedWrites} (as production code reaches them: {@link StateStore#audited}), arranged so
+     * that writing an audit event of type {@code failingType} fails and every other event is written.
+     */
+    protected abstract AuditedWrites auditedWritesFailingOn(StateStore store, String failingType) throws Exception;
 
     @TempDir
     protected Path dir;
@@ -455,5 +469,91 @@ public abstract class StateStoreContract {
                 "jti-once", 1, t0.plus(Duration.ofMinutes(5)));
         assertTrue(await(reopened.saveGrant(v4)));
         assertEquals(Optional.of(v4), reopened.grant("gr-1"));
+    }
+
+    // --- Issue 14: what every store promises beyond the single-process contract. ---
+
+    @Test
+    void aLostSaveLeavesTheWinnerReadableWithoutARefresh() throws Exception {
+        StateStore other = track(open(dir, clock));
+        Grant v1 = pendingGrant("gr-fresh", t0);
+        assertTrue(await(store.saveGrant(v1)));
+        other.refresh();
+        Grant theirs = approvedBy(v1, "bob", t0.plusSeconds(1));
+        assertTrue(await(other.saveGrant(theirs)));
+
+        // No refresh here: the loser's retry must decide on the winner, so losing re-reads it.
+        assertFalse(await(store.saveGrant(approvedBy(v1, "alice", t0.plusSeconds(2)))));
+        assertEquals(Optional.of(theirs), store.grant("gr-fresh"));
+
+        OpsAccount a1 = opsAccount("alice", 1, 0, null, false);
+        assertTrue(await(store.saveOpsAccount(a1)));
+        other.refresh();
+        OpsAccount theirsA2 = opsAccount("alice", 2, 3, null, false);
+        assertTrue(await(other.saveOpsAccount(theirsA2)));
+        assertFalse(await(store.saveOpsAccount(opsAccount("alice", 2, 1, null, true))));
+        assertEquals(Optional.of(theirsA2), store.opsAccount("alice"));
+    }
+
+    @Test
+    void assertionIdsOverAClientsCapOrTheTotalCapAreRefusedAndNotRecorded() throws Exception {
+        StateStore capped = track(open(dir, clock, new AssertionLimits(2, 3)));
+        assertTrue(await(capped.recordAssertion("a", "1", inAnHour)));
+        assertTrue(await(capped.recordAssertion("a", "2", inAnHour)));
+        ExecutionException perClient = assertThrows(ExecutionException.class,
+                () -> await(capped.recordAssertion("a", "3", inAnHour)));
+        assertTrue(perClient.getCause() instanceof AssertionLimits.Reached r && !r.total(), perClient.toString());
+        assertFalse(await(capped.recordAssertion("a", "1", inAnHour)), "a replay is still reported as one at the cap");
+        assertTrue(await(capped.recordAssertion("b", "1", inAnHour)));
+        ExecutionException total = assertThrows(ExecutionException.class,
+                () -> await(capped.recordAssertion("c", "1", inAnHour)));
+        assertTrue(total.getCause() instanceof AssertionLimits.Reached r && r.total(), total.toString());
+        // Nothing was recorded for the refused ones: with room again (another store without the caps), they pass.
+        assertTrue(await(store.recordAssertion("a", "3", inAnHour)));
+        assertTrue(await(store.recordAssertion("c", "1", inAnHour)));
+    }
+
+    @Test
+    void aRevocationIsKeptUntilRetentionAllowsForgettingItAndThenForgotten() throws Exception {
+        Instant exp = clock.instant().plus(Duration.ofMinutes(1));
+        await(store.revoke("short", exp));
+        await(store.revoke("long", clock.instant().plus(Duration.ofDays(1))));
+        // Past its exp by less than the tolerated step: kept (a clock stepped back would make the token good again).
+        clock.advance(Duration.ofMinutes(1).plus(Retention.TOLERATED_STEP));
+        store.refresh();
+        assertTrue(store.isRevoked("short"));
+        store.close();
+        StateStore reopened = track(open(dir, clock));
+        assertTrue(reopened.isRevoked("short"), "kept across a restart");
+        // Past the start-up period and the step, by both clocks: forgotten; the live one stays.
+        clock.advance(Retention.LONGEST_LIFETIME.plus(Retention.TOLERATED_STEP).plusMinutes(2));
+        reopened.refresh();
+        assertFalse(reopened.isRevoked("short"));
+        assertTrue(reopened.isRevoked("long"));
+    }
+
+    @Test
+    void anAuditedChangeWhoseEventCannotBeWrittenChangesNothing() throws Exception {
+        AuditedWrites writes = auditedWritesFailingOn(store, "test.refused");
+        ExecutionException refused = assertThrows(ExecutionException.class, () -> await(writes.apply(
+                AuditEvent.of("test.refused").with("jti", "jti-x").build(), new StateChange.Revoke("jti-x", inAnHour))));
+        assertTrue(refused.getCause() instanceof AuditedChange.NotDone, refused.toString());
+        assertThrows(ExecutionException.class, () -> await(writes.apply(AuditEvent.of("test.refused").build(),
+                new StateChange.SaveGrant(pendingGrant("gr-x", t0)))));
+        assertFalse(store.isRevoked("jti-x"));
+        assertEquals(Optional.empty(), store.grant("gr-x"));
+        StateStore other = track(open(dir, clock));
+        assertFalse(other.isRevoked("jti-x"), "not written anywhere");
+        assertEquals(Optional.empty(), other.grant("gr-x"));
+
+        // The same change with an event that can be written takes effect, everywhere.
+        await(writes.apply(AuditEvent.of("token.revoked").with("jti", "jti-x").build(),
+                new StateChange.Revoke("jti-x", inAnHour)));
+        assertTrue(await(writes.apply(AuditEvent.of("grant.requested").build(),
+                new StateChange.SaveGrant(pendingGrant("gr-x", t0)))));
+        assertTrue(store.isRevoked("jti-x"));
+        other.refresh();
+        assertTrue(other.isRevoked("jti-x"));
+        assertTrue(other.grant("gr-x").isPresent());
     }
 }

@@ -12,6 +12,8 @@ import dev.airlock.core.grant.Approval;
 import dev.airlock.core.grant.Grant;
 import dev.airlock.core.grant.GrantStatus;
 import dev.airlock.core.ops.OpsAccount;
+import dev.airlock.core.store.AssertionLimits;
+import dev.airlock.core.store.AuditedWrites;
 import dev.airlock.core.store.Retention;
 import dev.airlock.core.store.StateStore;
 import dev.airlock.core.store.StateStoreContract;
@@ -37,6 +39,19 @@ class FileStateStoreTest extends StateStoreContract {
     @Override
     protected StateStore open(Path dir, Clock clock) throws IOException {
         return FileStateStore.open(dir, clock);
+    }
+
+    @Override
+    protected StateStore open(Path dir, Clock clock, AssertionLimits limits) throws IOException {
+        return FileStateStore.open(dir, clock, limits);
+    }
+
+    /** The file store's audited writes write the event first, to this sink: one that fails for one type. */
+    @Override
+    protected AuditedWrites auditedWritesFailingOn(StateStore store, String failingType) {
+        return store.audited(event -> event.type().equals(failingType)
+                ? CompletableFuture.failedFuture(new IOException("audit log refused by the test"))
+                : CompletableFuture.completedFuture(null));
     }
 
     private FileStateStore openCompactingAlways() throws IOException {
