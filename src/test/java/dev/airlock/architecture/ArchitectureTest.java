@@ -72,7 +72,7 @@ class ArchitectureTest {
     @Test
     void onlyStoresAndTheAuditedWritePathCallRawStateWrites() {
         noClasses().that().resideOutsideOfPackage("dev.airlock.store..")
-                .and().doNotBelongTo(AuditedChange.class)
+                .and().doNotBelongToAnyOf(AuditedChange.class)
                 .should().callMethodWhere(RAW_STATE_WRITE)
                 .check(CLASSES);
     }
