@@ -23,6 +23,7 @@ import dev.airlock.core.crypto.SecretBox;
 import dev.airlock.core.oauth.ClientCredentialsGrant;
 import dev.airlock.core.policy.Policy;
 import dev.airlock.core.policy.PolicyException;
+import dev.airlock.core.policy.PolicyHash;
 import dev.airlock.core.policy.PolicyLoader;
 import dev.airlock.core.proxy.ProviderLoader;
 import dev.airlock.core.proxy.Providers;
@@ -32,6 +33,7 @@ import dev.airlock.core.token.KeyRing;
 import dev.airlock.core.token.TokenMinter;
 import dev.airlock.core.token.TokenVerifier;
 import dev.airlock.core.token.VerifiedTokenCache;
+import dev.airlock.metrics.AirlockMetrics;
 import dev.airlock.store.embedded.FileStateStore;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -70,17 +72,26 @@ public final class Airlock implements AutoCloseable {
     private final WebhookNotifier notifier;
     /** Remembers each agent's recent refusals for the approvers' detail view (in memory; the audit log is the record). */
     public final RecentRefusals refusals;
+    /** Counters, timers and gauges for {@code /metrics}; {@link AirlockMetrics#off()} with {@code serve --no-metrics}. */
+    public final AirlockMetrics metrics;
+    private final String policyHash;
 
-    private Airlock(AirlockConfig config, Policy policy, Providers providers, StateStore store, StorageHealth storage,
-                    AuditLog log, AuditKey auditKey, KeyRing keys, SecretBox box, SecureRandom random) {
+    private Airlock(AirlockConfig config, Policy policy, String policyHash, Providers providers, StateStore durable,
+                    StorageHealth storage, AuditLog log, AuditKey auditKey, KeyRing keys, SecretBox box,
+                    SecureRandom random, AirlockMetrics metrics) {
         this.storage = storage;
         this.config = config;
         this.policy = policy;
+        this.policyHash = policyHash;
         this.providers = providers;
-        this.store = store;
+        this.metrics = metrics;
+        this.store = metrics.timeWrites(durable);
+        StateStore store = this.store;
         this.audit = log;
         this.auditKey = auditKey;
-        this.refusals = new RecentRefusals(log, config.clock());
+        // Decisions are counted from the audit stream, once durable; labels only from the current policy's names.
+        AuditSink counted = metrics.countDecisions(log, () -> this.policy, () -> this.providers);
+        this.refusals = new RecentRefusals(counted, config.clock());
         AuditSink audit = refusals;
         this.keys = keys;
         this.minter = new TokenMinter(keys, config.issuer(), config.clock(), random, policy);
@@ -101,6 +112,12 @@ public final class Airlock implements AutoCloseable {
         this.check = new CheckService(policy, store, tokens, audit, config.issuer(), grants.redemption);
         this.introspection = new Introspection(tokens, audit, config.issuer());
         this.admin = new TokenAdmin(policy, store, audit);
+        metrics.watch(this.store, this::policyHash);
+    }
+
+    /** {@code sha256:...} of the policy files this server loaded ({@link PolicyHash}): readiness and metrics show it. */
+    public String policyHash() {
+        return policyHash;
     }
 
     public static String tokenEndpoint(String issuer) {
@@ -113,8 +130,16 @@ public final class Airlock implements AutoCloseable {
      * @throws PolicyException if the policy cannot be read or is invalid
      */
     public static Airlock open(AirlockConfig config) throws IOException, PolicyException {
+        return open(config, AirlockMetrics.on());
+    }
+
+    /** With these metrics (closed with this Airlock); {@link AirlockMetrics#off()} measures nothing. */
+    public static Airlock open(AirlockConfig config, AirlockMetrics metrics) throws IOException, PolicyException {
         Policy policy = PolicyLoader.load(config.policyDir());
         Providers providers = ProviderLoader.load(config.policyDir().resolve("providers"), policy);
+        // Read again after loading: a file changed in between shows a hash that is not the loaded policy's, and the
+        // next start (or reload) corrects it. Rare, and the loaders read each file once for their located errors.
+        String policyHash = PolicyHash.of(config.policyDir());
         SecureRandom random = new SecureRandom();
         Path data = config.dataDir();
         PrivateFiles.createDataDirectory(data);
@@ -151,7 +176,8 @@ public final class Airlock implements AutoCloseable {
             store.close();
             throw e;
         }
-        return new Airlock(config, policy, providers, store, storage, audit, auditKey, keys, box, random);
+        return new Airlock(config, policy, policyHash, providers, store, storage, audit, auditKey, keys, box, random,
+                metrics);
     }
 
     @Override
@@ -161,6 +187,7 @@ public final class Airlock implements AutoCloseable {
             audit.close();
         } finally {
             store.close();
+            metrics.close();
         }
     }
 }
