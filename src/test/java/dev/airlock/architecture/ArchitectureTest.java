@@ -24,11 +24,19 @@ class ArchitectureTest {
                 .check(CLASSES);
     }
 
+    /** Metrics are counted from the audit stream and the store's decorators (issue 14), not by the domain. */
+    @Test
+    void domainCoreNeverDependsOnMicrometer() {
+        noClasses().that().resideInAPackage("dev.airlock.core..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.micrometer..", "io.prometheus..")
+                .check(CLASSES);
+    }
+
     @Test
     void domainCoreNeverDependsOnAdapters() {
         noClasses().that().resideInAPackage("dev.airlock.core..")
                 .should().dependOnClassesThat().resideInAnyPackage("dev.airlock.http..", "dev.airlock.cli..",
-                        "dev.airlock.store..", "dev.airlock.app..")
+                        "dev.airlock.store..", "dev.airlock.app..", "dev.airlock.metrics..")
                 .check(CLASSES);
     }
 

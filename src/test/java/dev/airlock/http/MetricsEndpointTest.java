@@ -178,6 +178,8 @@ class MetricsEndpointTest {
                 "issueSecret wrote one agent secret:\n" + s.text());
         assertTrue(s.value("airlock_store_propagation_lag_seconds").isPresent(), s.text());
         assertTrue(s.valueOrZero("vertx_http_server_requests_total", "code", "200", "method", "POST") >= 1, s.text());
+        assertFalse(s.text().contains("vertx_http_server_active_requests"),
+                "Vert.x 5.0.12 would show one event loop's active requests as all of them");
     }
 
     @Test
@@ -188,5 +190,24 @@ class MetricsEndpointTest {
             assertEquals(404, off.get("/metrics").status());
             assertEquals(200, off.get("/readyz").status(), "the policy hash is still in readiness");
         }
+    }
+
+    @Test
+    void metricsWhenTheJournalCannotBeReadThenStillServedAndThePropagationLagGrows() throws Exception {
+        java.nio.file.Path journal = airlock.dataDir.resolve("state.journal");
+        // As a newer CLI would write it: an op this version cannot apply, so memory stays behind the file.
+        java.nio.file.Files.writeString(journal, "{\"op\":\"revoke_all\",\"agent\":\"coding-agent\"}\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        airlock.airlock.store.refresh(); // what the server's poller does four times a second
+        assertEquals(503, airlock.get("/readyz").status());
+        airlock.clock.advance(java.time.Duration.ofSeconds(30));
+        airlock.airlock.store.refresh();
+
+        Scrape s = scrape(); // served while every deciding endpoint answers 503
+        assertTrue(s.valueOrZero("airlock_store_propagation_lag_seconds") >= 30, s.text());
+        Reply notReady = airlock.get("/readyz");
+        assertEquals(503, notReady.status());
+        assertEquals(independentPolicyHash(TestAirlock.EXAMPLE_POLICY), notReady.json().get("policy_hash").asText(),
+                "replicas can be compared while not ready too: " + notReady.body());
     }
 }
