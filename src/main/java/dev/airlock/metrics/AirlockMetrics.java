@@ -6,7 +6,9 @@ import dev.airlock.core.grant.GrantStatus;
 import dev.airlock.core.policy.Policy;
 import dev.airlock.core.proxy.Providers;
 import dev.airlock.core.store.StateStore;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.config.MeterFilter;
@@ -21,6 +23,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -47,6 +51,7 @@ public final class AirlockMetrics implements AutoCloseable {
     private volatile Supplier<String> policyHash = () -> null;
     private String shownHash;
     private Gauge policyInfo;
+    private List<Meter> connectionMeters = List.of();
 
     private AirlockMetrics(PrometheusMeterRegistry registry) {
         this.registry = registry;
@@ -58,9 +63,11 @@ public final class AirlockMetrics implements AutoCloseable {
         // by method, and a client may send any token as its method.
         registry.config().meterFilter(MeterFilter.replaceTagValues("method",
                 m -> DecisionLabels.oneOf(m, DecisionLabels.HTTP_METHODS)));
-        // Vert.x 5.0.12 registers this gauge once per server instance (one per event loop) under one id, and Micrometer
-        // keeps only the first: it would count one event loop's requests and look like all of them.
-        registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("vertx.http.server.active.requests")));
+        // Vert.x 5.0.12 registers these gauges once per server instance (one per event loop) under one id, and
+        // Micrometer keeps only the first: they would count one event loop's requests or connections and look like
+        // all of them. Connections are counted by the connection guard instead (watchConnections).
+        registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("vertx.http.server.active.requests")
+                || id.getName().equals("vertx.http.server.active.connections")));
         // The JVM and the process: memory, GC pauses, threads, CPU, open descriptors (issue 13's exhaustion), uptime.
         new JvmMemoryMetrics().bindTo(registry);
         gc = new JvmGcMetrics();
@@ -114,6 +121,23 @@ public final class AirlockMetrics implements AutoCloseable {
                 .description("how late a change another process (the CLI, another replica) can become visible here")
                 .baseUnit("seconds").register(registry);
         showPolicy();
+    }
+
+    /**
+     * The connections the server holds (every event loop's), those closed on accept because the cap was reached, and
+     * the cap: {@code airlock_http_connections_*}. Replaces what an earlier server on this registry registered.
+     */
+    public synchronized void watchConnections(IntSupplier open, LongSupplier refusedAtCap, int max) {
+        if (registry == null) return;
+        for (Meter m : connectionMeters) registry.remove(m);
+        connectionMeters = List.of(
+                Gauge.builder("airlock.http.connections.open", open, IntSupplier::getAsInt).strongReference(true)
+                        .description("client connections held now").register(registry),
+                FunctionCounter.builder("airlock.http.connections.refused", refusedAtCap, LongSupplier::getAsLong)
+                        .description("connections closed on accept: the cap (serve --max-connections) was reached")
+                        .register(registry),
+                Gauge.builder("airlock.http.connections.max", () -> max).strongReference(true)
+                        .description("the connection cap").register(registry));
     }
 
     private static double count(List<Grant> grants, GrantStatus status) {

@@ -1,10 +1,7 @@
 package dev.airlock.metrics;
 
-import dev.airlock.core.grant.GrantStatus;
 import dev.airlock.core.policy.Policy;
 import dev.airlock.core.proxy.Providers;
-import java.util.Arrays;
-import java.util.HashSet;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -57,14 +54,6 @@ final class DecisionLabels {
     /** HTTP methods (RFC 9110 §9, PATCH from RFC 5789); any other token a client sends is {@value #OTHER}. */
     static final Set<String> HTTP_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS",
             "TRACE", "PATCH");
-
-    static final Set<String> STATUSES;
-
-    static {
-        Set<String> s = new HashSet<>();
-        Arrays.stream(GrantStatus.values()).map(GrantStatus::label).forEach(s::add);
-        STATUSES = Set.copyOf(s);
-    }
 
     private final Supplier<Policy> policy;
     private final Supplier<Providers> providers;

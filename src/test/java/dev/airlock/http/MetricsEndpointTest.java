@@ -180,6 +180,10 @@ class MetricsEndpointTest {
         assertTrue(s.valueOrZero("vertx_http_server_requests_total", "code", "200", "method", "POST") >= 1, s.text());
         assertFalse(s.text().contains("vertx_http_server_active_requests"),
                 "Vert.x 5.0.12 would show one event loop's active requests as all of them");
+        assertFalse(s.text().contains("vertx_http_server_active_connections"), "and its connections likewise");
+        assertTrue(s.valueOrZero("airlock_http_connections_open") >= 1, "the scrape's own connection:\n" + s.text());
+        assertEquals(ConnectionLimits.defaults().maxConnections(), s.valueOrZero("airlock_http_connections_max"));
+        assertEquals(0.0, s.valueOrZero("airlock_http_connections_refused_total"), s.text());
     }
 
     @Test
