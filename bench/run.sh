@@ -8,6 +8,7 @@
 #   BENCH_PORT=18480      Airlock's port                      BENCH_UPSTREAM_PORT=18481  the proxy's upstream
 #   BENCH_SERVER_JAVA_OPTS  JVM flags of the measured server (default below: part of the documented run command)
 #   BENCH_JFR=1           also record a JFR profile of the server (bench/work/load/airlock.jfr)
+#   BENCH_SERVE_ARGS      extra flags of the measured serve command (e.g. --no-metrics, to measure what metrics cost)
 #   BENCH_OUT             report path (default bench/results/<UTC date>-load.md)
 set -euo pipefail
 
@@ -24,6 +25,7 @@ DURATION=${BENCH_DURATION:-15}
 THREADS=${BENCH_THREADS:-2}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
 SERVER_JAVA_OPTS=${BENCH_SERVER_JAVA_OPTS:--Xms64m -Xmx112m -XX:+UseSerialGC}
+read -r -a SERVE_ARGS <<< "${BENCH_SERVE_ARGS:-}"
 JFR=${BENCH_JFR:-0}
 DATE=$(date -u +%Y-%m-%d)
 OUT=${BENCH_OUT:-$BENCH/results/$DATE-load.md}
@@ -127,7 +129,7 @@ start_airlock() {
   local start deadline now
   start=${EPOCHREALTIME/./}
   BENCH_UPSTREAM_TOKEN=$UPSTREAM_TOKEN java "${SERVER_OPTS[@]}" "$@" -jar "$JAR" serve --port "$PORT" --data "$data" \
-    --policy "$WORK/policy" > "$WORK/airlock.out" 2>&1 &
+    --policy "$WORK/policy" "${SERVE_ARGS[@]}" > "$WORK/airlock.out" 2>&1 &
   AIRLOCK=$!
   PIDS+=("$AIRLOCK")
   READY_MS=""
@@ -151,7 +153,7 @@ stop_airlock() {
 }
 
 SERVER_OPTS=($SERVER_JAVA_OPTS)
-SERVE_CMD="java ${SERVER_OPTS[*]} -XX:SharedArchiveFile=airlock.jsa -jar airlock.jar serve --port $PORT --data DATA --policy POLICY"
+SERVE_CMD="java ${SERVER_OPTS[*]} -XX:SharedArchiveFile=airlock.jsa -jar airlock.jar serve --port $PORT --data DATA --policy POLICY${SERVE_ARGS[*]:+ ${SERVE_ARGS[*]}}"
 
 # First start, as a user's very first one: no class-data archive yet. It also writes the archive (AppCDS: the classes
 # loaded here, parsed and verified once) that the measured server then maps at start: the documented run command.

@@ -31,6 +31,7 @@ import dev.airlock.core.token.KeySchedule;
 import dev.airlock.core.token.KeyState;
 import dev.airlock.core.token.TokenVerifier;
 import dev.airlock.core.token.VerifiedTokenCache;
+import dev.airlock.metrics.AirlockMetrics;
 import dev.airlock.store.embedded.FileStateStore;
 import dev.airlock.store.postgres.PgSettings;
 import dev.airlock.store.postgres.PgStateStore;
@@ -73,16 +74,22 @@ public final class Airlock implements AutoCloseable {
     private volatile Domain domain;
     /** The domain a reload replaced; closed at the next reload or at shutdown, once its requests are long done. */
     private Domain retired;
+    /** Counters, timers and gauges for {@code /metrics}; {@link AirlockMetrics#off()} with {@code serve --no-metrics}. */
+    public final AirlockMetrics metrics;
 
-    private Airlock(AirlockConfig config, Policy policy, Providers providers, String policyHash, StateStore store,
+    private Airlock(AirlockConfig config, Policy policy, Providers providers, String policyHash, StateStore durable,
                     StorageHealth storage, AuditTrail log, AuditKey auditKey, KeyRing keys, SecretBox box,
-                    SecureRandom random) {
+                    SecureRandom random, AirlockMetrics metrics) {
         this.storage = storage;
         this.config = config;
-        this.store = store;
+        this.metrics = metrics;
+        this.store = metrics.timeWrites(durable);
+        StateStore store = this.store;
         this.audit = log;
         this.auditKey = auditKey;
-        this.refusals = new RecentRefusals(log, config.clock());
+        // Decisions are counted from the audit stream, once durable; labels only from the current policy's names.
+        AuditSink counted = metrics.countDecisions(log, () -> this.domain.policy, () -> this.domain.providers);
+        this.refusals = new RecentRefusals(counted, config.clock());
         AuditSink audit = refusals;
         this.keys = keys;
         // Each distinct token's signature is verified once (bounded cache); lifetime, revocation, freezes and grant
@@ -102,6 +109,7 @@ public final class Airlock implements AutoCloseable {
                 new FailureThrottle(FailureThrottle.Limits.PER_CLIENT, config.clock()),
                 new FailureThrottle(FailureThrottle.Limits.PER_ADDRESS, config.clock()), fresh, random);
         this.domain = new Domain(policy, providers, policyHash, shared);
+        metrics.watch(this.store, this::policyHash);
     }
 
     /** The policy-dependent services now; take it once per request and use only it. */
@@ -182,7 +190,7 @@ public final class Airlock implements AutoCloseable {
      * @throws PolicyException if the policy cannot be read or is invalid
      */
     public static Airlock open(AirlockConfig config) throws IOException, PolicyException {
-        return open(config, null);
+        return open(config, null, AirlockMetrics.on());
     }
 
     /**
@@ -191,9 +199,24 @@ public final class Airlock implements AutoCloseable {
      * one), the signing keys and the audit key.
      */
     public static Airlock open(AirlockConfig config, PgSettings shared) throws IOException, PolicyException {
+        return open(config, shared, AirlockMetrics.on());
+    }
+
+    /** With these metrics (closed with this Airlock); {@link AirlockMetrics#off()} measures nothing. */
+    public static Airlock open(AirlockConfig config, AirlockMetrics metrics) throws IOException, PolicyException {
+        return open(config, null, metrics);
+    }
+
+    /** The store of {@code shared} (PostgreSQL) or the data directory's files, and these metrics. */
+    public static Airlock open(AirlockConfig config, PgSettings shared, AirlockMetrics metrics)
+            throws IOException, PolicyException {
         String policyHash = PolicyHash.of(config.policyDir());
         Policy policy = PolicyLoader.load(config.policyDir());
         Providers providers = ProviderLoader.load(config.policyDir().resolve("providers"), policy);
+        // The hash must name what was loaded, as in reloadPolicy: replicas compare it.
+        if (!policyHash.equals(PolicyHash.of(config.policyDir()))) {
+            throw new IOException(config.policyDir() + ": the policy changed while it was being read; start again");
+        }
         SecureRandom random = new SecureRandom();
         Path data = config.dataDir();
         PrivateFiles.createDataDirectory(data);
@@ -218,7 +241,7 @@ public final class Airlock implements AutoCloseable {
                         .with("alg", keys.active().algorithm().getName()).with("first", true).build()).join();
             }
             return opened(new Airlock(config, policy, providers, policyHash, pg, storage, pg, auditKey, keys, box,
-                    random), random);
+                    random, metrics), random);
         }
         FileStateStore store = FileStateStore.open(data, config.clock(), AssertionLimits.DEFAULT,
                 config.journalCompactBytes(), storage);
@@ -254,7 +277,7 @@ public final class Airlock implements AutoCloseable {
             throw e;
         }
         return opened(new Airlock(config, policy, providers, policyHash, store, storage, audit, auditKey, keys, box,
-                random), random);
+                random, metrics), random);
     }
 
     /** The last step of opening: an algorithm switch {@code serve --alg} asked for; closes the instance on failure. */
@@ -301,6 +324,7 @@ public final class Airlock implements AutoCloseable {
             audit.close();
         } finally {
             store.close();
+            metrics.close();
         }
     }
 }

@@ -55,6 +55,16 @@ public final class ServeCommand implements Callable<Integer> {
                     + " headers are in (default: ${DEFAULT-VALUE}, 1 to 300)")
     int requestDeadline;
 
+    @Option(names = "--metrics", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "serve GET /metrics (Prometheus text format, unauthenticated, no client ids or secrets) and"
+                    + " measure for it; --no-metrics measures nothing (default: on)")
+    boolean metrics;
+
+    @Option(names = "--log-format", defaultValue = "text", paramLabel = "text|json",
+            description = "server log lines as the JDK's text or as one JSON object per line; secrets redacted in"
+                    + " both (default: ${DEFAULT-VALUE})")
+    String logFormat;
+
     @Mixin
     DataDirOptions dirs;
 
@@ -81,6 +91,16 @@ public final class ServeCommand implements Callable<Integer> {
         dev.airlock.http.ConnectionLimits limits = new dev.airlock.http.ConnectionLimits(
                 maxConnections != null ? maxConnections : dev.airlock.http.ConnectionLimits.defaults().maxConnections(),
                 java.time.Duration.ofSeconds(requestDeadline));
+        dev.airlock.http.ServerLogs.Format format = switch (logFormat) {
+            case "text" -> dev.airlock.http.ServerLogs.Format.TEXT;
+            case "json" -> dev.airlock.http.ServerLogs.Format.JSON;
+            default -> null;
+        };
+        if (format == null) {
+            err.println("--log-format must be text or json, not " + logFormat);
+            return 2;
+        }
+        dev.airlock.http.ServerLogs.configure(format);
         if (port < 1 || port > 65535) {
             err.println("--port must be between 1 and 65535");
             return 2;
@@ -108,7 +128,8 @@ public final class ServeCommand implements Callable<Integer> {
         }
         Airlock airlock;
         try {
-            airlock = Airlock.open(config, dirs.shared());
+            airlock = Airlock.open(config, dirs.shared(), metrics ? dev.airlock.metrics.AirlockMetrics.on()
+                    : dev.airlock.metrics.AirlockMetrics.off());
         } catch (PolicyException e) {
             err.println("refusing to start: policy " + dirs.policy + " is not valid:\n" + e.getMessage());
             return 2;
@@ -119,7 +140,7 @@ public final class ServeCommand implements Callable<Integer> {
             err.println("refusing to start: " + PrivateFiles.explain(e));
             return 2;
         }
-        Vertx vertx = Vertx.vertx();
+        Vertx vertx = dev.airlock.http.ServerVertx.create(airlock.metrics);
         int n = instances != null ? instances : Runtime.getRuntime().availableProcessors();
         AirlockServer server;
         try {

@@ -78,6 +78,7 @@ public final class AirlockServer {
         // (NoClassDefFoundError) then killed the acceptor thread for good. Load the zone rules now, while files open.
         java.time.ZoneId.systemDefault().getRules();
         ConnectionGuard guard = new ConnectionGuard(limits);
+        airlock.metrics.watchConnections(guard::open, guard::refused, limits.maxConnections());
         ServingWatch watch = new ServingWatch(host, port, guard::accepted, onServingLost);
         return vertx.deployVerticle(() -> new Verticle(airlock, host, port, guard, watch),
                         new DeploymentOptions().setInstances(instances))

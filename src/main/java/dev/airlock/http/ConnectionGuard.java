@@ -30,6 +30,16 @@ final class ConnectionGuard {
         this.limits = limits;
     }
 
+    /** Connections held now, on every event loop. */
+    int open() {
+        return open.get();
+    }
+
+    /** Connections closed on accept because the cap was reached. */
+    long refused() {
+        return refused.get();
+    }
+
     /** Connections accepted so far, refused or not: evidence that the accepting loop is alive. */
     long accepted() {
         return accepted.get();

@@ -121,8 +121,9 @@ final class ProxyForwarder {
     private static void failed(RoutingContext ctx, Provider provider, Throwable e) {
         boolean timeout = e instanceof TimeoutException;
         // The class and message name the upstream's address at most; never a header, so never the credential.
-        LOG.log(Level.WARNING, "upstream of provider " + provider.name() + " failed: " + e.getClass().getSimpleName()
-                + ": " + LogSafe.path(e.getMessage()));
+        RequestLogRecord.log(LOG, Level.WARNING, "upstream of provider " + provider.name() + " failed: "
+                + e.getClass().getSimpleName() + ": " + LogSafe.path(e.getMessage()), null, ctx.request().method().name(),
+                ctx.request().path(), ctx.response().headWritten() ? null : timeout ? 504 : 502, null, provider.name());
         if (ctx.response().headWritten()) {
             abort(ctx, e);
             return;

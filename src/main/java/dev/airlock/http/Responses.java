@@ -96,8 +96,9 @@ public final class Responses {
             return;
         }
         String incident = UUID.randomUUID().toString();
-        LOG.log(Level.SEVERE, "internal error " + incident + " on " + ctx.request().method() + " "
-                + LogSafe.path(ctx.request().path()), t);
+        RequestLogRecord.log(LOG, Level.SEVERE, "internal error " + incident + " on " + ctx.request().method() + " "
+                + LogSafe.path(ctx.request().path()), t, ctx.request().method().name(), ctx.request().path(), 500,
+                incident, null);
         if (oauth) {
             oauthError(ctx, new OAuthError(500, "server_error", "internal error; incident " + incident, null, null));
         } else {

@@ -38,7 +38,7 @@ public final class Routes {
     static Router router(Vertx vertx, Airlock airlock, Domain d, ProxyForwarder forwarder,
                          java.util.function.BooleanSupplier serving) {
         Router router = Router.router(vertx);
-        StorageGuard storage = new StorageGuard(airlock.storage, d.policyHash);
+        StorageGuard storage = new StorageGuard(airlock.storage, () -> d.policyHash);
         router.route().handler(storage);
         // First, and on the raw path: see ProxyHandler. Credentials named {env: ...} come from Airlock's environment.
         ProxyGate gate = new ProxyGate(d.check, airlock.refusals, System.getenv());
@@ -87,6 +87,7 @@ public final class Routes {
         router.get("/.well-known/oauth-authorization-server").handler(discovery::metadata);
         router.get("/healthz").handler(ctx -> DiscoveryHandlers.healthz(ctx, serving.getAsBoolean()));
         router.get("/readyz").handler(storage::readyz);
+        if (airlock.metrics.enabled()) router.get("/metrics").handler(new MetricsHandler(airlock.metrics));
 
         // Anything else, and any method a route does not take, is answered in problem form, never HTML.
         router.route().failureHandler(Responses::failure);
@@ -95,7 +96,8 @@ public final class Routes {
         }
         router.route().handler(ctx -> {
             String path = ctx.request().path();
-            boolean known = KNOWN_PATHS.contains(path) || GRANT_PATHS.matcher(path).matches();
+            boolean known = KNOWN_PATHS.contains(path) || GRANT_PATHS.matcher(path).matches()
+                    || (path.equals("/metrics") && airlock.metrics.enabled());
             ctx.fail(known ? 405 : 404);
         });
         return router;

@@ -15,15 +15,18 @@ import java.util.Set;
  * Write faults need no gate: each request that must write fails at its write and answers 503.
  */
 final class StorageGuard implements Handler<RoutingContext> {
-    /** Answer from immutable data, decide nothing: safe to serve from a memory that is behind the file. */
-    private static final Set<String> OPEN = Set.of("/healthz", "/readyz", "/.well-known/jwks.json",
+    /**
+     * Answer from immutable data, decide nothing: safe to serve from a memory that is behind the file. Metrics too:
+     * a storage fault is exactly when an operator needs them.
+     */
+    private static final Set<String> OPEN = Set.of("/healthz", "/readyz", "/metrics", "/.well-known/jwks.json",
             "/.well-known/oauth-authorization-server");
 
     private final StorageHealth storage;
-    /** The hash of the policy the routes of this guard serve: replicas that disagree show it in readiness. */
-    private final String policyHash;
+    private final java.util.function.Supplier<String> policyHash;
 
-    StorageGuard(StorageHealth storage, String policyHash) {
+    /** @param policyHash the running policy's {@code sha256:...}, shown by readiness so replicas can be compared */
+    StorageGuard(StorageHealth storage, java.util.function.Supplier<String> policyHash) {
         this.storage = storage;
         this.policyHash = policyHash;
     }
@@ -38,13 +41,20 @@ final class StorageGuard implements Handler<RoutingContext> {
         ctx.next();
     }
 
+    private Map<String, Object> ready() {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", "ready");
+        body.put("policy_hash", policyHash.get());
+        return body;
+    }
+
     /**
      * 200 when every data file can be written and read, else 503 with the conditions, so that a load balancer stops
      * sending traffic; while writes fail a small probe write (off the event loop) finds out when they succeed again.
      */
     void readyz(RoutingContext ctx) {
         if (storage.ready()) {
-            Responses.json(ctx, 200, Map.of("status", "ready", "policy_hash", policyHash));
+            Responses.json(ctx, 200, ready());
             return;
         }
         ctx.vertx().executeBlocking(() -> {
@@ -53,13 +63,13 @@ final class StorageGuard implements Handler<RoutingContext> {
         }, false).onComplete(done -> {
             List<StorageHealth.Fault> faults = done.succeeded() ? done.result() : storage.faults();
             if (faults.isEmpty()) {
-                Responses.json(ctx, 200, Map.of("status", "ready", "policy_hash", policyHash));
+                Responses.json(ctx, 200, ready());
                 return;
             }
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("status", "not_ready");
+            body.put("policy_hash", policyHash.get());
             body.put("reasons", faults.stream().map(StorageHealth.Fault::describe).sorted().toList());
-            body.put("policy_hash", policyHash);
             ctx.response().putHeader("Retry-After", Long.toString(StorageHealth.RETRY_AFTER_SECONDS));
             Responses.json(ctx, 503, body);
         });

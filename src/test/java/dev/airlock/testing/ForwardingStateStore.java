@@ -107,4 +107,9 @@ public class ForwardingStateStore implements StateStore {
     public void close() {
         real.close();
     }
+
+    @Override
+    public java.time.Duration propagationLag() {
+        return real.propagationLag();
+    }
 }

@@ -27,7 +27,7 @@ public final class IndependentPolicyHash {
         for (String f : files) {
             lines.append(hex(Files.readAllBytes(dir.resolve(f)))).append("  ").append(f).append('\n');
         }
-        return hex(lines.toString().getBytes(StandardCharsets.UTF_8));
+        return "sha256:" + hex(lines.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     private static String hex(byte[] data) throws Exception {

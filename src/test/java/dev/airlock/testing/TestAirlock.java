@@ -8,6 +8,8 @@ import dev.airlock.app.AirlockConfig;
 import dev.airlock.http.AirlockServer;
 import dev.airlock.store.postgres.PgSettings;
 import dev.airlock.store.postgres.PgStateStore;
+import dev.airlock.http.ServerVertx;
+import dev.airlock.metrics.AirlockMetrics;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -62,12 +64,19 @@ public final class TestAirlock implements AutoCloseable {
 
     /** @param issuer the public URL ({@code serve --issuer}), as behind a TLS proxy; null for the loopback URL */
     public static TestAirlock start(Path policy, Path dataDir, JWSAlgorithm alg, String issuer) throws Exception {
+        return start(policy, dataDir, alg, issuer, AirlockMetrics.on());
+    }
+
+    /** With these metrics: {@link AirlockMetrics#off()} is {@code serve --no-metrics}. */
+    public static TestAirlock start(Path policy, Path dataDir, JWSAlgorithm alg, String issuer, AirlockMetrics metrics)
+            throws Exception {
         int port = freePort();
         String base = "http://127.0.0.1:" + port;
         MutableClock clock = new MutableClock(Clock.systemUTC().instant());
         Airlock airlock = Airlock.open(new AirlockConfig(dataDir, policy, issuer != null ? issuer : base, alg, null,
-                clock));
-        Vertx vertx = Vertx.vertx();
+                clock), metrics);
+        // As serve builds it: with metrics on, the Vert.x metrics module's HTTP server meters too.
+        Vertx vertx = ServerVertx.create(airlock.metrics);
         AirlockServer server = AirlockServer.start(vertx, airlock, "127.0.0.1", port, 2)
                 .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
         return new TestAirlock(dataDir, clock, airlock, base, vertx, server);

@@ -3,46 +3,46 @@ package dev.airlock.core.policy;
 import dev.airlock.core.crypto.Hashes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
- * The fingerprint of a policy folder, so that operators can tell whether every replica serves the same policy: the
- * SHA-256 of a {@code sha256sum}-style manifest of the files the loaders read (the folder's {@code *.yaml} and
- * {@code *.yml}, and those of {@code providers/}), one line {@code <sha256 hex><two spaces><relative path>\n} per
- * file, in byte order of the path. Reproducible by hand:
- * {@code cd scopes && LC_ALL=C sha256sum *.yaml providers/*.yaml | sha256sum}.
+ * One stable name for the policy a server runs: {@code sha256:<hex>} over the files the loaders read (the folder's
+ * own {@code *.yaml}/{@code *.yml} and those of {@code providers/}). Replicas that print the same hash run the same
+ * policy; an operator can compute it without Airlock, as {@code sha256sum} would:
+ *
+ * <pre>cd scopes &amp;&amp; ls *.yaml *.yml providers/*.yaml providers/*.yml 2&gt;/dev/null | LC_ALL=C sort | xargs sha256sum | sha256sum</pre>
+ *
+ * That is, the SHA-256 of the lines {@code <sha256 of the file's bytes>  <path relative to the folder>\n}, in byte
+ * order of the paths (ASCII names sort the same in Java and in the C locale). Other files (a README, an editor's swap
+ * file) are not policy and do not change it.
  */
 public final class PolicyHash {
+    public static final String PREFIX = "sha256:";
+
     private PolicyHash() {}
 
     public static String of(Path policyDir) throws IOException {
-        List<String> files = new ArrayList<>();
-        collect(policyDir, "", files);
+        List<String> files = new ArrayList<>(yamlFiles(policyDir, ""));
         Path providers = policyDir.resolve("providers");
-        if (Files.isDirectory(providers)) collect(providers, "providers/", files);
+        if (Files.isDirectory(providers)) files.addAll(yamlFiles(providers, "providers/"));
         files.sort(null);
         StringBuilder manifest = new StringBuilder();
-        for (String f : files) {
-            manifest.append(hex(Hashes.sha256(Files.readAllBytes(policyDir.resolve(f))))).append("  ").append(f).append('\n');
+        for (String relative : files) {
+            byte[] bytes = Files.readAllBytes(policyDir.resolve(relative));
+            manifest.append(HexFormat.of().formatHex(Hashes.sha256(bytes))).append("  ").append(relative).append('\n');
         }
-        return hex(Hashes.sha256(manifest.toString().getBytes(StandardCharsets.UTF_8)));
+        return PREFIX + HexFormat.of().formatHex(Hashes.sha256(manifest.toString().getBytes(StandardCharsets.UTF_8)));
     }
 
-    private static void collect(Path dir, String prefix, List<String> out) throws IOException {
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
-            for (Path p : s) {
-                String name = p.getFileName().toString();
-                if ((name.endsWith(".yaml") || name.endsWith(".yml")) && Files.isRegularFile(p)) out.add(prefix + name);
-            }
+    private static List<String> yamlFiles(Path dir, String prefix) throws IOException {
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.filter(Files::isRegularFile).map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".yaml") || n.endsWith(".yml")).map(n -> prefix + n).toList();
         }
-    }
-
-    private static String hex(byte[] b) {
-        return HexFormat.of().formatHex(b);
     }
 }

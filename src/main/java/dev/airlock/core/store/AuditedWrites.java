@@ -23,4 +23,13 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface AuditedWrites {
     <T> CompletableFuture<T> apply(AuditEvent event, StateChange<T> change);
+
+    /**
+     * Whether the events go through the {@code AuditSink} given to {@link StateStore#audited} (the file store writes
+     * the event there first), rather than into the store's own log inside the change's transaction (PostgreSQL).
+     * Whoever observes that sink (the metrics' decision counter) sees the latter only through this path.
+     */
+    default boolean eventsThroughSink() {
+        return true;
+    }
 }

@@ -92,6 +92,18 @@ public interface StateStore extends AutoCloseable {
     /** Picks up changes other processes made. Cheap when nothing changed. */
     void refresh();
 
+    /**
+     * How late a change another process made (the CLI, another replica) can be when it becomes visible here: the time
+     * since this process last knew it had every such change (its last {@link #refresh} that completed, or, for a
+     * shared database, its last notification and re-read). An upper bound on propagation lag, which DESIGN.md wants
+     * under a second for revocations and grant decisions; it grows without limit when refreshing fails or stalls, which
+     * is what an operator must be told. Read by a gauge ({@code airlock_store_propagation_lag_seconds}); zero for a
+     * store no other process writes.
+     */
+    default java.time.Duration propagationLag() {
+        return java.time.Duration.ZERO;
+    }
+
     @Override
     void close();
 }

@@ -66,6 +66,8 @@ public final class FileStateStore implements StateStore {
     private volatile long nextPurgeNanos;
     private volatile boolean purgedOnce;
     private volatile Runnable snapshotWritten = () -> {};
+    /** When the journal was last read to its end (open, or a refresh that completed): {@link #propagationLag}. */
+    private volatile long caughtUpNanos;
     private final AtomicBoolean compacting = new AtomicBoolean();
 
     private FileStateStore(Path dir, Clock clock, long compactAboveBytes, AssertionLimits assertionLimits)
@@ -83,6 +85,7 @@ public final class FileStateStore implements StateStore {
         this.readOnly = readOnly;
         this.journal = readOnly ? AppendOnlyFile.openReadOnly(dir.resolve(JOURNAL), new Journal())
                 : AppendOnlyFile.open(dir.resolve(JOURNAL), new Journal(), health);
+        this.caughtUpNanos = ticker.nanoTime();
         try {
             purgeIfDue();
             if (!readOnly) compactIfLarge();
@@ -239,7 +242,10 @@ public final class FileStateStore implements StateStore {
     @Override
     public void refresh() {
         try {
+            long started = ticker.nanoTime();
             journal.catchUp();
+            // Every line another process had appended before this catch-up began is now applied.
+            caughtUpNanos = started;
         } catch (StorageUnavailable reported) {
             return;
         } catch (IOException e) {
@@ -253,6 +259,16 @@ public final class FileStateStore implements StateStore {
             // A compaction that cannot write its snapshot is a write fault like any other: reported once, retried.
             health.failed(dir.resolve(JOURNAL), StorageHealth.Condition.WRITE_FAILED, PrivateFiles.explain(e));
         }
+    }
+
+    /**
+     * Monotonic time since the last catch-up that completed: another process's append is applied here at most this
+     * late. The server refreshes every 250 ms, so a healthy value stays below that plus one catch-up; it keeps growing
+     * while the journal cannot be read (the read fault is reported once, by {@link StorageHealth}).
+     */
+    @Override
+    public Duration propagationLag() {
+        return Duration.ofNanos(Math.max(0, ticker.nanoTime() - caughtUpNanos));
     }
 
     /** Repairs made at open (a torn last journal line moved aside after a crash). */

@@ -243,6 +243,12 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
      * fails with {@link AuditedChange.NotDone}: nothing was changed and nothing recorded (if the connection broke
      * during the commit itself, PostgreSQL may have committed both; never one without the other).
      */
+    /** The events go into the change's own transaction, not through the sink {@link #audited} was given. */
+    @Override
+    public boolean eventsThroughSink() {
+        return false;
+    }
+
     @Override
     public <T> CompletableFuture<T> apply(AuditEvent event, StateChange<T> change) {
         return write(Objects.requireNonNull(event), change);
