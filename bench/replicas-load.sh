@@ -160,7 +160,7 @@ row() { awk -v s="$1" -v e="$2" '$1 == s && $2 == e { print $3, $4, $5, $6 }' "$
 rps() { row "$1" "$2" | cut -d' ' -f1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 pct() { sort -n "$WORK/propagation" | awk -v p="$1" '{ v[NR] = $1 } END { i = int(p / 100 * NR + 0.999); if (i < 1) i = 1; printf "%.1f ms", v[i] / 1000 }'; }
-COMMIT=$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src pom.xml || echo "+dirty")
+COMMIT=$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src/main pom.xml || echo "+dirty")
 {
   echo "# Replicas under load: embedded file store vs PostgreSQL, one and two replicas ($DATE)"
   echo
