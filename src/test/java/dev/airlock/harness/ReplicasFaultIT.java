@@ -55,6 +55,7 @@ class ReplicasFaultIT {
     final Map<String, AtomicInteger> statuses = new ConcurrentHashMap<>();
     final List<String> problems = new CopyOnWriteArrayList<>();
     final List<String> revokedTokens = new CopyOnWriteArrayList<>();
+    final List<String> mintedJtis = new CopyOnWriteArrayList<>();
     final List<String> approvedGrants = new CopyOnWriteArrayList<>();
     final Map<String, AtomicInteger> grantTokens = new ConcurrentHashMap<>();
     /** The freeze worker's history of dev: "frozen"/"unfrozen" when acknowledged, "?" when not (may or may not hold). */
@@ -148,6 +149,7 @@ class ReplicasFaultIT {
             Reply m = counted(mintOn.mint(agent, "staging", "db:read"));
             if (m.status() != 200) return;
             String token = m.json().path("access_token").asText();
+            mintedJtis.add(HarnessClient.jti(token));
             counted(checkOn.check(token, "staging", "db:read", null));
             Reply r = counted(revokeOn.revoke(agent, token));
             if (r.status() == 200) revokedTokens.add(token);
@@ -292,12 +294,13 @@ class ReplicasFaultIT {
                 }
             }
         }
+        Set<String> revokedEvents = jtis(audit, "token.revoked");
         for (String token : revokedTokens) {
             String jti = HarnessClient.jti(token);
-            if (audit.stream().noneMatch(l -> l.contains("\"type\":\"token.revoked\"") && l.contains(jti))) {
-                lost.add("no token.revoked event for " + jti);
-            }
+            if (!revokedEvents.contains(jti)) lost.add("no token.revoked event for " + jti);
         }
+        Set<String> mintedEvents = jtis(audit, "token.minted");
+        for (String jti : mintedJtis) if (!mintedEvents.contains(jti)) lost.add("no token.minted event for " + jti);
         for (String id : approvedGrants) {
             if (audit.stream().noneMatch(l -> l.contains("\"type\":\"grant.approved\"") && l.contains(id))) {
                 lost.add("no grant.approved event for " + id);
@@ -314,6 +317,20 @@ class ReplicasFaultIT {
         return lost;
     }
 
+    private static final java.util.regex.Pattern JTI = java.util.regex.Pattern.compile("\"jti\":\"([^\"]+)\"");
+
+    /** The jti of every audit line of this type. */
+    private static Set<String> jtis(List<String> audit, String type) {
+        Set<String> out = new java.util.HashSet<>();
+        String marker = "\"type\":\"" + type + "\"";
+        for (String l : audit) {
+            if (!l.contains(marker)) continue;
+            java.util.regex.Matcher m = JTI.matcher(l);
+            if (m.find()) out.add(m.group(1));
+        }
+        return out;
+    }
+
     private String report(long seed, int rounds, double seconds, List<String> timeline, List<String> lost,
                           int verifyExit) {
         StringBuilder b = new StringBuilder("## Faults across three replicas\n\n");
@@ -323,10 +340,11 @@ class ReplicasFaultIT {
                 .append(" round(s) of: PostgreSQL stopped and started again on the same data directory and port;"
                 + " one replica killed with SIGKILL and started again.\n\n");
         for (String t : timeline) b.append("- ").append(t).append('\n');
-        b.append("\n| run | answers by status | 503 during outages | problems | acknowledged revocations |"
-                + " approvals | freezes (acked) | lost | audit verify |\n|---|---|---|---|---|---|---|---|---|\n");
-        b.append(String.format(java.util.Locale.ROOT, "| %.0f s | %s | %d | %d | %d | %d | %d | %d | exit %d |%n",
-                seconds, new java.util.TreeMap<>(statuses), outage503.get(), problems.size(), revokedTokens.size(),
+        b.append("\n| run | answers by status | 503 during outages | problems | acknowledged mints | revocations |"
+                + " approvals | freezes (acked) | lost | audit verify |\n|---|---|---|---|---|---|---|---|---|---|\n");
+        b.append(String.format(java.util.Locale.ROOT, "| %.0f s | %s | %d | %d | %d | %d | %d | %d | %d | exit %d |%n",
+                seconds, new java.util.TreeMap<>(statuses), outage503.get(), problems.size(), mintedJtis.size(),
+                revokedTokens.size(),
                 approvedGrants.size(), freezes.stream().filter(f -> !f.equals("?")).count(), lost.size(),
                 verifyExit));
         b.append("\nSeed ").append(seed).append(". Machine: ").append(HarnessMode.machine()).append(".\n");
