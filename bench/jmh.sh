@@ -15,8 +15,10 @@ mkdir -p "$BUILD" "$(dirname "$OUT")"
 # (the report below is itself a tracked file, and truncating it would make any tree look changed).
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" status --porcelain 2>/dev/null | grep -q . && echo ' (with uncommitted changes)' || true)"
-(cd "$ROOT" && timeout 900 mvn -o -q -DskipTests -Dairlock.build="$BUILD" package)
-timeout 600 mvn -o -q -f "$ROOT/bench/pom.xml" -Dairlock.jar="$BUILD/airlock.jar" -Dbench.build="$BUILD/bench" package
+(cd "$ROOT" && { timeout 900 mvn -o -q -DskipTests -Dairlock.build="$BUILD" package \
+  || timeout 900 mvn -q -DskipTests -Dairlock.build="$BUILD" package; })
+timeout 600 mvn -o -q -f "$ROOT/bench/pom.xml" -Dairlock.jar="$BUILD/airlock.jar" -Dbench.build="$BUILD/bench" package \
+  || timeout 600 mvn -q -f "$ROOT/bench/pom.xml" -Dairlock.jar="$BUILD/airlock.jar" -Dbench.build="$BUILD/bench" package
 CP=$BUILD/bench/benchmarks.jar:$BUILD/airlock.jar
 if [[ " $* " == *" -l "* || " $* " == *" -h "* ]]; then exec java -cp "$CP" org.openjdk.jmh.Main "$@"; fi
 LOG=$BUILD/jmh-$DATE.txt

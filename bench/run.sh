@@ -69,10 +69,12 @@ rm -rf "$WORK/data" "$WORK/data-cold" "$WORK/policy" "$WORK"/wrk-*.txt "$WORK"/a
 
 # --- build -----------------------------------------------------------------------------------------------------------
 log "building airlock.jar into $BUILD"
-(cd "$ROOT" && timeout 900 mvn -o -q -DskipTests -Dairlock.build="$BUILD" package) || die "root build failed"
+(cd "$ROOT" && { timeout 900 mvn -o -q -DskipTests -Dairlock.build="$BUILD" package \
+  || timeout 900 mvn -q -DskipTests -Dairlock.build="$BUILD" package; }) || die "root build failed"
 JAR=$BUILD/airlock.jar
 log "building the benchmark helpers"
-timeout 600 mvn -o -q -f "$BENCH/pom.xml" -Dairlock.jar="$JAR" -Dbench.build="$BUILD/bench" package || die "bench build failed"
+{ timeout 600 mvn -o -q -f "$BENCH/pom.xml" -Dairlock.jar="$JAR" -Dbench.build="$BUILD/bench" package \
+  || timeout 600 mvn -q -f "$BENCH/pom.xml" -Dairlock.jar="$JAR" -Dbench.build="$BUILD/bench" package; } || die "bench build failed"
 CP=$BUILD/bench/benchmarks.jar:$JAR
 
 # --- the physical limit, on the same cores, before the server starts -------------------------------------------------

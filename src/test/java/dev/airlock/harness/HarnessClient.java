@@ -37,7 +37,12 @@ public final class HarnessClient {
                 .build();
     }
 
-    public record Reply(int status, String body) {
+    /** An answer; {@code retryAfter} is its Retry-After header or null (a 503 must carry one, RFC 9110 §10.2.3). */
+    public record Reply(int status, String body, String retryAfter) {
+        public Reply(int status, String body) {
+            this(status, body, null);
+        }
+
         public JsonNode json() {
             try {
                 return JSON.readTree(body);
@@ -92,7 +97,7 @@ public final class HarnessClient {
 
     private Reply send(HttpRequest request) throws IOException, InterruptedException {
         HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
-        return new Reply(r.statusCode(), r.body());
+        return new Reply(r.statusCode(), r.body(), r.headers().firstValue("Retry-After").orElse(null));
     }
 
     // --- the operations ---

@@ -89,12 +89,20 @@ public final class AirlockProcess implements AutoCloseable {
     private List<String> jvmFlags = JVM_FLAGS;
     /** A shell line run before exec'ing the JVM (e.g. {@code ulimit -n 256}), or null. */
     private String shellPrefix;
+    /** Environment variables set for the server (e.g. the master key replicas share); AIRLOCK_* is not inherited. */
+    private Map<String, String> env = Map.of();
 
     /** The flags of deploy/airlock.service and README's "Run the server as measured", without the CDS archive. */
     public static final List<String> SHIPPED_FLAGS = List.of("-Xms64m", "-Xmx112m", "-XX:+UseSerialGC");
 
     public AirlockProcess withJvmFlags(List<String> flags) {
         this.jvmFlags = List.copyOf(flags);
+        return this;
+    }
+
+    /** The server's AIRLOCK_* environment (replaces whatever the test JVM has), e.g. {@code AIRLOCK_MASTER_KEY}. */
+    public AirlockProcess withEnv(Map<String, String> env) {
+        this.env = Map.copyOf(env);
         return this;
     }
 
@@ -135,7 +143,12 @@ public final class AirlockProcess implements AutoCloseable {
         int n = COUNTER.incrementAndGet();
         stdout = logDir.resolve("serve-" + port + "-" + n + ".out");
         stderr = logDir.resolve("serve-" + port + "-" + n + ".err");
-        process = new ProcessBuilder(command()).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(command()).redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
+        if (!env.isEmpty()) {
+            pb.environment().keySet().removeIf(k -> k.startsWith("AIRLOCK_"));
+            pb.environment().putAll(env);
+        }
+        process = pb.start();
         return this;
     }
 
