@@ -35,10 +35,14 @@ final class PgRefresh {
     private volatile long nextPurgeNanos;
     private volatile boolean purgedOnce;
 
-    PgRefresh(Pool pool, StateMemory memory, StorageHealth health) {
+    /** True once the store is closing: a read cut short by closing its own pool is no storage fault. */
+    private final java.util.function.BooleanSupplier closing;
+
+    PgRefresh(Pool pool, StateMemory memory, StorageHealth health, java.util.function.BooleanSupplier closing) {
         this.pool = pool;
         this.memory = memory;
         this.health = health;
+        this.closing = closing;
     }
 
     long lastSeen() {
@@ -70,6 +74,10 @@ final class PgRefresh {
                 health.cleared(PgFaults.NAME, StorageHealth.Condition.UNREADABLE);
                 health.cleared(PgFaults.NAME, StorageHealth.Condition.WRITE_FAILED);
                 out.complete(null);
+            } else if (closing.getAsBoolean()) {
+                // A CLI closing right after its write (a NOTIFY of its own change still being read) logged a
+                // "storage fault" on its way out; nothing is wrong with the database then.
+                out.completeExceptionally(done.cause());
             } else {
                 out.completeExceptionally(PgFaults.classify(done.cause(), health,
                         StorageHealth.Condition.UNREADABLE));

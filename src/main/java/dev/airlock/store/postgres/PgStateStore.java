@@ -93,7 +93,7 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
         memory.trackForgottenAssertions();
         this.writes = new PgWrites(memory);
         this.chain = new PgChain(clock, key);
-        this.refresh = new PgRefresh(pool, memory, health);
+        this.refresh = new PgRefresh(pool, memory, health, closed::get);
         this.writer = new PgAuditWriter(pool, chain, health, this::ship);
         this.listener = new PgListener(vertx, options, refresh::readChanges);
     }
