@@ -38,7 +38,13 @@ final class PgRefresh {
     /** True once the store is closing: a read cut short by closing its own pool is no storage fault. */
     private final java.util.function.BooleanSupplier closing;
 
-    PgRefresh(Pool pool, StateMemory memory, StorageHealth health, java.util.function.BooleanSupplier closing) {
+    /** Monotonic time: the store's clock's when it keeps one (tests), else the machine's. */
+    private final dev.airlock.core.store.Ticker ticker;
+
+    PgRefresh(Pool pool, StateMemory memory, StorageHealth health, java.util.function.BooleanSupplier closing,
+              dev.airlock.core.store.Ticker ticker) {
+        this.ticker = ticker;
+        this.caughtUpNanos = ticker.nanoTime();
         this.pool = pool;
         this.memory = memory;
         this.health = health;
@@ -47,6 +53,14 @@ final class PgRefresh {
 
     long lastSeen() {
         return lastSeen;
+    }
+
+    /** When the last read that completed started ({@link #ticker}): every change committed before it is known here. */
+    private volatile long caughtUpNanos;
+
+    /** Time since this process last knew it had every committed change: {@code StateStore#propagationLag}. */
+    java.time.Duration lag() {
+        return java.time.Duration.ofNanos(Math.max(0, ticker.nanoTime() - caughtUpNanos));
     }
 
     /** Completes when a read that started after this call is done (failed: the fault is in health). */
@@ -69,8 +83,10 @@ final class PgRefresh {
 
     private CompletableFuture<Void> start() {
         CompletableFuture<Void> out = new CompletableFuture<>();
+        long started = ticker.nanoTime();
         pool.withConnection(this::read).onComplete(done -> {
             if (done.succeeded()) {
+                if (started - caughtUpNanos > 0) caughtUpNanos = started;
                 health.cleared(PgFaults.NAME, StorageHealth.Condition.UNREADABLE);
                 health.cleared(PgFaults.NAME, StorageHealth.Condition.WRITE_FAILED);
                 out.complete(null);

@@ -93,7 +93,7 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
         memory.trackForgottenAssertions();
         this.writes = new PgWrites(memory);
         this.chain = new PgChain(clock, key);
-        this.refresh = new PgRefresh(pool, memory, health, closed::get);
+        this.refresh = new PgRefresh(pool, memory, health, closed::get, ticker);
         this.writer = new PgAuditWriter(pool, chain, health, this::ship);
         this.listener = new PgListener(vertx, options, refresh::readChanges);
     }
@@ -345,6 +345,12 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
     }
 
     /** The change sequence this replica has read up to. */
+    /** Since the start of the last re-read of the change feed that completed; grows while the database is away. */
+    @Override
+    public java.time.Duration propagationLag() {
+        return refresh.lag();
+    }
+
     public long lastSeen() {
         return refresh.lastSeen();
     }

@@ -556,4 +556,20 @@ public abstract class StateStoreContract {
         assertTrue(other.isRevoked("jti-x"));
         assertTrue(other.grant("gr-x").isPresent());
     }
+
+    /**
+     * {@code airlock_store_propagation_lag_seconds}: how long since this instance last knew it had every change other
+     * processes made. It grows while nothing is read and comes down when a read completes (issue 14: the metric must
+     * tell an operator that a replica stopped hearing about revocations).
+     */
+    @Test
+    void propagationLagGrowsWhileNothingIsReadAndARefreshBringsItDown() throws Exception {
+        store.refresh();
+        java.time.Duration first = store.propagationLag();
+        clock.advance(java.time.Duration.ofSeconds(50));
+        java.time.Duration later = store.propagationLag();
+        assertTrue(later.toSeconds() >= 50 && later.compareTo(first) > 0, () -> first + " then " + later);
+        store.refresh();
+        assertTrue(store.propagationLag().compareTo(later) < 0, () -> "after a refresh: " + store.propagationLag());
+    }
 }
