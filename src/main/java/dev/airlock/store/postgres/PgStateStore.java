@@ -344,13 +344,13 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
         refresh.purgeIfDue(ticker, PURGE_EVERY);
     }
 
-    /** The change sequence this replica has read up to. */
     /** Since the start of the last re-read of the change feed that completed; grows while the database is away. */
     @Override
     public java.time.Duration propagationLag() {
         return refresh.lag();
     }
 
+    /** The change sequence this replica has read up to. */
     public long lastSeen() {
         return refresh.lastSeen();
     }
