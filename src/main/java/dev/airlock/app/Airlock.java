@@ -240,6 +240,8 @@ public final class Airlock implements AutoCloseable {
                 pg.append(AuditEvent.of("key.activated").with("kid", keys.active().kid())
                         .with("alg", keys.active().algorithm().getName()).with("first", true).build()).join();
             }
+            // Recorded in the replicas table, so that --store commands wait until this replica has read their change.
+            pg.serveAsReplica(replicaId(random));
             return opened(new Airlock(config, policy, providers, policyHash, pg, storage, pg, auditKey, keys, box,
                     random, metrics), random);
         }
@@ -278,6 +280,17 @@ public final class Airlock implements AutoCloseable {
         }
         return opened(new Airlock(config, policy, providers, policyHash, store, storage, audit, auditKey, keys, box,
                 random, metrics), random);
+    }
+
+    /** Names this process among the replicas: host, process id and a random part (several in one JVM in tests). */
+    private static String replicaId(SecureRandom random) {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            host = "unknown-host";
+        }
+        return host + "/" + ProcessHandle.current().pid() + "/" + Integer.toHexString(random.nextInt(0x10000));
     }
 
     /** The last step of opening: an algorithm switch {@code serve --alg} asked for; closes the instance on failure. */

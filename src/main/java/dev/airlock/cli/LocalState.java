@@ -145,7 +145,9 @@ final class LocalState implements AutoCloseable {
                 for (String found : s.recoveryNotes) err.println("warning: " + found);
                 err.flush();
             }
-            return body.run(s);
+            int rc = body.run(s);
+            if (rc == 0 && !readOnly && s.storeToClose instanceof PgStateStore pg) awaitReplicas(pg, err);
+            return rc;
         } catch (PolicyException e) {
             err.println("policy " + o.policy + " is not valid:\n" + e.getMessage());
             return 2;
@@ -163,6 +165,28 @@ final class LocalState implements AutoCloseable {
             Thread.currentThread().interrupt();
             return 2;
         }
+    }
+
+    /** How long a {@code --store} command waits for the replicas to read its change. */
+    static final java.time.Duration REPLICA_WAIT = java.time.Duration.ofSeconds(5);
+
+    /**
+     * A change made with {@code --store} is committed; before returning, wait until every live replica has read it
+     * (issue 14: in effect everywhere when the command returns). A replica still behind after {@link #REPLICA_WAIT} is
+     * named on standard error: the change stands (it is committed) and that replica applies it at its next read; a
+     * replica that cannot reach the database answers 503 meanwhile, never on the old state.
+     */
+    private static void awaitReplicas(PgStateStore pg, PrintWriter err) {
+        try {
+            for (dev.airlock.store.postgres.PgReplicas.Behind b : pg.awaitReplicas(REPLICA_WAIT)) {
+                err.printf("warning: committed, but replica %s has not read it yet (last heard %.1f s ago); it applies"
+                        + " it at its next read%n", b.id(), b.secondsSinceHeard());
+            }
+        } catch (IOException e) {
+            err.println("warning: committed, but could not confirm that every replica has read it: "
+                    + PrivateFiles.explain(e));
+        }
+        err.flush();
     }
 
     interface Body {

@@ -38,6 +38,9 @@ final class PgRefresh {
     /** True once the store is closing: a read cut short by closing its own pool is no storage fault. */
     private final java.util.function.BooleanSupplier closing;
 
+    /** Set when this store serves as a replica: told after every completed re-read. */
+    volatile PgReplicas replica;
+
     /** Monotonic time: the store's clock's when it keeps one (tests), else the machine's. */
     private final dev.airlock.core.store.Ticker ticker;
 
@@ -87,6 +90,8 @@ final class PgRefresh {
         pool.withConnection(this::read).onComplete(done -> {
             if (done.succeeded()) {
                 if (started - caughtUpNanos > 0) caughtUpNanos = started;
+                PgReplicas me = replica;
+                if (me != null) me.caughtUp(lastSeen, started);
                 health.cleared(PgFaults.NAME, StorageHealth.Condition.UNREADABLE);
                 health.cleared(PgFaults.NAME, StorageHealth.Condition.WRITE_FAILED);
                 out.complete(null);

@@ -344,6 +344,24 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
         refresh.purgeIfDue(ticker, PURGE_EVERY);
     }
 
+    /**
+     * Serves as a replica from now on: records in {@code replicas} how far it has read the change feed, so that
+     * {@code --store} commands can wait for it ({@link #awaitReplicas}). Called by a server, never by the CLI.
+     */
+    public void serveAsReplica(String id) {
+        refresh.replica = new PgReplicas(pool, id);
+        refresh.readChanges();
+    }
+
+    /**
+     * Waits until every live replica has read every change this store knows of (its own writes included), at most
+     * {@code timeout}; completes with the replicas still behind then (empty: in effect everywhere).
+     */
+    public List<PgReplicas.Behind> awaitReplicas(Duration timeout) throws IOException {
+        await(refresh.readChanges(), "reading the change feed");
+        return await(PgReplicas.await(vertx, pool, refresh.lastSeen(), timeout), "waiting for the replicas");
+    }
+
     /** Since the start of the last re-read of the change feed that completed; grows while the database is away. */
     @Override
     public java.time.Duration propagationLag() {
@@ -378,6 +396,16 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             // Unreachable at exit: the next server's checkpoint covers these lines.
         } finally {
+            PgReplicas me = refresh.replica;
+            if (me != null) {
+                try {
+                    me.withdraw().toCompletionStage().toCompletableFuture().get(2, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (ExecutionException | TimeoutException e) {
+                    // Not heard from again, it stops being waited for after PgReplicas.LIVE.
+                }
+            }
             listener.close();
             pool.close();
             if (ownsVertx) vertx.close();
