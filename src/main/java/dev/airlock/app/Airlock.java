@@ -32,6 +32,7 @@ import dev.airlock.core.token.KeyState;
 import dev.airlock.core.token.TokenVerifier;
 import dev.airlock.core.token.VerifiedTokenCache;
 import dev.airlock.store.embedded.FileStateStore;
+import dev.airlock.store.postgres.PgKeyStore;
 import dev.airlock.store.postgres.PgSettings;
 import dev.airlock.store.postgres.PgStateStore;
 import java.io.IOException;
@@ -187,8 +188,8 @@ public final class Airlock implements AutoCloseable {
 
     /**
      * As {@link #open(AirlockConfig)}, with the state and the audit log in PostgreSQL when {@code shared} is given
-     * (several replicas; issue 14). The data directory still holds {@code master.key} (every replica needs the same
-     * one), the signing keys and the audit key.
+     * (several replicas; issue 14), and the signing keys too ({@link PgKeyStore}). The data directory still holds
+     * {@code master.key} (every replica needs the same one) and the audit key.
      */
     public static Airlock open(AirlockConfig config, PgSettings shared) throws IOException, PolicyException {
         String policyHash = PolicyHash.of(config.policyDir());
@@ -199,27 +200,27 @@ public final class Airlock implements AutoCloseable {
         PrivateFiles.createDataDirectory(data);
         PrivateFiles.requireSafeDataDirectory(data);
         SecretBox box = new SecretBox(MasterKey.load(data, config.masterKey(), random), random);
-        KeyRing keys = KeyRing.open(data, box, config.algorithm(), config.clock(), random);
         StorageHealth storage = new StorageHealth();
         if (shared != null) {
             AuditKey auditKey = AuditKey.openOrCreate(data, box, config.clock(), random);
             PgStateStore pg = PgStateStore.open(shared.location(), shared.password(), config.clock(),
                     AssertionLimits.DEFAULT, storage, auditKey, null);
+            KeyRing keys;
             try {
                 if (auditKey.created()) {
                     pg.append(AuditEvent.of("audit.key_created").with("key", auditKey.fingerprint()).build()).join();
                 }
-            } catch (RuntimeException e) {
+                // The signing keys are the database's, shared by every replica (a first key and its key.activated
+                // commit together, once, however many replicas start at the same moment).
+                keys = KeyRing.open(new PgKeyStore(pg), box, config.algorithm(), config.clock(), random, pg);
+            } catch (IOException | RuntimeException e) {
                 pg.close();
                 throw e;
-            }
-            if (keys.createdFirstKey()) {
-                pg.append(AuditEvent.of("key.activated").with("kid", keys.active().kid())
-                        .with("alg", keys.active().algorithm().getName()).with("first", true).build()).join();
             }
             return opened(new Airlock(config, policy, providers, policyHash, pg, storage, pg, auditKey, keys, box,
                     random), random);
         }
+        KeyRing keys = KeyRing.open(data, box, config.algorithm(), config.clock(), random);
         FileStateStore store = FileStateStore.open(data, config.clock(), AssertionLimits.DEFAULT,
                 config.journalCompactBytes(), storage);
         AuditLog audit;

@@ -250,10 +250,24 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
 
     @SuppressWarnings("unchecked")
     private <T> CompletableFuture<T> write(AuditEvent event, StateChange<T> change) {
-        PgWrites.Write w = change.match(writes);
-        List<PgChain.Pending> events;
+        return (CompletableFuture<T>) commit(event == null ? List.of() : List.of(event), change.match(writes));
+    }
+
+    /**
+     * A change outside the mirror (the signing keys, the audit key: {@link PgKeyStore}) with its events, in one
+     * transaction under the chain's lock: completes {@code true} once committed, {@code false} if the statement
+     * changed no row (a lost compare-and-set: rolled back, no event).
+     */
+    CompletableFuture<Boolean> transact(java.util.function.BiFunction<io.vertx.sqlclient.SqlConnection, Long,
+            Future<Boolean>> statement, List<AuditEvent> events) {
+        return commit(events, new PgWrites.Write(statement, () -> {}, p -> Future.succeededFuture(), true))
+                .thenApply(won -> (Boolean) won);
+    }
+
+    private CompletableFuture<Object> commit(List<AuditEvent> auditEvents, PgWrites.Write w) {
+        List<PgChain.Pending> events = new ArrayList<>();
         try {
-            events = event == null ? List.of() : List.of(PgChain.Pending.of(event));
+            for (AuditEvent e : auditEvents) events.add(PgChain.Pending.of(Objects.requireNonNull(e)));
         } catch (IllegalArgumentException bad) {
             return CompletableFuture.failedFuture(bad);
         }
@@ -275,12 +289,12 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
                 w.reread().apply(pool).onComplete(r -> out.complete(w.result(false)));
             } else {
                 Throwable cause = PgFaults.classify(done.cause(), health, StorageHealth.Condition.WRITE_FAILED);
-                out.completeExceptionally(event == null ? cause : new AuditedChange.NotDone("not done: "
-                        + PgFaults.reason(cause) + "; neither the change nor its audit event (" + event.type()
-                        + ") was committed", cause));
+                out.completeExceptionally(auditEvents.isEmpty() ? cause : new AuditedChange.NotDone("not done: "
+                        + PgFaults.reason(cause) + "; neither the change nor its audit event ("
+                        + auditEvents.get(0).type() + ") was committed", cause));
             }
         });
-        return (CompletableFuture<T>) out;
+        return out;
     }
 
     // --- The audit log: decisions, group-committed. ---
