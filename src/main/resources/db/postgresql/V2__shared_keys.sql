@@ -13,3 +13,14 @@ CREATE TABLE signing_keys (
     sealed       text NOT NULL,
     seq          bigint NOT NULL
 );
+
+-- The one key that signs the shared audit chain's checkpoints, sealed under the master key (bound to its
+-- thumbprint) as <data>/audit.key holds it: 'audit verify --store --audit-key' pins one fingerprint for all
+-- replicas. One row: the first replica to start inserts it (with its audit.key_created in the same transaction).
+CREATE TABLE audit_key (
+    id      smallint PRIMARY KEY CHECK (id = 1),
+    kid     text NOT NULL,
+    x       text NOT NULL,
+    created text NOT NULL,
+    sealed  text NOT NULL
+);

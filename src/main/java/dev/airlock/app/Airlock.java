@@ -32,6 +32,7 @@ import dev.airlock.core.token.KeyState;
 import dev.airlock.core.token.TokenVerifier;
 import dev.airlock.core.token.VerifiedTokenCache;
 import dev.airlock.store.embedded.FileStateStore;
+import dev.airlock.store.postgres.PgAuditKey;
 import dev.airlock.store.postgres.PgKeyStore;
 import dev.airlock.store.postgres.PgSettings;
 import dev.airlock.store.postgres.PgStateStore;
@@ -189,7 +190,7 @@ public final class Airlock implements AutoCloseable {
     /**
      * As {@link #open(AirlockConfig)}, with the state and the audit log in PostgreSQL when {@code shared} is given
      * (several replicas; issue 14), and the signing keys too ({@link PgKeyStore}). The data directory still holds
-     * {@code master.key} (every replica needs the same one) and the audit key.
+     * {@code master.key} (every replica needs the same one); the audit key is the database's too ({@link PgAuditKey}).
      */
     public static Airlock open(AirlockConfig config, PgSettings shared) throws IOException, PolicyException {
         String policyHash = PolicyHash.of(config.policyDir());
@@ -202,14 +203,14 @@ public final class Airlock implements AutoCloseable {
         SecretBox box = new SecretBox(MasterKey.load(data, config.masterKey(), random), random);
         StorageHealth storage = new StorageHealth();
         if (shared != null) {
-            AuditKey auditKey = AuditKey.openOrCreate(data, box, config.clock(), random);
             PgStateStore pg = PgStateStore.open(shared.location(), shared.password(), config.clock(),
-                    AssertionLimits.DEFAULT, storage, auditKey, null);
+                    AssertionLimits.DEFAULT, storage, null, null);
             KeyRing keys;
+            AuditKey auditKey;
             try {
-                if (auditKey.created()) {
-                    pg.append(AuditEvent.of("audit.key_created").with("key", auditKey.fingerprint()).build()).join();
-                }
+                // One audit key for the chain, the database's: every replica's checkpoints verify under one pin.
+                auditKey = PgAuditKey.openOrCreate(pg, data, box, config.clock(), random);
+                pg.signWith(auditKey);
                 // The signing keys are the database's, shared by every replica (a first key and its key.activated
                 // commit together, once, however many replicas start at the same moment).
                 keys = KeyRing.open(new PgKeyStore(pg), box, config.algorithm(), config.clock(), random, pg);

@@ -42,13 +42,15 @@ class ReplicasOnPostgresTest {
     TestAirlock b;
     String secret;
     String agent;
+    String url;
 
     @BeforeEach
     void start() throws Exception {
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
         String masterKey = Base64.getEncoder().encodeToString(key);
-        PgSettings shared = new PgSettings(PgLocation.parse(TestPostgres.freshDatabase().url()), null);
+        url = TestPostgres.freshDatabase().url();
+        PgSettings shared = new PgSettings(PgLocation.parse(url), null);
         a = TestAirlock.startShared(TestAirlock.EXAMPLE_POLICY, dirA, ISSUER, masterKey, shared);
         b = TestAirlock.startShared(TestAirlock.EXAMPLE_POLICY, dirB, ISSUER, masterKey, shared);
         secret = a.issueSecret("coding-agent");
@@ -79,6 +81,28 @@ class ReplicasOnPostgresTest {
                 "no signing key on either replica's disk");
         long firstKeys = a.auditLines().stream().filter(l -> l.contains("\"type\":\"key.activated\"")).count();
         assertEquals(1, firstKeys, "one first key for the two replicas, on the record once");
+    }
+
+    @Test
+    void bothReplicasSignTheSharedChainWithOneAuditKeySoVerifyPinsOneFingerprint() throws Exception {
+        String fingerprint = a.airlock.auditKey.fingerprint();
+        assertEquals(fingerprint, b.airlock.auditKey.fingerprint());
+        assertFalse(Files.exists(dirA.resolve("audit.key")) || Files.exists(dirB.resolve("audit.key")),
+                "the audit key lives in the database only");
+        assertEquals(200, a.token("coding-agent", secret, "staging", "db:read").status());
+        assertEquals(200, b.token("coding-agent", secret, "staging", "db:read").status());
+        assertEquals(1, a.auditLines().stream().filter(l -> l.contains("\"type\":\"audit.key_created\"")).count());
+        a.close();
+        b.close(); // each signs a checkpoint over what it appended
+        a = null;
+        b = null;
+
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        int code = new picocli.CommandLine(new dev.airlock.cli.AuditCommand()).setOut(new java.io.PrintWriter(out, true))
+                .setErr(new java.io.PrintWriter(err, true)).execute("verify", "--store", url, "--audit-key", fingerprint);
+        assertEquals(0, code, out + " " + err);
+        assertTrue(out.toString().contains("(pinned)"), out.toString());
     }
 
     @Test

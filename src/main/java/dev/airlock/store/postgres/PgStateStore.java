@@ -69,7 +69,7 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
     private final PgListener listener;
     private final PgWrites writes;
     private final Ticker ticker;
-    private final boolean signs;
+    private volatile boolean signs;
     private volatile boolean appendedSinceCheckpoint;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
@@ -350,6 +350,16 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
             refreshing.set(false);
         }
         refresh.purgeIfDue(ticker, PURGE_EVERY);
+    }
+
+    /**
+     * From now on signs checkpoints with {@code key} (the shared audit key, read from this store after open:
+     * {@link PgAuditKey}), and signs at once what was appended while no server ran.
+     */
+    public void signWith(AuditKey key) throws IOException {
+        chain.signWith(java.util.Objects.requireNonNull(key));
+        signs = true;
+        await(checkpoint(), "signing the lines appended while no server ran");
     }
 
     /** The change sequence this replica has read up to. */
