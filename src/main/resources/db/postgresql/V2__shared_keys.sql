@@ -24,3 +24,12 @@ CREATE TABLE audit_key (
     created text NOT NULL,
     sealed  text NOT NULL
 );
+
+-- The policy version replicas are asked to serve: the replica that reloads writes the hash of what it loaded with its
+-- policy.reloaded event; every other replica reloads its own policy folder when it reads a newer seq, and reports in
+-- /readyz when its folder yields another hash (docs/decisions.md).
+CREATE TABLE policy_announcement (
+    id          smallint PRIMARY KEY CHECK (id = 1),
+    policy_hash text   NOT NULL,
+    seq         bigint NOT NULL
+);

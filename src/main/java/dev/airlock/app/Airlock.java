@@ -72,6 +72,7 @@ public final class Airlock implements AutoCloseable {
     /** Remembers each agent's recent refusals for the approvers' detail view (in memory; the audit log is the record). */
     public final RecentRefusals refusals;
     private final Domain.Shared shared;
+    private final PolicyFollower follower;
     private volatile Domain domain;
     /** The domain a reload replaced; closed at the next reload or at shutdown, once its requests are long done. */
     private Domain retired;
@@ -104,11 +105,27 @@ public final class Airlock implements AutoCloseable {
                 new FailureThrottle(FailureThrottle.Limits.PER_CLIENT, config.clock()),
                 new FailureThrottle(FailureThrottle.Limits.PER_ADDRESS, config.clock()), fresh, random);
         this.domain = new Domain(policy, providers, policyHash, shared);
+        java.util.function.Supplier<java.util.Optional<PgStateStore.PolicyAnnouncement>> announced =
+                store instanceof PgStateStore pg ? pg::policyAnnounced : java.util.Optional::empty;
+        this.follower = new PolicyFollower(announced, this::policyHash, config.policyDir(), () -> reloadPolicy(false));
     }
 
     /** The policy-dependent services now; take it once per request and use only it. */
     public Domain domain() {
         return domain;
+    }
+
+    /**
+     * The policy hash another replica announced, when it differs from the one served here (this replica's folder
+     * yields another policy): readiness reports it and answers not ready. Empty on the file store.
+     */
+    public java.util.Optional<String> policyHashAnnouncedElsewhere() {
+        return follower.differing();
+    }
+
+    /** Reloads this replica's folder when another replica announced a policy reload; see {@link PolicyFollower}. */
+    public void followAnnouncedPolicy() throws IOException {
+        follower.follow();
     }
 
     /** The hash of the policy served now ({@link PolicyHash}), for readiness and metrics. */
@@ -122,7 +139,15 @@ public final class Airlock implements AutoCloseable {
      * not load, nothing changes and {@code policy.reload_refused} records why; the problems are logged and returned.
      * Called by the SIGHUP handler and by {@code airlock policy reload} (through the server's refresh); one at a time.
      */
-    public synchronized PolicyReload reloadPolicy() {
+    public PolicyReload reloadPolicy() {
+        return reloadPolicy(true);
+    }
+
+    /**
+     * As {@link #reloadPolicy()}; {@code announce} false when this replica follows another's announcement (its own
+     * swap is audited, with {@code following}, but not announced again).
+     */
+    synchronized PolicyReload reloadPolicy(boolean announce) {
         String before = domain.policyHash;
         Path dir = config.policyDir();
         List<String> problems;
@@ -135,8 +160,12 @@ public final class Airlock implements AutoCloseable {
             if (!hash.equals(PolicyHash.of(dir))) {
                 problems = List.of(dir + ": the policy changed while it was being read; reload again");
             } else {
-                refusals.append(AuditEvent.of("policy.reloaded").with("policy_hash_before", before)
-                        .with("policy_hash", hash).build()).join();
+                AuditEvent reloaded = AuditEvent.of("policy.reloaded").with("policy_hash_before", before)
+                        .with("policy_hash", hash).with("following", announce ? null : true).build();
+                // On PostgreSQL the event and the announcement commit together: every replica then reloads its own
+                // folder (issue 14); a replica that follows only records its own swap.
+                if (announce && store instanceof PgStateStore pg) pg.announcePolicy(hash, reloaded).join();
+                else refusals.append(reloaded).join();
                 Domain old = domain;
                 domain = new Domain(policy, providers, hash, shared);
                 if (retired != null) retired.close();

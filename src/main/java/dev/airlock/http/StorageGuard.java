@@ -23,9 +23,14 @@ final class StorageGuard implements Handler<RoutingContext> {
     /** The hash of the policy the routes of this guard serve: replicas that disagree show it in readiness. */
     private final String policyHash;
 
-    StorageGuard(StorageHealth storage, String policyHash) {
+    /** The hash another replica announced while this one serves another (issue 14); empty when they agree. */
+    private final java.util.function.Supplier<java.util.Optional<String>> announcedElsewhere;
+
+    StorageGuard(StorageHealth storage, String policyHash,
+                 java.util.function.Supplier<java.util.Optional<String>> announcedElsewhere) {
         this.storage = storage;
         this.policyHash = policyHash;
+        this.announcedElsewhere = announcedElsewhere;
     }
 
     @Override
@@ -43,6 +48,18 @@ final class StorageGuard implements Handler<RoutingContext> {
      * sending traffic; while writes fail a small probe write (off the event loop) finds out when they succeed again.
      */
     void readyz(RoutingContext ctx) {
+        var announced = announcedElsewhere.get();
+        if (announced.isPresent()) {
+            // Another replica serves the announced policy and this one cannot (its folder differs): out of the load
+            // balancer, so an agent's answer does not depend on which replica it reaches (docs/decisions.md).
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("status", "not_ready");
+            body.put("reasons", List.of("policy: this replica's folder yields another policy than the one announced"));
+            body.put("policy_hash", policyHash);
+            body.put("policy_hash_announced", announced.get());
+            Responses.json(ctx, 503, body);
+            return;
+        }
         if (storage.ready()) {
             Responses.json(ctx, 200, Map.of("status", "ready", "policy_hash", policyHash));
             return;

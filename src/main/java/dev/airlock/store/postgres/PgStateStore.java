@@ -362,6 +362,28 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
         await(checkpoint(), "signing the lines appended while no server ran");
     }
 
+    /** The policy replicas are asked to serve: its hash, and the change sequence of the announcement. */
+    public record PolicyAnnouncement(String policyHash, long seq) {}
+
+    /** The last policy announced by any replica ({@link #announcePolicy}), as of this replica's last refresh. */
+    public Optional<PolicyAnnouncement> policyAnnounced() {
+        return Optional.ofNullable(refresh.announced());
+    }
+
+    /**
+     * Records that this replica now serves the policy {@code hash}, with its {@code policy.reloaded} event, in one
+     * transaction: every replica reads the announcement through the change feed and reloads its own folder.
+     */
+    public CompletableFuture<Void> announcePolicy(String hash, AuditEvent event) {
+        java.util.concurrent.atomic.AtomicLong at = new java.util.concurrent.atomic.AtomicLong();
+        return transact((conn, seq) -> {
+            at.set(seq);
+            return conn.preparedQuery("INSERT INTO policy_announcement (id, policy_hash, seq) VALUES (1, $1, $2)"
+                    + " ON CONFLICT (id) DO UPDATE SET policy_hash = EXCLUDED.policy_hash, seq = EXCLUDED.seq")
+                    .execute(io.vertx.sqlclient.Tuple.of(hash, seq)).map(rows -> rows.rowCount() == 1);
+        }, List.of(event)).thenAccept(won -> refresh.announced(new PolicyAnnouncement(hash, at.get())));
+    }
+
     /** The change sequence this replica has read up to. */
     public long lastSeen() {
         return refresh.lastSeen();
