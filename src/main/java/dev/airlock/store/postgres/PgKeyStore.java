@@ -23,10 +23,17 @@ import java.util.List;
  * one event; the loser writes nothing and re-reads the winner's row.
  *
  * <p>{@link #list} re-reads the table only when the store's change sequence moved (a key step anywhere moves it and
- * NOTIFYs, like any change) or after a step of its own; the key ring's 250 ms refresh otherwise costs no query.
+ * NOTIFYs, like any change), after a step of its own, or {@link #REREAD_AT_LEAST_EVERY}; the key ring's 250 ms
+ * refresh otherwise costs no query.
  */
 public final class PgKeyStore implements KeyStore {
-    private record Cached(long seenAt, List<StoredKey> keys) {}
+    private record Cached(long seenAt, long readAtNanos, List<StoredKey> keys) {}
+
+    /**
+     * The longest a listing is reused when the change sequence did not move: a row edited by hand (an operator
+     * deleting a leaked key's row) moves no sequence, and is still seen within this (real time, not the clock).
+     */
+    static final java.time.Duration REREAD_AT_LEAST_EVERY = java.time.Duration.ofSeconds(5);
 
     private final PgStateStore store;
     private volatile Cached cached;
@@ -39,14 +46,15 @@ public final class PgKeyStore implements KeyStore {
     public List<StoredKey> list() throws IOException {
         long seen = store.lastSeen();
         Cached c = cached;
-        if (c != null && c.seenAt() == seen) return c.keys();
+        long now = System.nanoTime();
+        if (c != null && c.seenAt() == seen && now - c.readAtNanos() < REREAD_AT_LEAST_EVERY.toNanos()) return c.keys();
         List<StoredKey> keys = PgStateStore.await(store.pool.query("SELECT kid, alg, published_at, activates_at,"
                 + " activated_at, sealed FROM signing_keys").execute().map(rows -> {
                     List<StoredKey> out = new ArrayList<>();
                     for (Row r : rows) out.add(read(r));
                     return out;
                 }).toCompletionStage().toCompletableFuture(), "reading the signing keys");
-        cached = new Cached(seen, List.copyOf(keys));
+        cached = new Cached(seen, now, List.copyOf(keys));
         return keys;
     }
 

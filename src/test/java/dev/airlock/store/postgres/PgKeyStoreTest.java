@@ -2,6 +2,7 @@ package dev.airlock.store.postgres;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import dev.airlock.core.audit.AuditEvent;
@@ -131,5 +132,28 @@ class PgKeyStoreTest {
         ringB.refresh(b);
         assertEquals(1, events(a, "key.deleted"));
         assertFalse(ringB.byKid(first).isPresent(), "withdrawn from B's JWKS too");
+    }
+
+    @Test
+    void aKeyRowDeletedByHandIsWithdrawnByEveryReplicaThoughNoChangeWasAnnounced() throws Exception {
+        PgStateStore a = replica();
+        PgStateStore b = replica();
+        KeyRing ringA = KeyRing.open(new PgKeyStore(a), box, JWSAlgorithm.EdDSA, clock, RANDOM, a);
+        String leaked = ringA.active().kid();
+        KeyRotation.publish(ringA, JWSAlgorithm.EdDSA, Duration.ZERO, clock, RANDOM, a);
+        ringA.refresh(a);
+        KeyRing ringB = KeyRing.open(new PgKeyStore(b), box, JWSAlgorithm.EdDSA, clock, RANDOM, b);
+        b.refresh();
+        ringB.refresh(b);
+        assertTrue(ringB.byKid(leaked).isPresent(), "positive control: retired, still published");
+
+        // The operator's emergency step for a leaked key: its row deleted by hand, no change sequence moved.
+        TestPostgres.execute(db, "DELETE FROM signing_keys WHERE kid = '" + leaked + "'");
+        for (int i = 0; i < 400 && ringB.byKid(leaked).isPresent(); i++) {
+            Thread.sleep(50);
+            b.refresh();
+            ringB.refresh(b);
+        }
+        assertFalse(ringB.byKid(leaked).isPresent(), "withdrawn without any other change: " + ringB.statuses());
     }
 }
