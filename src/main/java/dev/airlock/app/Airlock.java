@@ -33,6 +33,8 @@ import dev.airlock.core.token.TokenVerifier;
 import dev.airlock.core.token.VerifiedTokenCache;
 import dev.airlock.metrics.AirlockMetrics;
 import dev.airlock.store.embedded.FileStateStore;
+import dev.airlock.store.postgres.PgAuditKey;
+import dev.airlock.store.postgres.PgKeyStore;
 import dev.airlock.store.postgres.PgSettings;
 import dev.airlock.store.postgres.PgStateStore;
 import java.io.IOException;
@@ -71,6 +73,7 @@ public final class Airlock implements AutoCloseable {
     /** Remembers each agent's recent refusals for the approvers' detail view (in memory; the audit log is the record). */
     public final RecentRefusals refusals;
     private final Domain.Shared shared;
+    private final PolicyFollower follower;
     private volatile Domain domain;
     /** The domain a reload replaced; closed at the next reload or at shutdown, once its requests are long done. */
     private Domain retired;
@@ -110,11 +113,27 @@ public final class Airlock implements AutoCloseable {
                 new FailureThrottle(FailureThrottle.Limits.PER_ADDRESS, config.clock()), fresh, random);
         this.domain = new Domain(policy, providers, policyHash, shared);
         metrics.watch(this.store, this::policyHash);
+        java.util.function.Supplier<java.util.Optional<PgStateStore.PolicyAnnouncement>> announced =
+                store instanceof PgStateStore pg ? pg::policyAnnounced : java.util.Optional::empty;
+        this.follower = new PolicyFollower(announced, this::policyHash, config.policyDir(), () -> reloadPolicy(false));
     }
 
     /** The policy-dependent services now; take it once per request and use only it. */
     public Domain domain() {
         return domain;
+    }
+
+    /**
+     * The policy hash another replica announced, when it differs from the one served here (this replica's folder
+     * yields another policy): readiness reports it and answers not ready. Empty on the file store.
+     */
+    public java.util.Optional<String> policyHashAnnouncedElsewhere() {
+        return follower.differing();
+    }
+
+    /** Reloads this replica's folder when another replica announced a policy reload; see {@link PolicyFollower}. */
+    public void followAnnouncedPolicy() throws IOException {
+        follower.follow();
     }
 
     /** The hash of the policy served now ({@link PolicyHash}), for readiness and metrics. */
@@ -128,7 +147,15 @@ public final class Airlock implements AutoCloseable {
      * not load, nothing changes and {@code policy.reload_refused} records why; the problems are logged and returned.
      * Called by the SIGHUP handler and by {@code airlock policy reload} (through the server's refresh); one at a time.
      */
-    public synchronized PolicyReload reloadPolicy() {
+    public PolicyReload reloadPolicy() {
+        return reloadPolicy(true);
+    }
+
+    /**
+     * As {@link #reloadPolicy()}; {@code announce} false when this replica follows another's announcement (its own
+     * swap is audited, with {@code following}, but not announced again).
+     */
+    synchronized PolicyReload reloadPolicy(boolean announce) {
         String before = domain.policyHash;
         Path dir = config.policyDir();
         List<String> problems;
@@ -141,8 +168,12 @@ public final class Airlock implements AutoCloseable {
             if (!hash.equals(PolicyHash.of(dir))) {
                 problems = List.of(dir + ": the policy changed while it was being read; reload again");
             } else {
-                refusals.append(AuditEvent.of("policy.reloaded").with("policy_hash_before", before)
-                        .with("policy_hash", hash).build()).join();
+                AuditEvent reloaded = AuditEvent.of("policy.reloaded").with("policy_hash_before", before)
+                        .with("policy_hash", hash).with("following", announce ? null : true).build();
+                // On PostgreSQL the event and the announcement commit together: every replica then reloads its own
+                // folder (issue 14); a replica that follows only records its own swap.
+                if (announce && store instanceof PgStateStore pg) pg.announcePolicy(hash, reloaded).join();
+                else refusals.append(reloaded).join();
                 Domain old = domain;
                 domain = new Domain(policy, providers, hash, shared);
                 if (retired != null) retired.close();
@@ -195,8 +226,8 @@ public final class Airlock implements AutoCloseable {
 
     /**
      * As {@link #open(AirlockConfig)}, with the state and the audit log in PostgreSQL when {@code shared} is given
-     * (several replicas; issue 14). The data directory still holds {@code master.key} (every replica needs the same
-     * one), the signing keys and the audit key.
+     * (several replicas; issue 14), and the signing keys too ({@link PgKeyStore}). The data directory still holds
+     * {@code master.key} (every replica needs the same one); the audit key is the database's too ({@link PgAuditKey}).
      */
     public static Airlock open(AirlockConfig config, PgSettings shared) throws IOException, PolicyException {
         return open(config, shared, AirlockMetrics.on());
@@ -222,29 +253,29 @@ public final class Airlock implements AutoCloseable {
         PrivateFiles.createDataDirectory(data);
         PrivateFiles.requireSafeDataDirectory(data);
         SecretBox box = new SecretBox(MasterKey.load(data, config.masterKey(), random), random);
-        KeyRing keys = KeyRing.open(data, box, config.algorithm(), config.clock(), random);
         StorageHealth storage = new StorageHealth();
         if (shared != null) {
-            AuditKey auditKey = AuditKey.openOrCreate(data, box, config.clock(), random);
             PgStateStore pg = PgStateStore.open(shared.location(), shared.password(), config.clock(),
-                    AssertionLimits.DEFAULT, storage, auditKey, null);
+                    AssertionLimits.DEFAULT, storage, null, null);
+            KeyRing keys;
+            AuditKey auditKey;
             try {
-                if (auditKey.created()) {
-                    pg.append(AuditEvent.of("audit.key_created").with("key", auditKey.fingerprint()).build()).join();
-                }
-            } catch (RuntimeException e) {
+                // One audit key for the chain, the database's: every replica's checkpoints verify under one pin.
+                auditKey = PgAuditKey.openOrCreate(pg, data, box, config.clock(), random);
+                pg.signWith(auditKey);
+                // The signing keys are the database's, shared by every replica (a first key and its key.activated
+                // commit together, once, however many replicas start at the same moment).
+                keys = KeyRing.open(new PgKeyStore(pg), box, config.algorithm(), config.clock(), random, pg);
+            } catch (IOException | RuntimeException e) {
                 pg.close();
                 throw e;
-            }
-            if (keys.createdFirstKey()) {
-                pg.append(AuditEvent.of("key.activated").with("kid", keys.active().kid())
-                        .with("alg", keys.active().algorithm().getName()).with("first", true).build()).join();
             }
             // Recorded in the replicas table, so that --store commands wait until this replica has read their change.
             pg.serveAsReplica(replicaId(random));
             return opened(new Airlock(config, policy, providers, policyHash, pg, storage, pg, auditKey, keys, box,
                     random, metrics), random);
         }
+        KeyRing keys = KeyRing.open(data, box, config.algorithm(), config.clock(), random);
         FileStateStore store = FileStateStore.open(data, config.clock(), AssertionLimits.DEFAULT,
                 config.journalCompactBytes(), storage);
         AuditLog audit;

@@ -9,6 +9,13 @@ import dev.airlock.core.journal.PrivateFiles;
 import dev.airlock.core.token.KeyFolder;
 import dev.airlock.core.token.KeyRotation;
 import dev.airlock.core.token.KeySchedule;
+import dev.airlock.core.token.KeyStore;
+import dev.airlock.core.journal.StorageHealth;
+import dev.airlock.core.store.AssertionLimits;
+import dev.airlock.store.postgres.PgKeyStore;
+import dev.airlock.store.postgres.PgLocation;
+import dev.airlock.store.postgres.PgSettings;
+import dev.airlock.store.postgres.PgStateStore;
 import dev.airlock.core.token.StoredKey;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -56,6 +63,15 @@ public final class KeysCommand implements Runnable {
                         + " max-age, verifiers holding a cached JWKS refuse new tokens until their cache expires.")
         Long publishDelay;
 
+        @Option(names = "--store", paramLabel = "URL", description = "the PostgreSQL store replicas share (their"
+                + " signing keys live there), as postgresql://HOST:PORT/DATABASE?user=NAME; the password from $"
+                + PgLocation.PASSWORD_ENV + " or --store-password-file (default: the keys in --data)")
+        String store;
+
+        @Option(names = "--store-password-file", paramLabel = "PATH",
+                description = "file holding the PostgreSQL password (instead of $" + PgLocation.PASSWORD_ENV + ")")
+        Path storePasswordFile;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -67,27 +83,32 @@ public final class KeysCommand implements Runnable {
             SecureRandom random = new SecureRandom();
             try {
                 PrivateFiles.requireSafeDataDirectory(data);
-                if (!Files.isDirectory(data.resolve("keys"))) {
+                if (store == null && storePasswordFile != null) {
+                    throw new IllegalArgumentException("--store-password-file needs --store");
+                }
+                PgSettings shared = store == null ? null : PgSettings.of(store, storePasswordFile, System::getenv);
+                if (shared == null && !Files.isDirectory(data.resolve("keys"))) {
                     err.println("no signing keys in " + data + ": start the server once, it creates the first key");
                     return 2;
                 }
-                KeyFolder folder = KeyFolder.of(data);
-                JWSAlgorithm algorithm = alg != null ? AirlockConfig.parseAlgorithm(alg) : activeAlgorithm(folder, clock);
                 Duration delay = publishDelay != null ? Duration.ofSeconds(publishDelay)
                         : KeySchedule.DEFAULT_PUBLICATION_DELAY;
                 SecretBox box = new SecretBox(MasterKey.load(data, System.getenv(MasterKey.ENV), random), random);
+                if (shared != null) {
+                    // The replicas' keys: the key row and its key.published commit together; every replica's
+                    // server learns of it through the change feed.
+                    try (PgStateStore pg = PgStateStore.open(shared.location(), shared.password(), clock,
+                            AssertionLimits.DEFAULT, new StorageHealth(), null, null)) {
+                        PgKeyStore keys = new PgKeyStore(pg);
+                        return published(KeyRotation.publish(keys, box, algorithm(keys, clock), delay, clock, random,
+                                pg), delay, out, err);
+                    }
+                }
+                KeyFolder folder = KeyFolder.of(data);
                 try (AuditLog audit = AuditLog.open(data.resolve("audit.log"), clock)) {
                     audit.recordRepairs(audit.repairs()).join();
-                    StoredKey key = KeyRotation.publish(folder, box, algorithm, delay, clock, random, audit);
-                    out.println("published " + algorithm.getName() + " key " + key.kid() + "; a running server signs"
-                            + " with it from " + key.activatesAt() + " and keeps the old key in the JWKS until "
-                            + key.activatesAt().plus(KeySchedule.RETIREMENT) + " at the earliest");
-                    if (delay.compareTo(KeySchedule.JWKS_MAX_AGE) < 0) {
-                        err.println("warning: the delay is shorter than the JWKS max-age ("
-                                + KeySchedule.JWKS_MAX_AGE.toSeconds() + " s): verifiers with a cached JWKS will"
-                                + " refuse new tokens until their cache expires");
-                    }
-                    return 0;
+                    return published(KeyRotation.publish(folder, box, algorithm(folder, clock), delay, clock, random,
+                            audit), delay, out, err);
                 }
             } catch (KeyRotation.Refused | IllegalArgumentException e) {
                 err.println("not rotated: " + e.getMessage());
@@ -101,9 +122,22 @@ public final class KeysCommand implements Runnable {
             }
         }
 
-        private static JWSAlgorithm activeAlgorithm(KeyFolder folder, Clock clock) throws IOException {
-            return KeySchedule.active(KeySchedule.at(folder.list(), clock.instant()))
+        private JWSAlgorithm algorithm(KeyStore keys, Clock clock) throws IOException {
+            if (alg != null) return AirlockConfig.parseAlgorithm(alg);
+            return KeySchedule.active(KeySchedule.at(keys.list(), clock.instant()))
                     .map(s -> s.key().algorithm()).orElse(JWSAlgorithm.EdDSA);
+        }
+
+        private static int published(StoredKey key, Duration delay, PrintWriter out, PrintWriter err) {
+            out.println("published " + key.algorithm().getName() + " key " + key.kid() + "; a running server signs"
+                    + " with it from " + key.activatesAt() + " and keeps the old key in the JWKS until "
+                    + key.activatesAt().plus(KeySchedule.RETIREMENT) + " at the earliest");
+            if (delay.compareTo(KeySchedule.JWKS_MAX_AGE) < 0) {
+                err.println("warning: the delay is shorter than the JWKS max-age ("
+                        + KeySchedule.JWKS_MAX_AGE.toSeconds() + " s): verifiers with a cached JWKS will"
+                        + " refuse new tokens until their cache expires");
+            }
+            return 0;
         }
     }
 

@@ -18,6 +18,7 @@ final class Refresh {
     private final Airlock airlock;
     private final Runnable storeRefresh;
     private String keysFailing;
+    private String followFailing;
     private String reloadFailing;
 
     Refresh(Airlock airlock) {
@@ -39,6 +40,7 @@ final class Refresh {
             // schedule: a due activation or deletion is independent of the journal.
             keysFailing = step("key schedule", keysFailing, airlock::refreshKeys);
             reloadFailing = step("policy reload request", reloadFailing, this::takeReloadRequest);
+            followFailing = step("policy announced by another replica", followFailing, airlock::followAnnouncedPolicy);
         }
     }
 

@@ -38,7 +38,8 @@ public final class Routes {
     static Router router(Vertx vertx, Airlock airlock, Domain d, ProxyForwarder forwarder,
                          java.util.function.BooleanSupplier serving) {
         Router router = Router.router(vertx);
-        StorageGuard storage = new StorageGuard(airlock.storage, () -> d.policyHash);
+        StorageGuard storage = new StorageGuard(airlock.storage, () -> d.policyHash,
+                airlock::policyHashAnnouncedElsewhere);
         router.route().handler(storage);
         // First, and on the raw path: see ProxyHandler. Credentials named {env: ...} come from Airlock's environment.
         ProxyGate gate = new ProxyGate(d.check, airlock.refusals, System.getenv());

@@ -25,10 +25,15 @@ final class StorageGuard implements Handler<RoutingContext> {
     private final StorageHealth storage;
     private final java.util.function.Supplier<String> policyHash;
 
+    /** The hash another replica announced while this one serves another (issue 14); empty when they agree. */
+    private final java.util.function.Supplier<java.util.Optional<String>> announcedElsewhere;
+
     /** @param policyHash the running policy's {@code sha256:...}, shown by readiness so replicas can be compared */
-    StorageGuard(StorageHealth storage, java.util.function.Supplier<String> policyHash) {
+    StorageGuard(StorageHealth storage, java.util.function.Supplier<String> policyHash,
+                 java.util.function.Supplier<java.util.Optional<String>> announcedElsewhere) {
         this.storage = storage;
         this.policyHash = policyHash;
+        this.announcedElsewhere = announcedElsewhere;
     }
 
     @Override
@@ -53,6 +58,18 @@ final class StorageGuard implements Handler<RoutingContext> {
      * sending traffic; while writes fail a small probe write (off the event loop) finds out when they succeed again.
      */
     void readyz(RoutingContext ctx) {
+        var announced = announcedElsewhere.get();
+        if (announced.isPresent()) {
+            // Another replica serves the announced policy and this one cannot (its folder differs): out of the load
+            // balancer, so an agent's answer does not depend on which replica it reaches (docs/decisions.md).
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("status", "not_ready");
+            body.put("reasons", List.of("policy: this replica's folder yields another policy than the one announced"));
+            body.put("policy_hash", policyHash.get());
+            body.put("policy_hash_announced", announced.get());
+            Responses.json(ctx, 503, body);
+            return;
+        }
         if (storage.ready()) {
             Responses.json(ctx, 200, ready());
             return;

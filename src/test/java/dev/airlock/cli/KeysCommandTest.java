@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.nimbusds.jose.JWSAlgorithm;
+import dev.airlock.store.postgres.PgLocation;
+import dev.airlock.store.postgres.PgSettings;
 import dev.airlock.testing.TestAirlock;
+import dev.airlock.testing.TestPostgres;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -29,6 +32,50 @@ class KeysCommandTest {
         err.getBuffer().setLength(0);
         return new CommandLine(new KeysCommand()).setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
                 .execute(args);
+    }
+
+    @Test
+    void rotateWithStorePublishesInPostgresqlWithItsEventAndEveryReplicaServesIt() throws Exception {
+        byte[] master = new byte[32];
+        new java.security.SecureRandom().nextBytes(master);
+        String masterKey = java.util.Base64.getEncoder().encodeToString(master);
+        TestPostgres.Database db = TestPostgres.freshDatabase();
+        PgSettings shared = new PgSettings(PgLocation.parse(db.url()), null);
+        try (TestAirlock a = TestAirlock.startShared(TestAirlock.EXAMPLE_POLICY, Files.createDirectory(tmp.resolve("a")),
+                null, masterKey, shared);
+             TestAirlock b = TestAirlock.startShared(TestAirlock.EXAMPLE_POLICY, Files.createDirectory(tmp.resolve("b")),
+                     null, masterKey, shared)) {
+            Path cli = Files.createDirectory(tmp.resolve("cli"));
+            Files.writeString(cli.resolve("master.key"), masterKey + "\n");
+            Files.setPosixFilePermissions(cli.resolve("master.key"),
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            assertEquals(0, run("rotate", "--store", db.url(), "--data", cli.toString()), err.toString());
+            Matcher m = Pattern.compile("published EdDSA key (\\S+);").matcher(out.toString());
+            assertTrue(m.find(), out.toString());
+            String kid = m.group(1);
+            assertFalse(Files.exists(cli.resolve("keys")), "nothing written to the data directory");
+            await(() -> a.get("/.well-known/jwks.json").body().contains(kid));
+            await(() -> b.get("/.well-known/jwks.json").body().contains(kid));
+            assertTrue(a.auditLines().stream().anyMatch(l -> l.contains("\"type\":\"key.published\"")
+                    && l.contains(kid)), "key.published in the shared chain");
+        }
+    }
+
+    @Test
+    void rotateWithStoreUnderAnotherMasterKeyIsRefusedBeforeAnythingIsPublished() throws Exception {
+        TestPostgres.Database db = TestPostgres.freshDatabase();
+        PgSettings shared = new PgSettings(PgLocation.parse(db.url()), null);
+        String masterKey = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+        try (TestAirlock a = TestAirlock.startShared(TestAirlock.EXAMPLE_POLICY, Files.createDirectory(tmp.resolve("a")),
+                null, masterKey, shared)) {
+            String jwks = a.get("/.well-known/jwks.json").body();
+            Path cli = Files.createDirectory(tmp.resolve("cli")); // its own, new master key
+            assertEquals(2, run("rotate", "--store", db.url(), "--data", cli.toString()), out.toString());
+            assertTrue(err.toString().contains("cannot unseal"), err.toString());
+            a.airlock.store.refresh();
+            a.airlock.refreshKeys();
+            assertEquals(jwks, a.get("/.well-known/jwks.json").body(), "no key the replicas cannot unseal");
+        }
     }
 
     @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.airlock.store.postgres.PgLocation;
 import dev.airlock.store.postgres.PgSettings;
+import dev.airlock.testing.IndependentVerifier;
 import dev.airlock.testing.TestAirlock;
 import dev.airlock.testing.TestAirlock.OpsUser;
 import dev.airlock.testing.TestAirlock.Reply;
@@ -20,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,16 +42,16 @@ class ReplicasOnPostgresTest {
     TestAirlock b;
     String secret;
     String agent;
+    String url;
 
     @BeforeEach
     void start() throws Exception {
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
         String masterKey = Base64.getEncoder().encodeToString(key);
-        PgSettings shared = new PgSettings(PgLocation.parse(TestPostgres.freshDatabase().url()), null);
+        url = TestPostgres.freshDatabase().url();
+        PgSettings shared = new PgSettings(PgLocation.parse(url), null);
         a = TestAirlock.startShared(TestAirlock.EXAMPLE_POLICY, dirA, ISSUER, masterKey, shared);
-        // Until signing keys live in the database, replicas share them as a deploy step: the same keys/ directory.
-        copyTree(dirA.resolve("keys"), dirB.resolve("keys"));
         b = TestAirlock.startShared(TestAirlock.EXAMPLE_POLICY, dirB, ISSUER, masterKey, shared);
         secret = a.issueSecret("coding-agent");
         agent = TestAirlock.basic("coding-agent", secret);
@@ -62,6 +62,47 @@ class ReplicasOnPostgresTest {
     void stop() throws Exception {
         if (a != null) a.close();
         if (b != null) b.close();
+    }
+
+    @Test
+    void aTokenMintedOnAVerifiesOnBThroughItsJwksAndCheckWithNoKeysCopied() throws Exception {
+        Reply minted = a.token("coding-agent", secret, "staging", "db:read");
+        assertEquals(200, minted.status(), minted.body());
+        String token = minted.json().get("access_token").asText();
+
+        // A gateway fed only by B's JWKS, fetched over HTTP, verifies a token A signed.
+        new IndependentVerifier(com.nimbusds.jose.jwk.JWKSet.parse(b.get("/.well-known/jwks.json").body()), ISSUER,
+                "urn:airlock:env:staging", IndependentVerifier.AT_JWT, a.clock).verify(token);
+        JsonNode check = b.check(token, "staging", "db:read", null).json();
+        assertTrue(check.get("allowed").asBoolean(), check.toString());
+        assertEquals(a.get("/.well-known/jwks.json").body(), b.get("/.well-known/jwks.json").body(),
+                "one key set for both replicas");
+        assertFalse(Files.exists(dirA.resolve("keys")) || Files.exists(dirB.resolve("keys")),
+                "no signing key on either replica's disk");
+        long firstKeys = a.auditLines().stream().filter(l -> l.contains("\"type\":\"key.activated\"")).count();
+        assertEquals(1, firstKeys, "one first key for the two replicas, on the record once");
+    }
+
+    @Test
+    void bothReplicasSignTheSharedChainWithOneAuditKeySoVerifyPinsOneFingerprint() throws Exception {
+        String fingerprint = a.airlock.auditKey.fingerprint();
+        assertEquals(fingerprint, b.airlock.auditKey.fingerprint());
+        assertFalse(Files.exists(dirA.resolve("audit.key")) || Files.exists(dirB.resolve("audit.key")),
+                "the audit key lives in the database only");
+        assertEquals(200, a.token("coding-agent", secret, "staging", "db:read").status());
+        assertEquals(200, b.token("coding-agent", secret, "staging", "db:read").status());
+        assertEquals(1, a.auditLines().stream().filter(l -> l.contains("\"type\":\"audit.key_created\"")).count());
+        a.close();
+        b.close(); // each signs a checkpoint over what it appended
+        a = null;
+        b = null;
+
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        int code = new picocli.CommandLine(new dev.airlock.cli.AuditCommand()).setOut(new java.io.PrintWriter(out, true))
+                .setErr(new java.io.PrintWriter(err, true)).execute("verify", "--store", url, "--audit-key", fingerprint);
+        assertEquals(0, code, out + " " + err);
+        assertTrue(out.toString().contains("(pinned)"), out.toString());
     }
 
     @Test
@@ -128,15 +169,5 @@ class ReplicasOnPostgresTest {
         Reply replay = b.postForm("/oauth2/token", null, p);
         assertEquals(401, replay.status(), replay.body());
         assertEquals("invalid_client", replay.json().path("error").asText(), replay.body());
-    }
-
-    private static void copyTree(Path from, Path to) throws Exception {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path f : files.toList()) {
-                Path target = to.resolve(from.relativize(f).toString());
-                if (Files.isDirectory(f)) Files.createDirectories(target);
-                else Files.copy(f, target);
-            }
-        }
     }
 }

@@ -24,6 +24,7 @@ import java.util.stream.Collectors;
 public final class GatewayVerifier {
     private static final Pattern MAX_AGE = Pattern.compile("max-age=(\\d+)");
     private final String base;
+    private final String issuer;
     private final String audience;
     private final Clock clock;
     private final HttpClient http = HttpClient.newHttpClient();
@@ -33,7 +34,13 @@ public final class GatewayVerifier {
     private int fetches;
 
     public GatewayVerifier(String base, String audience, Clock clock) throws Exception {
+        this(base, base, audience, clock);
+    }
+
+    /** Fetching the JWKS from {@code base} (one replica) for tokens of {@code issuer} (the replicas' public URL). */
+    public GatewayVerifier(String base, String issuer, String audience, Clock clock) throws Exception {
         this.base = base;
+        this.issuer = issuer;
         this.audience = audience;
         this.clock = clock;
         fetch();
@@ -48,7 +55,7 @@ public final class GatewayVerifier {
         if (!m.find()) throw new AssertionError("JWKS without max-age: " + cacheControl);
         JWKSet set = JWKSet.parse(r.body());
         kids = set.getKeys().stream().map(JWK::getKeyID).collect(Collectors.toUnmodifiableSet());
-        verifier = new IndependentVerifier(set, base, audience, IndependentVerifier.AT_JWT, clock);
+        verifier = new IndependentVerifier(set, issuer, audience, IndependentVerifier.AT_JWT, clock);
         expires = clock.instant().plusSeconds(Long.parseLong(m.group(1)));
         fetches++;
     }

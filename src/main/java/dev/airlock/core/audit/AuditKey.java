@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
@@ -46,40 +47,97 @@ public final class AuditKey {
         this.fingerprint = fingerprint(x);
     }
 
+    /**
+     * An audit key as a store holds it: the public half and its thumbprint in clear, the private half sealed under
+     * the master key and bound to the thumbprint (a sealed key moved under another kid does not open).
+     */
+    public record Sealed(String kid, String x, Instant created, byte[] sealed) {
+        public Sealed {
+            sealed = sealed.clone();
+        }
+
+        @Override
+        public byte[] sealed() {
+            return sealed.clone();
+        }
+    }
+
     /** Loads {@code <data>/audit.key}, or makes and stores a new one if there is none. */
     public static AuditKey openOrCreate(Path dataDir, SecretBox box, Clock clock, SecureRandom random)
             throws IOException {
         Path file = dataDir.resolve(FILE);
         if (Files.exists(file)) return read(file, box);
-        AuditKey key = new AuditKey(new Ed25519PrivateKeyParameters(random), true);
+        AuditKey key = generate(random);
+        Sealed sealed = key.seal(box, clock.instant());
         ObjectNode o = JSON.createObjectNode();
-        o.put("kid", key.fingerprint).put("x", key.publicX).put("created", clock.instant().toString())
-                .put("sealed", Base64.getEncoder().encodeToString(box.seal(key.privateKey.getEncoded(),
-                        label(key.fingerprint))));
+        o.put("kid", sealed.kid()).put("x", sealed.x()).put("created", sealed.created().toString())
+                .put("sealed", Base64.getEncoder().encodeToString(sealed.sealed()));
         // Temporary file, fsync, link: a crash or a full disk leaves no key or the whole key, never half of one.
         PrivateFiles.writeAtomically(file, JSON.writeValueAsBytes(o), false);
         return key;
     }
 
-    private static AuditKey read(Path file, SecretBox box) throws IOException {
-        JsonNode o;
+    /** A new key, not stored yet ({@link #created} true). */
+    public static AuditKey generate(SecureRandom random) {
+        return new AuditKey(new Ed25519PrivateKeyParameters(random), true);
+    }
+
+    /** The key sealed for a store. */
+    public Sealed seal(SecretBox box, Instant now) {
+        return new Sealed(fingerprint, publicX, now, box.seal(privateKey.getEncoded(), label(fingerprint)));
+    }
+
+    /** The data directory's key file as a store would hold it, or empty if there is none. */
+    public static java.util.Optional<Sealed> sealedFile(Path dataDir) throws IOException {
+        Path file = dataDir.resolve(FILE);
+        if (!Files.exists(file)) return java.util.Optional.empty();
+        JsonNode o = parse(file);
         try {
-            o = JSON.readTree(file.toFile());
+            return java.util.Optional.of(new Sealed(o.path("kid").asText(""), o.path("x").asText(""),
+                    Instant.parse(o.path("created").asText()), Base64.getDecoder().decode(o.path("sealed").asText(""))));
+        } catch (RuntimeException e) {
+            throw new IOException(file + ": not a valid audit key file");
+        }
+    }
+
+    private static AuditKey read(Path file, SecretBox box) throws IOException {
+        JsonNode o = parse(file);
+        byte[] sealed;
+        try {
+            sealed = Base64.getDecoder().decode(o.path("sealed").asText(""));
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": cannot unseal (wrong master key, or the file was altered)");
+        }
+        return unseal(new Sealed(o.path("kid").asText(""), o.path("x").asText(""), Instant.EPOCH, sealed), box,
+                file.toString(), false);
+    }
+
+    private static JsonNode parse(Path file) throws IOException {
+        try {
+            return JSON.readTree(file.toFile());
         } catch (IOException e) {
             throw new IOException(file + ": not a valid audit key file");
         }
-        String kid = o.path("kid").asText("");
+    }
+
+    /**
+     * The usable key of a stored record; {@code where} names the record in errors.
+     *
+     * @param created whether the caller just stored it (then {@link #created} says so)
+     */
+    public static AuditKey unseal(Sealed stored, SecretBox box, String where, boolean created) throws IOException {
+        String kid = stored.kid();
         byte[] seed;
         try {
-            seed = box.open(Base64.getDecoder().decode(o.path("sealed").asText("")), label(kid));
+            seed = box.open(stored.sealed(), label(kid));
         } catch (GeneralSecurityException | IllegalArgumentException e) {
-            throw new IOException(file + ": cannot unseal (wrong master key, or the file was altered)");
+            throw new IOException(where + ": cannot unseal (wrong master key, or the file was altered)");
         }
-        if (seed.length != Ed25519PrivateKeyParameters.KEY_SIZE) throw new IOException(file + ": not an Ed25519 key");
-        AuditKey key = new AuditKey(new Ed25519PrivateKeyParameters(seed, 0), false);
+        if (seed.length != Ed25519PrivateKeyParameters.KEY_SIZE) throw new IOException(where + ": not an Ed25519 key");
+        AuditKey key = new AuditKey(new Ed25519PrivateKeyParameters(seed, 0), created);
         Arrays.fill(seed, (byte) 0);
-        if (!key.fingerprint.equals(kid) || !key.publicX.equals(o.path("x").asText(""))) {
-            throw new IOException(file + ": its public key or kid does not match the sealed key (altered)");
+        if (!key.fingerprint.equals(kid) || !key.publicX.equals(stored.x())) {
+            throw new IOException(where + ": its public key or kid does not match the sealed key (altered)");
         }
         return key;
     }

@@ -56,16 +56,33 @@ public final class KeyRing {
      * Loads every stored key. With no activated key yet (a new data directory), generates one of {@code algorithm}
      * and activates it at once: nothing was ever signed, so no verifier can hold a JWKS without it. Every later key
      * comes through {@link KeyRotation}, published ahead of signing. A key that cannot be unsealed stops the start.
+     * The caller audits a first key it created ({@link #createdFirstKey}) once its log is open.
      */
     public static KeyRing open(KeyStore store, SecretBox box, JWSAlgorithm algorithm, Clock clock, SecureRandom random)
             throws IOException {
+        return open(store, box, algorithm, clock, random, null);
+    }
+
+    /**
+     * As above; with {@code audit} given, a first key is recorded with its {@code key.activated} event through
+     * {@link KeyStore#record}, so on a shared store two replicas starting on an empty database create one key between
+     * them (the loser loads the winner's).
+     */
+    public static KeyRing open(KeyStore store, SecretBox box, JWSAlgorithm algorithm, Clock clock, SecureRandom random,
+                               AuditSink audit) throws IOException {
         Instant now = clock.instant();
         List<StoredKey> stored = store.list();
         boolean created = false;
         if (KeySchedule.active(KeySchedule.at(stored, now)).isEmpty()) {
-            store.put(KeyMaterial.generate(algorithm, box, random, now, now, now));
+            StoredKey first = KeyMaterial.generate(algorithm, box, random, now, now, now);
+            if (audit == null) {
+                store.put(first);
+                created = true;
+            } else {
+                created = store.record(new KeyChange.First(first), List.of(AuditEvent.of("key.activated")
+                        .with("kid", first.kid()).with("alg", algorithm.getName()).with("first", true).build()), audit);
+            }
             stored = store.list();
-            created = true;
         }
         KeyRing ring = new KeyRing(store, box, clock, created);
         ring.current = ring.snapshot(stored, now);
@@ -120,28 +137,29 @@ public final class KeyRing {
             // Unsealed before anything is recorded: a key that cannot sign must not be announced as signing.
             unseal(next);
             Optional<KeySchedule.Status> previous = KeySchedule.active(statuses);
-            audit.append(AuditEvent.of("key.activated").with("kid", next.kid()).with("alg", next.algorithm().getName())
-                    .with("replaces", previous.map(p -> p.key().kid()).orElse(null)).build()).join();
+            List<AuditEvent> events = new ArrayList<>();
+            events.add(AuditEvent.of("key.activated").with("kid", next.kid()).with("alg", next.algorithm().getName())
+                    .with("replaces", previous.map(p -> p.key().kid()).orElse(null)).build());
             if (previous.isPresent()) {
-                audit.append(AuditEvent.of("key.retired").with("kid", previous.get().key().kid())
+                events.add(AuditEvent.of("key.retired").with("kid", previous.get().key().kid())
                         .with("alg", previous.get().key().algorithm().getName()).with("successor", next.kid())
-                        .with("delete_after", now.plus(KeySchedule.RETIREMENT).toString()).build()).join();
+                        .with("delete_after", now.plus(KeySchedule.RETIREMENT).toString()).build());
             }
             // Activation order is the order of activatedAt: never equal to the predecessor's (a coarse clock, or a
             // zero delay within one clock tick), or the tie would be broken by kid and could revive the old key.
             Instant at = previous.map(p -> p.key().activatedAt()).filter(p -> !now.isAfter(p))
                     .map(p -> p.plusNanos(1)).orElse(now);
-            store.put(next.activated(at));
+            // A lost activation (another replica activated it first) wrote nothing: the re-read below has the winner's.
+            store.record(new KeyChange.Activate(next.activated(at)), events, audit);
             stored = store.list();
             statuses = KeySchedule.at(stored, now);
         }
         for (KeySchedule.Status s : statuses) {
             if (s.state() != KeyState.DELETED) continue;
-            audit.append(AuditEvent.of("key.deleted").with("kid", s.key().kid())
-                    .with("alg", s.key().algorithm().getName())
+            store.record(new KeyChange.Remove(s.key().kid()), List.of(AuditEvent.of("key.deleted")
+                    .with("kid", s.key().kid()).with("alg", s.key().algorithm().getName())
                     .with("retired", s.retiredAt() == null ? null : s.retiredAt().toString())
-                    .with("never_signed", s.retiredAt() == null ? true : null).build()).join();
-            store.remove(s.key().kid());
+                    .with("never_signed", s.retiredAt() == null ? true : null).build()), audit);
             unsealed.remove(s.key().kid());
         }
         current = snapshot(stored, now);

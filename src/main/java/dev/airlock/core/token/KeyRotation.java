@@ -49,6 +49,9 @@ public final class KeyRotation {
         if (KeySchedule.active(statuses).isEmpty()) {
             throw new Refused("no signing key is active yet: start the server once, it creates the first key");
         }
+        // A key sealed under another master key (a CLI run with the wrong AIRLOCK_MASTER_KEY or data directory) would
+        // be published to every replica, none could unseal it, and every key refresh would fail from then on.
+        KeyMaterial.unseal(KeySchedule.active(statuses).get().key(), box);
         for (KeySchedule.Status s : statuses) {
             if (s.state() == KeyState.NEXT) {
                 throw new Refused("a rotation is already pending: key " + s.key().kid() + " activates at "
@@ -56,10 +59,12 @@ public final class KeyRotation {
             }
         }
         StoredKey key = KeyMaterial.generate(algorithm, box, random, now, now.plus(delay), null);
-        // Audited first: a published key the log does not know of would be a key no one can account for.
-        audit.append(AuditEvent.of("key.published").with("kid", key.kid()).with("alg", algorithm.getName())
-                .with("activates", key.activatesAt().toString()).build()).join();
-        store.put(key);
+        // Audited with the key (first, on the key folder): a published key the log does not know of would be a key
+        // no one can account for.
+        boolean stored = store.record(new KeyChange.Publish(key), List.of(AuditEvent.of("key.published")
+                .with("kid", key.kid()).with("alg", algorithm.getName())
+                .with("activates", key.activatesAt().toString()).build()), audit);
+        if (!stored) throw new IOException("key " + key.kid() + " is already stored");
         return key;
     }
 

@@ -32,10 +32,15 @@ final class PgChain {
     }
 
     private final Clock clock;
-    private final AuditKey key;
+    /** Null until {@link PgStateStore#signWith} (the CLI never signs). */
+    private volatile AuditKey key;
 
     PgChain(Clock clock, AuditKey key) {
         this.clock = clock;
+        this.key = key;
+    }
+
+    void signWith(AuditKey key) {
         this.key = key;
     }
 
@@ -66,6 +71,7 @@ final class PgChain {
             prev = line.hash();
             since++;
         }
+        AuditKey key = this.key;
         if (key != null && since > 0 && (checkpoint || since >= AuditLog.CHECKPOINT_EVERY)) {
             AuditLines.Line line = AuditLines.checkpoint(seq, prev, clock.instant(), key);
             rows.add(Tuple.of(line.seq(), "audit.checkpoint", line.text()));

@@ -28,6 +28,8 @@ final class PgRefresh {
     private final StateMemory memory;
     private final StorageHealth health;
     private volatile long lastSeen = -1;
+    /** The policy hash replicas are asked to serve, with the change sequence that announced it; null if none yet. */
+    private volatile PgStateStore.PolicyAnnouncement announced;
     /** The last read queued; the next one starts when it completes. */
     private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
     /** A read queued and not yet started, which a new request joins. */
@@ -64,6 +66,16 @@ final class PgRefresh {
     /** Time since this process last knew it had every committed change: {@code StateStore#propagationLag}. */
     java.time.Duration lag() {
         return java.time.Duration.ofNanos(Math.max(0, ticker.nanoTime() - caughtUpNanos));
+    }
+
+    PgStateStore.PolicyAnnouncement announced() {
+        return announced;
+    }
+
+    /** This replica's own announcement, once committed (before its next read, so its readiness never lags). */
+    synchronized void announced(PgStateStore.PolicyAnnouncement mine) {
+        PgStateStore.PolicyAnnouncement now = announced;
+        if (now == null || now.seq() < mine.seq()) announced = mine;
     }
 
     /** Completes when a read that started after this call is done (failed: the fault is in health). */
@@ -124,6 +136,11 @@ final class PgRefresh {
                     .map(rows -> each(rows, r -> StateOp.parse(r.getString(0)))));
             reads.add(conn.preparedQuery("SELECT record FROM ops_accounts WHERE seq > $1").execute(after)
                     .map(rows -> each(rows, r -> StateOp.parse(r.getString(0)))));
+            reads.add(conn.preparedQuery("SELECT policy_hash, seq FROM policy_announcement WHERE seq > $1")
+                    .execute(after).map(rows -> {
+                        for (Row r : rows) announced(new PgStateStore.PolicyAnnouncement(r.getString(0), r.getLong(1)));
+                        return null;
+                    }));
             if (since < 0) {
                 // At open only: the assertion ids are checked in the database; the mirror holds them for its caps.
                 reads.add(conn.query("SELECT client_id, jti, expires_at FROM used_assertions").execute()

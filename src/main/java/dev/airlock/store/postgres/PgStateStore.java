@@ -69,7 +69,7 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
     private final PgListener listener;
     private final PgWrites writes;
     private final Ticker ticker;
-    private final boolean signs;
+    private volatile boolean signs;
     private volatile boolean appendedSinceCheckpoint;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
@@ -256,10 +256,24 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
 
     @SuppressWarnings("unchecked")
     private <T> CompletableFuture<T> write(AuditEvent event, StateChange<T> change) {
-        PgWrites.Write w = change.match(writes);
-        List<PgChain.Pending> events;
+        return (CompletableFuture<T>) commit(event == null ? List.of() : List.of(event), change.match(writes));
+    }
+
+    /**
+     * A change outside the mirror (the signing keys, the audit key: {@link PgKeyStore}) with its events, in one
+     * transaction under the chain's lock: completes {@code true} once committed, {@code false} if the statement
+     * changed no row (a lost compare-and-set: rolled back, no event).
+     */
+    CompletableFuture<Boolean> transact(java.util.function.BiFunction<io.vertx.sqlclient.SqlConnection, Long,
+            Future<Boolean>> statement, List<AuditEvent> events) {
+        return commit(events, new PgWrites.Write(statement, () -> {}, p -> Future.succeededFuture(), true))
+                .thenApply(won -> (Boolean) won);
+    }
+
+    private CompletableFuture<Object> commit(List<AuditEvent> auditEvents, PgWrites.Write w) {
+        List<PgChain.Pending> events = new ArrayList<>();
         try {
-            events = event == null ? List.of() : List.of(PgChain.Pending.of(event));
+            for (AuditEvent e : auditEvents) events.add(PgChain.Pending.of(Objects.requireNonNull(e)));
         } catch (IllegalArgumentException bad) {
             return CompletableFuture.failedFuture(bad);
         }
@@ -281,12 +295,12 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
                 w.reread().apply(pool).onComplete(r -> out.complete(w.result(false)));
             } else {
                 Throwable cause = PgFaults.classify(done.cause(), health, StorageHealth.Condition.WRITE_FAILED);
-                out.completeExceptionally(event == null ? cause : new AuditedChange.NotDone("not done: "
-                        + PgFaults.reason(cause) + "; neither the change nor its audit event (" + event.type()
-                        + ") was committed", cause));
+                out.completeExceptionally(auditEvents.isEmpty() ? cause : new AuditedChange.NotDone("not done: "
+                        + PgFaults.reason(cause) + "; neither the change nor its audit event ("
+                        + auditEvents.get(0).type() + ") was committed", cause));
             }
         });
-        return (CompletableFuture<T>) out;
+        return out;
     }
 
     // --- The audit log: decisions, group-committed. ---
@@ -366,6 +380,38 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
     @Override
     public java.time.Duration propagationLag() {
         return refresh.lag();
+    }
+
+    /**
+     * From now on signs checkpoints with {@code key} (the shared audit key, read from this store after open:
+     * {@link PgAuditKey}), and signs at once what was appended while no server ran.
+     */
+    public void signWith(AuditKey key) throws IOException {
+        chain.signWith(java.util.Objects.requireNonNull(key));
+        signs = true;
+        await(checkpoint(), "signing the lines appended while no server ran");
+    }
+
+    /** The policy replicas are asked to serve: its hash, and the change sequence of the announcement. */
+    public record PolicyAnnouncement(String policyHash, long seq) {}
+
+    /** The last policy announced by any replica ({@link #announcePolicy}), as of this replica's last refresh. */
+    public Optional<PolicyAnnouncement> policyAnnounced() {
+        return Optional.ofNullable(refresh.announced());
+    }
+
+    /**
+     * Records that this replica now serves the policy {@code hash}, with its {@code policy.reloaded} event, in one
+     * transaction: every replica reads the announcement through the change feed and reloads its own folder.
+     */
+    public CompletableFuture<Void> announcePolicy(String hash, AuditEvent event) {
+        java.util.concurrent.atomic.AtomicLong at = new java.util.concurrent.atomic.AtomicLong();
+        return transact((conn, seq) -> {
+            at.set(seq);
+            return conn.preparedQuery("INSERT INTO policy_announcement (id, policy_hash, seq) VALUES (1, $1, $2)"
+                    + " ON CONFLICT (id) DO UPDATE SET policy_hash = EXCLUDED.policy_hash, seq = EXCLUDED.seq")
+                    .execute(io.vertx.sqlclient.Tuple.of(hash, seq)).map(rows -> rows.rowCount() == 1);
+        }, List.of(event)).thenAccept(won -> refresh.announced(new PolicyAnnouncement(hash, at.get())));
     }
 
     /** The change sequence this replica has read up to. */
