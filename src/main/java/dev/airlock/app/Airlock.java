@@ -79,6 +79,11 @@ public final class Airlock implements AutoCloseable {
     private Domain retired;
     /** Counters, timers and gauges for {@code /metrics}; {@link AirlockMetrics#off()} with {@code serve --no-metrics}. */
     public final AirlockMetrics metrics;
+    /**
+     * The PostgreSQL store itself when state is shared (several replicas), else null: {@link #store} may be the
+     * metrics' wrapper around it, and the replica-only features (policy announcements) need the store itself.
+     */
+    private final PgStateStore database;
 
     private Airlock(AirlockConfig config, Policy policy, Providers providers, String policyHash, StateStore durable,
                     StorageHealth storage, AuditTrail log, AuditKey auditKey, KeyRing keys, SecretBox box,
@@ -87,6 +92,7 @@ public final class Airlock implements AutoCloseable {
         this.config = config;
         this.metrics = metrics;
         this.store = metrics.timeWrites(durable);
+        this.database = durable instanceof PgStateStore pg ? pg : null;
         StateStore store = this.store;
         this.audit = log;
         this.auditKey = auditKey;
@@ -114,7 +120,7 @@ public final class Airlock implements AutoCloseable {
         this.domain = new Domain(policy, providers, policyHash, shared);
         metrics.watch(this.store, this::policyHash);
         java.util.function.Supplier<java.util.Optional<PgStateStore.PolicyAnnouncement>> announced =
-                store instanceof PgStateStore pg ? pg::policyAnnounced : java.util.Optional::empty;
+                database != null ? database::policyAnnounced : java.util.Optional::empty;
         this.follower = new PolicyFollower(announced, this::policyHash, config.policyDir(), () -> reloadPolicy(false));
     }
 
@@ -134,6 +140,11 @@ public final class Airlock implements AutoCloseable {
     /** Reloads this replica's folder when another replica announced a policy reload; see {@link PolicyFollower}. */
     public void followAnnouncedPolicy() throws IOException {
         follower.follow();
+    }
+
+    /** The PostgreSQL store when state is shared by several replicas; empty with the embedded files. */
+    public java.util.Optional<PgStateStore> database() {
+        return java.util.Optional.ofNullable(database);
     }
 
     /** The hash of the policy served now ({@link PolicyHash}), for readiness and metrics. */
@@ -172,7 +183,7 @@ public final class Airlock implements AutoCloseable {
                         .with("policy_hash", hash).with("following", announce ? null : true).build();
                 // On PostgreSQL the event and the announcement commit together: every replica then reloads its own
                 // folder (issue 14); a replica that follows only records its own swap.
-                if (announce && store instanceof PgStateStore pg) pg.announcePolicy(hash, reloaded).join();
+                if (announce && database != null) database.announcePolicy(hash, reloaded).join();
                 else refusals.append(reloaded).join();
                 Domain old = domain;
                 domain = new Domain(policy, providers, hash, shared);

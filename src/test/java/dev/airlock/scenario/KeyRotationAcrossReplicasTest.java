@@ -119,7 +119,7 @@ class KeyRotationAcrossReplicasTest {
             try {
                 KeyRotationUnderLoadTest.await(() -> count.get() >= TOKENS_PER_STEP, "first tokens");
                 SecretBox box = new SecretBox(master, new SecureRandom());
-                PgStateStore pg = (PgStateStore) a.airlock.store;
+                PgStateStore pg = a.airlock.database().orElseThrow();
                 StoredKey next = KeyRotation.publish(new PgKeyStore(pg), box, JWSAlgorithm.EdDSA,
                         KeySchedule.DEFAULT_PUBLICATION_DELAY, a.clock, new SecureRandom(), pg);
                 for (TestAirlock r : List.of(a, b)) {
