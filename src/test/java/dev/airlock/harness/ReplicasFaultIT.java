@@ -130,8 +130,8 @@ class ReplicasFaultIT {
         Files.createDirectories(Path.of("target"));
         Files.writeString(Path.of("target/replicas-faults.md"), report);
 
-        assertEquals(List.of(), problems, "answers other than 503 with Retry-After while PostgreSQL was down, or"
-                + " a 5xx other than 503 at any time");
+        assertEquals(List.of(), problems, () -> "answers other than 503 with Retry-After while PostgreSQL was down,"
+                + " or a 5xx other than 503 at any time; the replicas logged:\n" + internalErrors(set.logs));
         assertTrue(outage503.get() > 0, "positive control: the load met the outage (no 503 seen)");
         assertTrue(!revokedTokens.isEmpty() && !approvedGrants.isEmpty(), "the load acknowledged revocations and"
                 + " approvals: " + revokedTokens.size() + ", " + approvedGrants.size());
@@ -349,5 +349,23 @@ class ReplicasFaultIT {
                 verifyExit));
         b.append("\nSeed ").append(seed).append(". Machine: ").append(HarnessMode.machine()).append(".\n");
         return b.toString();
+    }
+
+    /** Each replica's "internal error" log entries with the lines after them (the stack), to diagnose a 500. */
+    static String internalErrors(Path logs) {
+        StringBuilder out = new StringBuilder();
+        try (java.util.stream.Stream<Path> files = Files.list(logs)) {
+            for (Path f : files.sorted().toList()) {
+                List<String> lines = Files.readAllLines(f);
+                for (int i = 0; i < lines.size(); i++) {
+                    if (!lines.get(i).contains("internal error")) continue;
+                    out.append(f.getFileName()).append(":\n");
+                    for (int j = i; j < Math.min(lines.size(), i + 40); j++) out.append(lines.get(j)).append('\n');
+                }
+            }
+        } catch (java.io.IOException e) {
+            out.append("(logs unreadable: ").append(e).append(')');
+        }
+        return out.toString();
     }
 }

@@ -115,6 +115,9 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
         java.util.Map<String, String> session = new java.util.HashMap<>(options.getProperties());
         session.put("synchronous_commit", "on");
         session.put("application_name", "airlock");
+        // The migrations' "CREATE TABLE IF NOT EXISTS" answers every start with a NOTICE that the client logs as a
+        // WARNING; only warnings and errors from the server are worth a line.
+        session.put("client_min_messages", "warning");
         options.setProperties(session);
         if (password != null) options.setPassword(password);
         boolean owns = vertx == null;
