@@ -111,11 +111,11 @@ final class OpsSessionHandlers {
         }).onFailure(ctx::fail);
     }
 
-    private static Map<String, Object> describe(String name, Set<String> groups) {
+    private Map<String, Object> describe(String name, Set<String> groups) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("name", name);
         out.put("groups", new TreeSet<>(groups));
-        out.put("idle_timeout_seconds", OpsSessions.IDLE.toSeconds());
+        out.put("idle_timeout_seconds", sessions.idleTimeout().toSeconds()); // what the page tells people
         return out;
     }
 

@@ -82,6 +82,8 @@ class OpsSessionsAcrossReplicasTest {
         Reply me = b.opsGet("/v1/ops/session", session);
         assertEquals(200, me.status(), me.body());
         assertEquals("carol", me.json().get("name").asText());
+        assertEquals(16 * 60, me.json().get("idle_timeout_seconds").asLong(),
+                "the page tells people the idle bound across replicas: 15 min plus the update interval");
         assertEquals(List.of("ops", "prod-ops"), List.of(me.json().get("groups").get(0).asText(),
                 me.json().get("groups").get(1).asText()), "groups read from the account on B");
     }

@@ -211,6 +211,11 @@ public final class OpsSessions {
         return shared.closedAll(name);
     }
 
+    /** How long without use ends a session here: {@link #IDLE} plus the shared store's update interval. */
+    public Duration idleTimeout() {
+        return IDLE.plus(shared.touchEvery());
+    }
+
     public synchronized int size() {
         return sessions.size();
     }
@@ -220,7 +225,7 @@ public final class OpsSessions {
      * {@link SessionStore#touchEvery} late, so the idle bound is {@link #IDLE} plus that (zero for one process).
      */
     private boolean expired(Session s, Instant now) {
-        return !now.isBefore(s.lastSeen().plus(IDLE).plus(shared.touchEvery()))
+        return !now.isBefore(s.lastSeen().plus(idleTimeout()))
                 || !now.isBefore(s.createdAt().plus(LIFETIME));
     }
 
