@@ -19,7 +19,8 @@ import java.util.function.Function;
  * Signed-in approvers, in memory. A session token is {@value #TOKEN_PREFIX} and 256 random bits (base64url); only
  * its SHA-256 is kept, so a heap dump does not hand out live sessions.
  *
- * <p>Sessions end after {@link #IDLE} without use or {@link #LIFETIME} after sign-in, whichever comes first (OWASP
+ * <p>Sessions end after {@link #idleTimeout} without use ({@link #IDLE}, plus the shared store's update interval when
+ * replicas share them) or {@link #LIFETIME} after sign-in, whichever comes first (OWASP
  * Session Management: idle and absolute timeouts, short for high-value applications). At most {@link #MAX_SESSIONS}
  * are kept; beyond that the oldest is dropped, so a flood of sign-ins costs memory only up to a bound.
  *
