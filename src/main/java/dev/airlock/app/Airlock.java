@@ -66,7 +66,10 @@ public final class Airlock implements AutoCloseable {
     public final KeyRing keys;
     public final TokenVerifier verifier;
     public final OpsAccounts ops;
-    /** Signed-in people; in memory, so a restart signs everyone out (see docs/decisions.md). */
+    /**
+     * Signed-in people: in memory with the file store (a restart signs everyone out), shared by every replica with
+     * PostgreSQL (see docs/decisions.md).
+     */
     public final OpsSessions sessions;
     /** Runs the token endpoint's refreshes on a miss ({@link RefreshOnMiss}): one daemon thread, one at a time. */
     private final java.util.concurrent.ScheduledExecutorService freshReads;
@@ -113,7 +116,8 @@ public final class Airlock implements AutoCloseable {
         RefreshOnMiss fresh = new RefreshOnMiss(store::refresh, Ticker.SYSTEM, RefreshOnMiss.MIN_INTERVAL,
                 (task, delayNanos) -> freshReads.schedule(task, delayNanos, java.util.concurrent.TimeUnit.NANOSECONDS));
         this.ops = new OpsAccounts(store, box, audit, config.clock(), random);
-        this.sessions = new OpsSessions(config.clock(), random, store::opsAccount);
+        this.sessions = new OpsSessions(config.clock(), random, store::opsAccount,
+                database != null ? database.sessions() : dev.airlock.core.ops.SessionStore.LOCAL);
         this.shared = new Domain.Shared(config, store, audit, keys, verifier, ops,
                 new FailureThrottle(FailureThrottle.Limits.PER_CLIENT, config.clock()),
                 new FailureThrottle(FailureThrottle.Limits.PER_ADDRESS, config.clock()), fresh, random);

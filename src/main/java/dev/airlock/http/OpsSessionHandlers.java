@@ -75,15 +75,17 @@ final class OpsSessionHandlers {
                                 Map.of("code", "signin_refused"));
                         return;
                     }
-                    String token = sessions.open(ok.account());
-                    Map<String, Object> out = describe(ok.account().name(), ok.account().groups());
-                    if (bearer) {
-                        out.put("token", token);
-                    } else {
-                        ctx.response().addCookie(cookie(ctx, token, OpsSessions.LIFETIME.toSeconds()));
-                    }
-                    ctx.response().putHeader("Cache-Control", "no-store");
-                    Responses.json(ctx, 200, out);
+                    // The token is handed out only once the session is durable (shared: every replica will know it).
+                    Http.onContext(ctx, sessions.open(ok.account())).onSuccess(token -> {
+                        Map<String, Object> out = describe(ok.account().name(), ok.account().groups());
+                        if (bearer) {
+                            out.put("token", token);
+                        } else {
+                            ctx.response().addCookie(cookie(ctx, token, OpsSessions.LIFETIME.toSeconds()));
+                        }
+                        ctx.response().putHeader("Cache-Control", "no-store");
+                        Responses.json(ctx, 200, out);
+                    }).onFailure(ctx::fail);
                 })
                 .onFailure(ctx::fail);
     }
@@ -102,16 +104,18 @@ final class OpsSessionHandlers {
         callers.ops(ctx);
         String token = Callers.bearer(ctx.request().getHeader("Authorization"));
         if (token == null) token = ctx.request().getCookie(Callers.COOKIE).getValue();
-        sessions.close(token);
-        ctx.response().addCookie(cookie(ctx, "", 0));
-        ctx.response().setStatusCode(204).end();
+        // Answered once the sign-out is durable: other replicas then drop the session at their next refresh.
+        Http.onContext(ctx, sessions.close(token)).onSuccess(done -> {
+            ctx.response().addCookie(cookie(ctx, "", 0));
+            ctx.response().setStatusCode(204).end();
+        }).onFailure(ctx::fail);
     }
 
-    private static Map<String, Object> describe(String name, Set<String> groups) {
+    private Map<String, Object> describe(String name, Set<String> groups) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("name", name);
         out.put("groups", new TreeSet<>(groups));
-        out.put("idle_timeout_seconds", OpsSessions.IDLE.toSeconds());
+        out.put("idle_timeout_seconds", sessions.idleTimeout().toSeconds()); // what the page tells people
         return out;
     }
 

@@ -48,6 +48,23 @@ public final class TestPostgres {
         }
     }
 
+    /** Every row {@code sql} selects in {@code db}, each as its columns' text (null stays null). */
+    public static java.util.List<java.util.List<String>> rows(Database db, String sql) {
+        try (Connection c = server().getDatabase("postgres", db.name()).getConnection();
+             Statement s = c.createStatement(); java.sql.ResultSet r = s.executeQuery(sql)) {
+            java.util.List<java.util.List<String>> out = new java.util.ArrayList<>();
+            int columns = r.getMetaData().getColumnCount();
+            while (r.next()) {
+                java.util.List<String> row = new java.util.ArrayList<>(columns);
+                for (int i = 1; i <= columns; i++) row.add(r.getString(i));
+                out.add(row);
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new IllegalStateException("SQL failed: " + e.getMessage(), e);
+        }
+    }
+
     private static synchronized EmbeddedPostgres server() {
         if (server == null) {
             try {

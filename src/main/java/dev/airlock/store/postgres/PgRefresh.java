@@ -40,6 +40,9 @@ final class PgRefresh {
     /** True once the store is closing: a read cut short by closing its own pool is no storage fault. */
     private final java.util.function.BooleanSupplier closing;
 
+    /** The shared ops sessions' mirror, told of every session row the feed reads; set before the first read. */
+    volatile PgSessionStore sessions;
+
     /** Set when this store serves as a replica: told after every completed re-read. */
     volatile PgReplicas replica;
 
@@ -136,6 +139,17 @@ final class PgRefresh {
                     .map(rows -> each(rows, r -> StateOp.parse(r.getString(0)))));
             reads.add(conn.preparedQuery("SELECT record FROM ops_accounts WHERE seq > $1").execute(after)
                     .map(rows -> each(rows, r -> StateOp.parse(r.getString(0)))));
+            reads.add(conn.preparedQuery("SELECT key_hash, name, enrolment, created_ms, last_ms, closed"
+                    + " FROM ops_sessions WHERE seq > $1").execute(after).map(rows -> {
+                        PgSessionStore to = sessions;
+                        if (to == null) return null;
+                        for (Row r : rows) {
+                            to.fromFeed(new dev.airlock.core.ops.SessionStore.Row(r.getString(0), r.getString(1),
+                                    r.getString(2), java.time.Instant.ofEpochMilli(r.getLong(3)),
+                                    java.time.Instant.ofEpochMilli(r.getLong(4)), r.getBoolean(5)));
+                        }
+                        return null;
+                    }));
             reads.add(conn.preparedQuery("SELECT policy_hash, seq FROM policy_announcement WHERE seq > $1")
                     .execute(after).map(rows -> {
                         for (Row r : rows) announced(new PgStateStore.PolicyAnnouncement(r.getString(0), r.getLong(1)));

@@ -68,6 +68,7 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
     private final PgAuditWriter writer;
     private final PgListener listener;
     private final PgWrites writes;
+    private final PgSessionStore sessions;
     private final Ticker ticker;
     private volatile boolean signs;
     private volatile boolean appendedSinceCheckpoint;
@@ -94,6 +95,8 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
         this.writes = new PgWrites(memory);
         this.chain = new PgChain(clock, key);
         this.refresh = new PgRefresh(pool, memory, health, closed::get, ticker);
+        this.sessions = new PgSessionStore(this, clock);
+        refresh.sessions = sessions;
         this.writer = new PgAuditWriter(pool, chain, health, this::ship);
         this.listener = new PgListener(vertx, options, refresh::readChanges);
     }
@@ -415,6 +418,11 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
                     + " ON CONFLICT (id) DO UPDATE SET policy_hash = EXCLUDED.policy_hash, seq = EXCLUDED.seq")
                     .execute(io.vertx.sqlclient.Tuple.of(hash, seq)).map(rows -> rows.rowCount() == 1);
         }, List.of(event)).thenAccept(won -> refresh.announced(new PolicyAnnouncement(hash, at.get())));
+    }
+
+    /** The ops sessions every replica shares (issue 14): {@code OpsSessions} mirrors them through this. */
+    public dev.airlock.core.ops.SessionStore sessions() {
+        return sessions;
     }
 
     /** The change sequence this replica has read up to. */

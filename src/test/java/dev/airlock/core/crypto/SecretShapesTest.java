@@ -43,7 +43,7 @@ class SecretShapesTest {
         RANDOM.nextBytes(masterKey);
         return List.of(
                 SecretShapes.CLIENT_SECRET_PREFIX + Hashes.randomToken(RANDOM, 32), // as 'airlock agent add' makes it
-                new OpsSessions(Clock.systemUTC(), RANDOM, name -> java.util.Optional.of(bob)).open(bob),
+                new OpsSessions(Clock.systemUTC(), RANDOM, name -> java.util.Optional.of(bob)).open(bob).join(),
                 jwt.serialize(),
                 new String(Passphrases.generate(RANDOM)),
                 Totp.base32(Totp.newSecret(RANDOM)),

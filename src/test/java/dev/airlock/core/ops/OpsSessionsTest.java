@@ -52,17 +52,17 @@ class OpsSessionsTest {
     @Test
     void openReturnsAPrefixedTokenOf256RandomBitsThatLooksUpTheSession() {
         OpsAccount alice = account("alice", "ops", "prod-ops");
-        String token = sessions.open(alice);
+        String token = sessions.open(alice).join();
         assertTrue(token.startsWith(OpsSessions.TOKEN_PREFIX), token);
         assertEquals(32, Base64.getUrlDecoder().decode(token.substring(OpsSessions.TOKEN_PREFIX.length())).length);
         assertEquals(Optional.of(new Session("alice", Set.of("ops", "prod-ops"), T0, T0, OpsSessions.enrolmentOf(alice))),
                 sessions.lookup(token));
-        assertNotEquals(token, sessions.open(account("alice", "ops")));
+        assertNotEquals(token, sessions.open(account("alice", "ops")).join());
     }
 
     @Test
     void lookupTouchesLastSeen() {
-        String token = sessions.open(account("alice", "ops"));
+        String token = sessions.open(account("alice", "ops")).join();
         clock.advance(Duration.ofMinutes(5));
         Session s = sessions.lookup(token).orElseThrow();
         assertEquals(T0, s.createdAt());
@@ -71,7 +71,7 @@ class OpsSessionsTest {
 
     @Test
     void aSessionUnusedForFifteenMinutesExpires() {
-        String token = sessions.open(account("alice", "ops"));
+        String token = sessions.open(account("alice", "ops")).join();
         clock.advance(OpsSessions.IDLE.minusSeconds(1));
         assertTrue(sessions.lookup(token).isPresent());
         clock.advance(OpsSessions.IDLE.minusSeconds(1)); // idle time counts from the last use
@@ -84,7 +84,7 @@ class OpsSessionsTest {
 
     @Test
     void aSessionInConstantUseStillEndsAfterEightHours() {
-        String token = sessions.open(account("alice", "ops"));
+        String token = sessions.open(account("alice", "ops")).join();
         Instant end = T0.plus(OpsSessions.LIFETIME);
         while (clock.instant().plus(Duration.ofMinutes(10)).isBefore(end)) {
             clock.advance(Duration.ofMinutes(10));
@@ -98,9 +98,9 @@ class OpsSessionsTest {
 
     @Test
     void closeEndsOneSessionAndCloseAllEndsEveryOneOfAName() {
-        String a1 = sessions.open(account("alice", "ops"));
-        String a2 = sessions.open(account("alice", "ops"));
-        String b = sessions.open(account("bob", "ops"));
+        String a1 = sessions.open(account("alice", "ops")).join();
+        String a2 = sessions.open(account("alice", "ops")).join();
+        String b = sessions.open(account("bob", "ops")).join();
         sessions.close(a1);
         assertEquals(Optional.empty(), sessions.lookup(a1));
         assertTrue(sessions.lookup(a2).isPresent());
@@ -111,7 +111,7 @@ class OpsSessionsTest {
 
     @Test
     void unknownAlteredOrUnprefixedTokensFindNothing() {
-        String token = sessions.open(account("alice", "ops"));
+        String token = sessions.open(account("alice", "ops")).join();
         String body = token.substring(OpsSessions.TOKEN_PREFIX.length());
         char last = token.charAt(token.length() - 1);
         String altered = token.substring(0, token.length() - 1) + (last == 'A' ? 'B' : 'A');
@@ -123,7 +123,7 @@ class OpsSessionsTest {
 
     @Test
     void onlyTheSha256OfATokenIsKept() throws Exception {
-        String token = sessions.open(account("alice", "ops"));
+        String token = sessions.open(account("alice", "ops")).join();
         Field f = OpsSessions.class.getDeclaredField("sessions");
         f.setAccessible(true);
         Map<?, ?> kept = (Map<?, ?>) f.get(sessions);
@@ -136,7 +136,7 @@ class OpsSessionsTest {
     void whenFullTheOldestSessionIsDropped() {
         OpsSessions small = new OpsSessions(clock, new SecureRandom(), this::stored, 3);
         List<String> tokens = new ArrayList<>();
-        for (int i = 0; i < 4; i++) tokens.add(small.open(account("user" + i, "ops")));
+        for (int i = 0; i < 4; i++) tokens.add(small.open(account("user" + i, "ops")).join());
         assertEquals(3, small.size());
         assertEquals(Optional.empty(), small.lookup(tokens.get(0)));
         for (int i = 1; i < 4; i++) assertTrue(small.lookup(tokens.get(i)).isPresent(), "session " + i);
@@ -145,13 +145,13 @@ class OpsSessionsTest {
     @Test
     void whenFullExpiredSessionsGoBeforeOlderLiveOnes() {
         OpsSessions small = new OpsSessions(clock, new SecureRandom(), this::stored, 3);
-        String oldestButActive = small.open(account("alice", "ops"));
-        String idle1 = small.open(account("bob", "ops"));
-        String idle2 = small.open(account("carol", "ops"));
+        String oldestButActive = small.open(account("alice", "ops")).join();
+        String idle1 = small.open(account("bob", "ops")).join();
+        String idle2 = small.open(account("carol", "ops")).join();
         clock.advance(Duration.ofMinutes(10));
         assertTrue(small.lookup(oldestButActive).isPresent());
         clock.advance(Duration.ofMinutes(6)); // bob and carol idle 16 minutes, alice 6
-        String fresh = small.open(account("dave", "ops"));
+        String fresh = small.open(account("dave", "ops")).join();
         assertTrue(small.lookup(oldestButActive).isPresent());
         assertTrue(small.lookup(fresh).isPresent());
         assertEquals(Optional.empty(), small.lookup(idle1));
@@ -169,7 +169,7 @@ class OpsSessionsTest {
     @Test
     void lookupWhenTheAccountWasDisabledThenNoSessionAndItStaysClosed() {
         OpsAccount alice = account("alice", "ops");
-        String token = sessions.open(alice);
+        String token = sessions.open(alice).join();
         save(changed(alice, alice.passphraseHash(), alice.totpSealed(), 0, true));
         assertEquals(Optional.empty(), sessions.lookup(token));
         assertEquals(0, sessions.size(), "the session is closed, not merely hidden");
@@ -180,8 +180,8 @@ class OpsSessionsTest {
     @Test
     void lookupWhenTheAccountWasReEnrolledThenNoSession() {
         OpsAccount alice = account("alice", "ops");
-        String passphraseReset = sessions.open(alice);
-        String totpReset = sessions.open(alice);
+        String passphraseReset = sessions.open(alice).join();
+        String totpReset = sessions.open(alice).join();
         save(changed(alice, "$argon2id$another-salt", alice.totpSealed(), 0, false));
         assertEquals(Optional.empty(), sessions.lookup(passphraseReset));
         save(changed(alice, alice.passphraseHash(), "another-sealed-secret", 0, false));
@@ -190,7 +190,7 @@ class OpsSessionsTest {
 
     @Test
     void lookupWhenTheAccountIsGoneThenNoSession() {
-        String token = sessions.open(account("alice", "ops"));
+        String token = sessions.open(account("alice", "ops")).join();
         store.remove("alice");
         assertEquals(Optional.empty(), sessions.lookup(token));
     }
@@ -198,7 +198,7 @@ class OpsSessionsTest {
     @Test
     void lookupWhenTheAccountOnlyAcceptedCodesThenTheSessionLives() {
         OpsAccount alice = account("alice", "ops");
-        String token = sessions.open(alice);
+        String token = sessions.open(alice).join();
         // Each accepted code (sign-in, approval) saves a new version; failures too. None is a new enrolment.
         save(changed(alice, alice.passphraseHash(), alice.totpSealed(), 12345, false));
         assertTrue(sessions.lookup(token).isPresent());
@@ -214,7 +214,7 @@ class OpsSessionsTest {
                 results.add(pool.submit(() -> {
                     boolean all = true;
                     for (int j = 0; j < 200; j++) {
-                        String t = sessions.open(account(name, "ops"));
+                        String t = sessions.open(account(name, "ops")).join();
                         all &= sessions.lookup(t).map(s -> s.name().equals(name)).orElse(false);
                     }
                     return all;
