@@ -56,11 +56,11 @@ public class CheckBenchmark {
         Airlock a = bench.airlock;
         TokenVerifier verifier = new TokenVerifier(a.keys, BenchAirlock.ISSUER, Clock.systemUTC(),
                 cache.equals("cached") ? new VerifiedTokenCache() : null);
-        TokenUsability tokens = new TokenUsability(a.policy, a.store, verifier, a.grants.redemption);
-        check = new CheckService(a.policy, a.store, tokens, BenchAirlock.DISCARD, BenchAirlock.ISSUER,
-                a.grants.redemption);
+        TokenUsability tokens = new TokenUsability(a.domain().policy, a.store, verifier, a.domain().grants.redemption);
+        check = new CheckService(a.domain().policy, a.store, tokens, BenchAirlock.DISCARD, BenchAirlock.ISSUER,
+                a.domain().grants.redemption);
         introspection = new Introspection(tokens, BenchAirlock.DISCARD, BenchAirlock.ISSUER);
-        token = a.minter.mint("agent-001", "staging", Set.of("volume:read", "volume:write"), Duration.ofMinutes(15),
+        token = a.domain().minter.mint("agent-001", "staging", Set.of("volume:read", "volume:write"), Duration.ofMinutes(15),
                 null).jwt();
         request = new CheckService.Request(token, "staging", "volume:write",
                 PolicyGenerator.resourceId("volume", "staging", 7), "127.0.0.1");

@@ -49,8 +49,8 @@ public class DecisionBenchmark {
     public void setUp() throws Exception {
         bench = BenchAirlock.open(JWSAlgorithm.EdDSA);
         Airlock a = bench.airlock;
-        grant = new ClientCredentialsGrant(a.policy, a.store, a.minter, BenchAirlock.DISCARD);
-        agent = a.policy.agent("agent-001").orElseThrow();
+        grant = new ClientCredentialsGrant(a.domain().policy, a.store, a.domain().minter, BenchAirlock.DISCARD);
+        agent = a.domain().policy.agent("agent-001").orElseThrow();
         allowed = new ClientCredentialsGrant.Request("staging", List.of(), "volume:read volume:write db:read", "bench");
         destructive = new ClientCredentialsGrant.Request("production", List.of(), "volume:delete", "bench");
         notAllowed = new ClientCredentialsGrant.Request("production", List.of(), "volume:write", "bench");

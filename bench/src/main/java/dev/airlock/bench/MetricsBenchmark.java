@@ -44,7 +44,7 @@ public class MetricsBenchmark {
         Airlock a = bench.airlock;
         metrics = AirlockMetrics.on();
         metrics.watch(a.store, a::policyHash);
-        counted = metrics.countDecisions(BenchAirlock.DISCARD, () -> a.policy, () -> a.providers);
+        counted = metrics.countDecisions(BenchAirlock.DISCARD, () -> a.domain().policy, () -> a.domain().providers);
         minted = AuditEvent.of("token.minted").with("client_id", "agent-001").with("env", "staging")
                 .with("scope", "volume:read").with("jti", "bench-jti").with("exp", 1L).with("address", "127.0.0.1")
                 .build();

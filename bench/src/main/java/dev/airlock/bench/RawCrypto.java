@@ -46,7 +46,7 @@ public final class RawCrypto {
         Duration measure = Duration.ofSeconds(Long.parseLong(args[2]));
         try (BenchAirlock bench = BenchAirlock.open(JWSAlgorithm.EdDSA)) {
             SigningKey key = bench.airlock.keys.active();
-            String jwt = bench.airlock.minter.mint("agent-001", "staging",
+            String jwt = bench.airlock.domain().minter.mint("agent-001", "staging",
                     Set.of("volume:read"), Duration.ofMinutes(10), null).jwt();
             SignedJWT parsed = SignedJWT.parse(jwt);
             JWSHeader header = parsed.getHeader();

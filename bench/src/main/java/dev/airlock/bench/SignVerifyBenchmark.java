@@ -56,7 +56,7 @@ public class SignVerifyBenchmark {
     public void setUp() throws Exception {
         bench = BenchAirlock.open(JWSAlgorithm.parse(alg));
         key = bench.airlock.keys.active();
-        minter = bench.airlock.minter;
+        minter = bench.airlock.domain().minter;
         jwt = mint();
         SignedJWT parsed = SignedJWT.parse(jwt);
         header = parsed.getHeader();
