@@ -199,12 +199,17 @@ final class AdminHandlers {
 
     /** The domain's refusals as 4xx; anything else (storage faults included) goes to the one failure handler. */
     private static Throwable refusal(Throwable t) {
-        Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-        if (c instanceof TokenAdmin.NoSecret || c instanceof OpsAccounts.NoSuchAccount) {
-            return new BadRequest(404, "not_found", c.getMessage());
+        // The domain's own refusal may sit under a CompletionException or an AuditedChange.NotDone (a change refused
+        // after its event was written keeps the reason as its cause): the first one found in the chain answers. A
+        // storage fault anywhere in it is a 503, whatever else the chain holds.
+        if (dev.airlock.core.journal.StorageUnavailable.in(t).isPresent()) return t;
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof TokenAdmin.NoSecret || c instanceof OpsAccounts.NoSuchAccount) {
+                return new BadRequest(404, "not_found", c.getMessage());
+            }
+            if (c instanceof OpsAccounts.AccountExists) return new BadRequest(409, "account_exists", c.getMessage());
+            if (c instanceof IllegalArgumentException) return new BadRequest(400, "invalid_request", c.getMessage());
         }
-        if (c instanceof OpsAccounts.AccountExists) return new BadRequest(409, "account_exists", c.getMessage());
-        if (c instanceof IllegalArgumentException) return new BadRequest(400, "invalid_request", c.getMessage());
         return t;
     }
 
