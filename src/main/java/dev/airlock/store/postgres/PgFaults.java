@@ -34,6 +34,10 @@ final class PgFaults {
                     || type.contains("Closed") || type.contains("Timeout")) {
                 return true;
             }
+            // The Vert.x client's own transport failures ("Connection is not active now, current status: CLOSED",
+            // a connection dropped under a pooled request): the database went away mid-request. Seen as a 500 on
+            // /oauth2/token while PostgreSQL restarted (PostgresOutageTest, ReplicasFaultIT, once in several runs).
+            if (e instanceof io.vertx.core.VertxException) return true;
         }
         return false;
     }

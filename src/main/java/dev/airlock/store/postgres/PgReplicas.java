@@ -49,13 +49,17 @@ public final class PgReplicas {
     /** After a re-read reached {@code seq}: records it if it moved, or if the last heartbeat is {@link #BEAT} old. */
     void caughtUp(long seq, long nowNanos) {
         if (seq == announcedSeq && nowNanos - announcedNanos < BEAT.toNanos()) return;
-        announcedSeq = seq;
         announcedNanos = nowNanos;
-        pool.preparedQuery("INSERT INTO replicas (id, seen_seq, heartbeat) VALUES ($1, $2, now())"
+        announce(seq).onFailure(e -> announcedSeq = -1); // said again at the next re-read; the refresh reports faults
+    }
+
+    /** Records {@code seq} (and a heartbeat) for this replica; completes once the row is committed. */
+    Future<Void> announce(long seq) {
+        announcedSeq = seq;
+        return pool.preparedQuery("INSERT INTO replicas (id, seen_seq, heartbeat) VALUES ($1, $2, now())"
                         + " ON CONFLICT (id) DO UPDATE SET seen_seq = greatest(replicas.seen_seq, EXCLUDED.seen_seq),"
                         + " heartbeat = now()")
-                .execute(Tuple.of(id, seq))
-                .onFailure(e -> announcedSeq = -1); // said again at the next re-read; a fault is the refresh's to report
+                .execute(Tuple.of(id, seq)).mapEmpty();
     }
 
     Future<Void> withdraw() {

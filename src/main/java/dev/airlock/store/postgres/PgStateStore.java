@@ -368,9 +368,14 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
      * Serves as a replica from now on: records in {@code replicas} how far it has read the change feed, so that
      * {@code --store} commands can wait for it ({@link #awaitReplicas}). Called by a server, never by the CLI.
      */
-    public void serveAsReplica(String id) {
-        refresh.replica = new PgReplicas(pool, id);
-        refresh.readChanges();
+    public void serveAsReplica(String id) throws IOException {
+        PgReplicas me = new PgReplicas(pool, id);
+        // Registered (at the position of the state loaded at open) before a last read and before serving: a command
+        // that commits after the row exists waits for this replica to read it; one that committed before is read by
+        // the read below, before this replica answers anything.
+        await(me.announce(refresh.lastSeen()).toCompletionStage().toCompletableFuture(), "registering as a replica");
+        refresh.replica = me;
+        await(refresh.readChanges(), "reading the change feed");
     }
 
     /**
