@@ -55,7 +55,7 @@ class ReplicasOnPostgresTest {
         b = TestAirlock.startShared(TestAirlock.EXAMPLE_POLICY, dirB, ISSUER, masterKey, shared);
         secret = a.issueSecret("coding-agent");
         agent = TestAirlock.basic("coding-agent", secret);
-        b.airlock.store.refresh();
+        b.airlock.database().orElseThrow().catchUp();
     }
 
     @AfterEach
@@ -115,7 +115,7 @@ class ReplicasOnPostgresTest {
 
         Reply revoked = a.postForm("/oauth2/revoke", agent, Map.of("token", token));
         assertEquals(200, revoked.status(), revoked.body());
-        b.airlock.store.refresh();
+        b.airlock.database().orElseThrow().catchUp();
 
         JsonNode check = b.check(token, "staging", "db:read", null).json();
         assertFalse(check.get("allowed").asBoolean(), check.toString());
@@ -142,7 +142,7 @@ class ReplicasOnPostgresTest {
                     Map.of("code", a.freshCode(who)));
             assertEquals(200, approved.status(), approved.body());
         }
-        b.airlock.store.refresh();
+        b.airlock.database().orElseThrow().catchUp();
 
         List<Callable<Boolean>> polls = new ArrayList<>();
         for (int i = 0; i < 8; i++) {

@@ -387,6 +387,14 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
         return await(PgReplicas.await(vertx, pool, refresh.lastSeen(), timeout), "waiting for the replicas");
     }
 
+    /**
+     * Reads every change committed before this call (a read that starts after it), blocking up to {@link #WAIT}.
+     * Unlike {@link #refresh()}, which returns at once while another refresh runs, this is proof of freshness.
+     */
+    public void catchUp() throws IOException {
+        await(refresh.readChanges(), "reading the change feed");
+    }
+
     /** Since the start of the last re-read of the change feed that completed; grows while the database is away. */
     @Override
     public java.time.Duration propagationLag() {
