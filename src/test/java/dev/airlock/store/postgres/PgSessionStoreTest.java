@@ -1,6 +1,7 @@
 package dev.airlock.store.postgres;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -88,15 +89,21 @@ class PgSessionStoreTest extends SessionStoreContract {
     @Test
     void aLiveRowReadBackAfterASignOutHereDoesNotBringTheSessionBack() throws Exception {
         PgSessionStore store = (PgSessionStore) store();
-        List<SessionStore.Row> told = new ArrayList<>();
+        List<SessionStore.Row> told = java.util.Collections.synchronizedList(new ArrayList<>());
         store.follow(told::add);
         SessionStore.Row live = new SessionStore.Row("k".repeat(64), "alice", "e", T0, T0, false);
         store.opened(live).join();
         store.closed(live.key()).join();
         told.clear();
         store.fromFeed(live);
-        assertEquals(1, told.size());
-        assertTrue(told.get(0).closed(), "the stale live row is passed on as ended");
+        // The store's own feed may also pass the tombstone on meanwhile (its NOTIFY): whatever arrives, nothing live.
+        List<SessionStore.Row> snapshot;
+        synchronized (told) {
+            snapshot = List.copyOf(told);
+        }
+        assertFalse(snapshot.isEmpty());
+        assertTrue(snapshot.stream().allMatch(SessionStore.Row::closed), "the stale live row is passed on as ended: "
+                + snapshot);
     }
 
     /** A token is handed out only once its session is durable: a refused insert hands out none and keeps none. */
