@@ -47,7 +47,7 @@ public final class AgentCommand implements Runnable {
             PrintWriter err = spec.commandLine().getErr();
             if (remote.remote) {
                 return GrantCommand.run(spec, () -> {
-                    var r = remote.post(spec, "issue a secret for " + id, "/v1/admin/agents/" + RemoteAdmin.segment(id)
+                    var r = remote.post(spec, "issue a secret for " + id, "/v1/admin/agents/" + AirlockHttp.segment(id)
                             + "/secret", java.util.Map.of());
                     printSecret(out, id, r.path("client_secret").asText());
                     return 0;

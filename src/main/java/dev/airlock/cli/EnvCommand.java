@@ -104,7 +104,7 @@ public final class EnvCommand implements Callable<Integer> {
             if (remote.remote) {
                 return GrantCommand.run(spec, () -> {
                     remote.post(spec, (frozen() ? "freeze " : "unfreeze ") + environment, "/v1/admin/environments/"
-                            + RemoteAdmin.segment(environment) + (frozen() ? "/freeze" : "/unfreeze"), java.util.Map.of());
+                            + AirlockHttp.segment(environment) + (frozen() ? "/freeze" : "/unfreeze"), java.util.Map.of());
                     spec.commandLine().getOut().println(done(environment, frozen()));
                     return 0;
                 });

@@ -101,7 +101,7 @@ public final class OpsCommand implements Runnable {
         }
 
         static String account(String name) {
-            return "/v1/admin/ops-accounts/" + RemoteAdmin.segment(name);
+            return "/v1/admin/ops-accounts/" + AirlockHttp.segment(name);
         }
     }
 

@@ -44,8 +44,4 @@ final class RemoteAdmin {
         }
         return r.body();
     }
-
-    static String segment(String s) {
-        return AirlockHttp.segment(s);
-    }
 }
