@@ -19,6 +19,8 @@ import dev.airlock.core.token.TokenVerifier;
  *   <li>it verifies: ours (kid, alg, signature), well-formed for its type, within its lifetime ({@link TokenVerifier});</li>
  *   <li>it is not revoked;</li>
  *   <li>its environment is still in the policy, and so is its client;</li>
+ *   <li>its agent is not disabled, and the token was issued after the agent's tokens were last revoked
+ *       ({@code airlock agent disable}, {@code airlock agent revoke-tokens}: run-time state in the store);</li>
  *   <li>its environment is not frozen;</li>
  *   <li>its audience is its environment's (an access token) or its own grant's (a grant token), so a token minted
  *       for one audience is never accepted for another;</li>
@@ -85,6 +87,18 @@ public final class TokenUsability {
         }
         if (policy.agent(t.clientId()).isEmpty()) {
             return Verdict.no(t, "unknown_client", "client " + t.clientId() + " is no longer in the policy");
+        }
+        if (store.isAgentDisabled(t.clientId())) {
+            return Verdict.no(t, "agent_disabled", "agent " + t.clientId() + " is disabled by ops (airlock agent"
+                    + " disable); every token it holds is refused until it is enabled again");
+        }
+        java.time.Instant voidUntil = store.agentTokensVoidUntil(t.clientId()).orElse(null);
+        // iat is in whole seconds, and so is the stored instant: a token minted in the very second of the revoke-tokens
+        // call cannot be told apart from one minted just before it, so it is void too (fail closed; the agent asks
+        // again a second later).
+        if (voidUntil != null && t.issuedAt().getEpochSecond() <= voidUntil.getEpochSecond()) {
+            return Verdict.no(t, "token_revoked", "every token issued to " + t.clientId() + " at or before "
+                    + voidUntil + " was revoked by ops (airlock agent revoke-tokens); get a new one");
         }
         if (store.isFrozen(env.name())) {
             return Verdict.no(t, "environment_frozen", "environment " + env.name() + " is frozen by ops");
