@@ -32,7 +32,7 @@ final class DecisionLabels {
             "resource_in_other_environment", "resource_type_mismatch", "resource_not_granted", "grant_required",
             "grant_used", "grant_unknown", "grant_expired", "grant_contended", "grant_token_online_only",
             "grant_token_not_a_credential", "other_client", "unknown_client", "agent_disabled",
-            "introspection_not_allowed", "unknown_provider", "unmapped_request",
+            "introspection_not_allowed", "environment_not_served", "unknown_provider", "unmapped_request",
             "destructive_by_shape", "bad_request", "bad_request_target", "bad_method", "bad_path", "bad_resource",
             "bad_authorization", "body_too_large", "credential_unavailable", "method_override", "graphql_batch",
             "graphql_introspection", "graphql_mutation_via_get", "graphql_operation", "graphql_persisted_query",
@@ -45,7 +45,7 @@ final class DecisionLabels {
 
     /** Audit event types ({@code AuditEvent.of(...)} across the code base); others count as {@value #OTHER}. */
     static final Set<String> EVENT_TYPES = Set.of("token.minted", "token.refused", "token.introspected",
-            "token.revoked", "token.revoke_refused", "check", "proxy", "client.auth_failed", "env.frozen",
+            "token.revoked", "token.revoke_refused", "token.introspect_refused", "check", "proxy", "client.auth_failed", "env.frozen",
             "env.unfrozen", "agent.secret_issued", "agent.disabled", "agent.enabled", "agent.tokens_revoked", "grant.requested", "grant.request_refused", "grant.approved",
             "grant.approve_refused", "grant.denied", "grant.deny_refused", "grant.cancelled", "grant.expired",
             "grant.redeemed", "grant.used", "grant.forgotten", "ops.signin", "ops.code_accepted", "ops.code_refused",

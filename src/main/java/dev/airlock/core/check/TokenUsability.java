@@ -117,7 +117,7 @@ public final class TokenUsability {
     }
 
     /**
-     * RFC 7662 introspection, asked by a registered client. A grant token is never active there: "active" tells a
+     * RFC 7662 introspection, whoever asks (see {@link #forIntrospectionBy} for the caller's rule). A grant token is never active there: "active" tells a
      * resource server it may honour the token, and one that did would skip spending the grant's use, which happens
      * only where the action is decided (§4: the authorization server must judge whether the token can be used at the
      * protected resource asking; a grant token can be used at none).
@@ -127,6 +127,27 @@ public final class TokenUsability {
         if (v.ok() && v.token().isGrantToken()) {
             return Verdict.no(v.token(), "grant_token_online_only", "grant tokens are decided only by /v1/check and"
                     + " the proxy, which spend their use");
+        }
+        return v;
+    }
+
+    /**
+     * RFC 7662 introspection asked by {@code callerId}: only a client the policy names as a resource server
+     * ({@code introspect:} in agents.yaml) may ask at all (§4: the endpoint MUST require authorization; before issue 16
+     * any authenticated agent could learn about any token it held, or found), and it learns about tokens of the
+     * environments it serves only: any other is {@code active: false} (§4: the answer SHOULD be limited to what the
+     * protected resource asking needs). Refused callers: {@code introspection_not_allowed}, with no token judged.
+     */
+    public Verdict forIntrospectionBy(String jwt, String callerId) {
+        dev.airlock.core.policy.Agent caller = policy.agent(callerId).orElse(null);
+        if (caller == null || caller.introspect().isEmpty()) {
+            return Verdict.no(null, "introspection_not_allowed", "client " + callerId + " may not introspect tokens:"
+                    + " only resource servers named with 'introspect: [environments]' in agents.yaml may (RFC 7662 §4)");
+        }
+        Verdict v = forIntrospection(jwt);
+        if (v.ok() && !caller.introspects(v.token().environment())) {
+            return Verdict.no(v.token(), "environment_not_served", "token of " + v.token().environment() + ", which "
+                    + callerId + " does not introspect (agents.yaml introspect)");
         }
         return v;
     }
