@@ -73,12 +73,16 @@ final class AgentLifecycleCommands {
                     boolean key = !"client_secret_basic".equals(a.path("auth").asText());
                     List<String> envs = new ArrayList<>();
                     a.path("environments").forEach(e -> envs.add(e.asText()));
+                    List<String> introspects = new ArrayList<>();
+                    a.path("introspect").forEach(e -> introspects.add(e.asText()));
+                    String where = String.join(",", envs) + (introspects.isEmpty() ? ""
+                            : (envs.isEmpty() ? "" : " ") + "introspects:" + String.join(",", introspects));
                     out.printf("%-24s %-20s %-10s %-9s %-28s %s%n", GrantView.clean(a.path("id").asText()),
                             GrantView.clean(a.path("auth").asText()),
                             key ? "(key)" : a.path("has_secret").asBoolean() ? "yes" : "none",
                             a.path("disabled").asBoolean() ? "disabled" : "enabled",
                             a.path("tokens_void_until").isNull() ? "-" : a.path("tokens_void_until").asText(),
-                            GrantView.clean(String.join(",", envs)));
+                            GrantView.clean(where.isEmpty() ? "-" : where));
                 }
             }
             out.flush();

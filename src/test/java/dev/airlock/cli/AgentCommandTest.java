@@ -65,6 +65,8 @@ class AgentCommandTest {
         assertTrue(table.out().lines().anyMatch(l -> l.startsWith("coding-agent") && l.contains("enabled")
                 && l.contains("dev,production,staging")), table.out());
         assertTrue(table.out().lines().anyMatch(l -> l.startsWith("deploy-bot") && l.contains("(key)")), table.out());
+        assertTrue(table.out().lines().anyMatch(l -> l.startsWith("api-gateway")
+                && l.endsWith("introspects:production,staging")), table.out());
         String audit = java.nio.file.Files.readString(data.resolve("audit.log"));
         for (String type : List.of("agent.disabled", "agent.tokens_revoked", "agent.enabled")) {
             assertTrue(audit.contains("\"type\":\"" + type + "\""), type);

@@ -38,6 +38,7 @@ import java.util.concurrent.CompletionException;
  * Authenticates agents: {@code client_secret_basic} (RFC 6749 §2.3.1) against the SHA-256 of a 256-bit secret, or
  * {@code private_key_jwt} (RFC 7523 §2.2, §3) against the public keys in the policy, with assertion replay refused.
  * Every failure is throttled and audited; the caller only ever learns "invalid client", the audit log learns why.
+ * The one exception is a disabled agent ({@code airlock agent disable}), told so once its credentials verified.
  * An assertion the store cannot record because a cap on remembered ids is reached ({@link AssertionLimits}) is
  * refused too, audited but not throttled (its client proved who it is), and the caller is told to slow down.
  */

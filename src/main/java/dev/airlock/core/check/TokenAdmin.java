@@ -96,7 +96,7 @@ public final class TokenAdmin {
 
     /** One agent of the policy as {@code airlock agent list} shows it: declared there, run-time state from the store. */
     public record AgentState(String id, String auth, java.util.List<String> environments, boolean hasSecret,
-                             boolean disabled, Instant tokensVoidUntil) {
+                             boolean disabled, Instant tokensVoidUntil, java.util.List<String> introspect) {
         /** The one shape of {@code airlock agent list --json} and {@code GET /v1/admin/agents}. */
         public java.util.Map<String, Object> asMap() {
             java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
@@ -106,6 +106,7 @@ public final class TokenAdmin {
             out.put("has_secret", hasSecret);
             out.put("disabled", disabled);
             out.put("tokens_void_until", tokensVoidUntil == null ? null : tokensVoidUntil.toString());
+            out.put("introspect", introspect);
             return out;
         }
     }
@@ -115,7 +116,8 @@ public final class TokenAdmin {
         return policy.agents().stream().map(a -> new AgentState(a.id(), a.auth().wireName(),
                 a.environments().keySet().stream().sorted().toList(),
                 store.agentSecretHash(a.id()).isPresent() && a.auth() == AuthMethod.CLIENT_SECRET_BASIC,
-                store.isAgentDisabled(a.id()), store.agentTokensVoidUntil(a.id()).orElse(null))).toList();
+                store.isAgentDisabled(a.id()), store.agentTokensVoidUntil(a.id()).orElse(null),
+                a.introspect().stream().sorted().toList())).toList();
     }
 
     /** Why an agent cannot be given a secret: not declared, or it authenticates with a key instead. */

@@ -69,18 +69,16 @@ final class DestructiveBudget {
             if (g.createdAt().isBefore(dayStart) || !g.createdAt().isBefore(resetsAt) || !destructive(policy, g)) {
                 continue;
             }
-            switch (g.statusAt(now)) {
-                case PENDING, APPROVED -> redeemable += rules.uses();
-                case REDEEMED -> {
-                    // usesLeft started at the uses of the rules in force at redemption; a later edit of "uses" is
-                    // read conservatively (never below what is left).
-                    int used = Math.max(0, rules.uses() - g.usesLeft());
-                    spent += used;
-                    boolean alive = g.tokenExpiresAt() != null && now.isBefore(g.tokenExpiresAt());
-                    if (alive) redeemable += g.usesLeft();
-                }
-                case DENIED, CANCELLED, EXPIRED -> { }
-            }
+            // usesLeft started at the uses of the rules in force at redemption; a later edit of "uses" is read from
+            // the current value (conservative when raised).
+            boolean alive = g.tokenExpiresAt() != null && now.isBefore(g.tokenExpiresAt());
+            int[] counts = switch (g.statusAt(now)) {
+                case PENDING, APPROVED -> new int[] {0, rules.uses()};
+                case REDEEMED -> new int[] {Math.max(0, rules.uses() - g.usesLeft()), alive ? g.usesLeft() : 0};
+                case DENIED, CANCELLED, EXPIRED -> new int[] {0, 0};
+            };
+            spent += counts[0];
+            redeemable += counts[1];
         }
         return new Committed(spent, redeemable, resetsAt);
     }
