@@ -10,16 +10,23 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-/** {@code airlock agent add ID}: issues a client secret for an agent the policy declares with client_secret_basic. */
-@Command(name = "agent", mixinStandardHelpOptions = true, description = "Manage agent credentials.",
-        subcommands = AgentCommand.Add.class)
+/**
+ * {@code airlock agent}: an agent's credentials and lifecycle. {@code add ID} issues a client secret for an agent the
+ * policy declares with client_secret_basic; {@code list}, {@code disable}, {@code enable} and {@code revoke-tokens}
+ * are in {@link AgentLifecycleCommands}.
+ */
+@Command(name = "agent", mixinStandardHelpOptions = true, description = "Manage agent credentials and lifecycle.",
+        subcommands = {AgentCommand.Add.class, AgentLifecycleCommands.ListAgents.class,
+                AgentLifecycleCommands.Disable.class, AgentLifecycleCommands.Enable.class,
+                AgentLifecycleCommands.RevokeTokens.class})
 public final class AgentCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: add");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: add, list, disable, enable,"
+                + " revoke-tokens");
     }
 
     /** The prefix makes a leaked secret recognisable to secret scanners, and to Airlock's own redaction. */
@@ -27,10 +34,15 @@ public final class AgentCommand implements Runnable {
 
     @Command(name = "add", mixinStandardHelpOptions = true,
             description = {"Issue a new client secret for an agent (replacing any earlier one).",
-                    "The secret is printed once, alone on the last line of standard output; only its SHA-256 is kept."})
+                    "The secret is printed once, alone on the last line of standard output; only its SHA-256 is kept.",
+                    "Tokens the agent already holds stay valid until they expire unless --revoke-tokens is given."})
     static final class Add implements Callable<Integer> {
         @Parameters(paramLabel = "ID", description = "agent id, as declared in agents.yaml")
         String id;
+
+        @CommandLine.Option(names = "--revoke-tokens", description = "also revoke every token issued to the agent"
+                + " until now (after the new secret is stored), as 'airlock agent revoke-tokens' does")
+        boolean revokeTokens;
 
         @Mixin
         DataDirOptions dirs;
@@ -48,9 +60,10 @@ public final class AgentCommand implements Runnable {
             if (remote.remote) {
                 return GrantCommand.run(spec, () -> {
                     var r = remote.post(spec, "issue a secret for " + id, "/v1/admin/agents/" + AirlockHttp.segment(id)
-                            + "/secret", java.util.Map.of());
+                            + "/secret", java.util.Map.of("revoke_tokens", revokeTokens));
+                    err.println(GrantView.clean(r.path("live_tokens").asText()));
                     printSecret(out, id, r.path("client_secret").asText());
-                    return 0;
+                    return r.has("revoke_tokens_failed") ? 1 : 0;
                 });
             }
             return LocalState.run(dirs, err, s -> {
@@ -58,16 +71,20 @@ public final class AgentCommand implements Runnable {
                     err.println("no agent '" + id + "' in " + dirs.policy + "/agents.yaml; declare it there first");
                     return 1;
                 }
-                String secret;
+                TokenAdmin.IssuedSecret issued;
                 try {
-                    secret = s.admin.issueSecret(id, "cli", new SecureRandom()).get();
+                    issued = s.admin.issueSecret(id, "cli", new SecureRandom(),
+                            revokeTokens ? java.time.Clock.systemUTC() : null).get();
                 } catch (java.util.concurrent.ExecutionException e) {
                     if (!(e.getCause() instanceof TokenAdmin.NoSecret no)) throw e;
                     err.println(no.getMessage());
                     return 1;
                 }
-                printSecret(out, id, secret);
-                return 0;
+                // On standard error: standard output ends with the secret alone, for scripts that take its last line.
+                err.println(TokenAdmin.liveTokensNote(id, issued));
+                err.flush();
+                printSecret(out, id, issued.secret());
+                return issued.revokeFailure() != null ? 1 : 0;
             });
         }
 

@@ -44,4 +44,12 @@ final class RemoteAdmin {
         }
         return r.body();
     }
+
+    /** GETs {@code path} with the session alone (reads change nothing, so no code); the answer's JSON. */
+    JsonNode get(String what, String path) throws CliFailure {
+        OpsSessionFile.Session s = session.require();
+        AirlockHttp.Reply r = new AirlockHttp(s.url()).get(path, "Bearer " + s.token());
+        if (!r.ok()) throw GrantsCommand.refusal(s, what, r);
+        return r.body();
+    }
 }

@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
 
 /**
  * /v1/admin: the CLI's state-changing commands ({@code revoke}, {@code env freeze}/{@code unfreeze}, {@code agent add},
+ * {@code agent disable}/{@code enable}/{@code revoke-tokens} and {@code agent list},
  * {@code ops add}/{@code reset}/{@code disable}/{@code reset-totp-step}) for an operator without the data directory:
  * they take effect in the running server when the answer comes, with no shared disk.
  *
@@ -77,12 +78,42 @@ final class AdminHandlers {
                 .thenApply(v -> Map.of("environment", env, "frozen", frozen)));
     }
 
-    /** POST /v1/admin/agents/{id}/secret {code}: the new secret, once, in the answer (no-store). */
+    /**
+     * POST /v1/admin/agents/{id}/secret {code, revoke_tokens}: the new secret, once, in the answer (no-store), and what
+     * became of the agent's live tokens ({@link AgentJson#secret}).
+     */
     void agentSecret(RoutingContext ctx) {
         String id = ctx.pathParam("id");
+        Call body = call(ctx, "code", "revoke_tokens");
+        boolean revokeTokens = body.body().bool("revoke_tokens");
+        admin(ctx, body, by -> domain.admin.issueSecret(id, by, random, revokeTokens ? clock : null)
+                .thenApply(issued -> AgentJson.secret(id, issued)));
+    }
+
+    /** POST /v1/admin/agents/{id}/disable, /enable, /revoke-tokens {code}: {@code airlock agent ... --remote}. */
+    void agentChange(RoutingContext ctx, String change) {
+        String id = ctx.pathParam("id");
         Call body = call(ctx, "code");
-        admin(ctx, body, by -> domain.admin.issueSecret(id, by, random)
-                .thenApply(secret -> Map.of("client_id", id, "client_secret", secret)));
+        if (!NAME.matcher(id).matches() || domain.policy.agent(id).isEmpty()) {
+            throw new BadRequest(404, "not_found", "no agent by that name in agents.yaml");
+        }
+        admin(ctx, body, by -> switch (change) {
+            case "disable", "enable" -> domain.admin.setAgentDisabled(id, change.equals("disable"), by)
+                    .thenApply(v -> AgentJson.state(domain.admin, id));
+            case "revoke-tokens" -> domain.admin.revokeAgentTokens(id, clock.instant(), by)
+                    .thenApply(at -> AgentJson.state(domain.admin, id));
+            default -> throw new IllegalArgumentException(change);
+        });
+    }
+
+    /**
+     * GET /v1/admin/agents: every agent of the policy with its run-time state ({@code airlock agent list --remote}).
+     * Reading changes nothing, so no one-time code; still only for admin_groups, as the state is theirs to act on.
+     */
+    void agents(RoutingContext ctx) {
+        caller(ctx);
+        ctx.response().putHeader("Cache-Control", "no-store");
+        Responses.json(ctx, 200, Map.of("agents", domain.admin.agents().stream().map(TokenAdmin.AgentState::asMap).toList()));
     }
 
     /**
@@ -153,6 +184,12 @@ final class AdminHandlers {
      */
     private Call call(RoutingContext ctx, String... fields) {
         origins.require(ctx);
+        Approver who = caller(ctx);
+        return new Call(who, JsonBody.parse(Http.contentType(ctx), BodyReader.body(ctx), Set.of(fields)));
+    }
+
+    /** A signed-in ops person in one of {@code admin_groups}; 401/403 otherwise. */
+    private Approver caller(RoutingContext ctx) {
         Approver who = callers.ops(ctx);
         Set<String> admins = domain.policy.adminGroups();
         if (who.groups().stream().noneMatch(admins::contains)) {
@@ -162,7 +199,7 @@ final class AdminHandlers {
                     : "administering Airlock needs membership of one of the ops groups " + new TreeSet<>(admins)
                     + " (grants.yaml admin_groups); " + who.name() + " is in " + new TreeSet<>(who.groups()));
         }
-        return new Call(who, JsonBody.parse(Http.contentType(ctx), BodyReader.body(ctx), Set.of(fields)));
+        return who;
     }
 
     /** The caller's fresh code, checked and spent, then the change, audited as {@code ops:<name>}. */
@@ -204,7 +241,8 @@ final class AdminHandlers {
         // storage fault anywhere in it is a 503, whatever else the chain holds.
         if (dev.airlock.core.journal.StorageUnavailable.in(t).isPresent()) return t;
         for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof TokenAdmin.NoSecret || c instanceof OpsAccounts.NoSuchAccount) {
+            if (c instanceof TokenAdmin.NoSecret || c instanceof TokenAdmin.NoSuchAgent
+                    || c instanceof OpsAccounts.NoSuchAccount) {
                 return new BadRequest(404, "not_found", c.getMessage());
             }
             if (c instanceof OpsAccounts.AccountExists) return new BadRequest(409, "account_exists", c.getMessage());

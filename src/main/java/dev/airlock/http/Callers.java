@@ -42,7 +42,7 @@ final class Callers {
                     ? Future.succeededFuture(o.agent())
                     : Future.failedFuture(o.retryAfter() != null
                             ? new BadRequest(429, "invalid_client", "too many failed attempts; retry later")
-                            : new BadRequest(401, "invalid_client", "invalid client credentials")));
+                            : new BadRequest(401, "invalid_client", o.reason())));
         }
         String bearer = bearer(authz);
         if (bearer != null && !bearer.startsWith(OPS_PREFIX)) {

@@ -188,6 +188,9 @@ final class GrantHandlers {
     private static void refusal(RoutingContext ctx, GrantOutcome o) {
         Map<String, Object> extra = new LinkedHashMap<>(o.extra());
         extra.put("code", o.code());
+        // RFC 6585 §4: a 429 may say when to come back (the destructive budget's reset).
+        Object retry = o.extra().get("retry_after");
+        if (o.status() == 429 && retry != null) ctx.response().putHeader("Retry-After", String.valueOf(retry));
         Responses.problem(ctx, o.status(), Responses.title(o.status()), o.message(), extra);
     }
 

@@ -73,6 +73,10 @@ public final class Routes {
         router.post("/v1/admin/environments/:env/freeze").handler(json).handler(ctx -> admin.freeze(ctx, true));
         router.post("/v1/admin/environments/:env/unfreeze").handler(json).handler(ctx -> admin.freeze(ctx, false));
         router.post("/v1/admin/agents/:id/secret").handler(json).handler(admin::agentSecret);
+        for (String change : java.util.List.of("disable", "enable", "revoke-tokens")) {
+            router.post("/v1/admin/agents/:id/" + change).handler(json).handler(ctx -> admin.agentChange(ctx, change));
+        }
+        router.get("/v1/admin/agents").handler(admin::agents);
         router.post("/v1/admin/ops-accounts").handler(json).handler(admin::opsCreate);
         router.post("/v1/admin/policy/reload").handler(json).handler(admin::reloadPolicy);
         for (String change : java.util.List.of("reset", "disable", "reset-totp-step")) {

@@ -31,7 +31,8 @@ final class DecisionLabels {
             "unknown_action", "unknown_scope", "scope_missing", "resource_required", "resource_unknown",
             "resource_in_other_environment", "resource_type_mismatch", "resource_not_granted", "grant_required",
             "grant_used", "grant_unknown", "grant_expired", "grant_contended", "grant_token_online_only",
-            "grant_token_not_a_credential", "other_client", "unknown_client", "unknown_provider", "unmapped_request",
+            "grant_token_not_a_credential", "other_client", "unknown_client", "agent_disabled",
+            "introspection_not_allowed", "environment_not_served", "unknown_provider", "unmapped_request",
             "destructive_by_shape", "bad_request", "bad_request_target", "bad_method", "bad_path", "bad_resource",
             "bad_authorization", "body_too_large", "credential_unavailable", "method_override", "graphql_batch",
             "graphql_introspection", "graphql_mutation_via_get", "graphql_operation", "graphql_persisted_query",
@@ -39,13 +40,13 @@ final class DecisionLabels {
             // grants (GrantRequests, GrantDecisions)
             "no_approvers", "no_grant_needed", "scope_not_grantable", "too_many_pending", "too_many_pending_total",
             "not_an_approver", "requester_cannot_approve", "already_approved_by_you", "code_required", "code_invalid",
-            "unknown_grant", "conflict", "grant_pending", "grant_approved", "grant_redeemed", "grant_denied",
+            "unknown_grant", "conflict", "destructive_budget_spent", "grant_pending", "grant_approved", "grant_redeemed", "grant_denied",
             "grant_cancelled");
 
     /** Audit event types ({@code AuditEvent.of(...)} across the code base); others count as {@value #OTHER}. */
     static final Set<String> EVENT_TYPES = Set.of("token.minted", "token.refused", "token.introspected",
-            "token.revoked", "token.revoke_refused", "check", "proxy", "client.auth_failed", "env.frozen",
-            "env.unfrozen", "agent.secret_issued", "grant.requested", "grant.request_refused", "grant.approved",
+            "token.revoked", "token.revoke_refused", "token.introspect_refused", "check", "proxy", "client.auth_failed", "env.frozen",
+            "env.unfrozen", "agent.secret_issued", "agent.disabled", "agent.enabled", "agent.tokens_revoked", "grant.requested", "grant.request_refused", "grant.approved",
             "grant.approve_refused", "grant.denied", "grant.deny_refused", "grant.cancelled", "grant.expired",
             "grant.redeemed", "grant.used", "grant.forgotten", "ops.signin", "ops.code_accepted", "ops.code_refused",
             "ops.account_created", "ops.account_reset", "ops.account_disabled", "ops.totp_step_reset",

@@ -112,6 +112,26 @@ final class TimedStateStore implements StateStore {
     }
 
     @Override
+    public CompletableFuture<Void> setAgentDisabled(String agentId, boolean disabled) {
+        return timed("agent_disabled", () -> real.setAgentDisabled(agentId, disabled));
+    }
+
+    @Override
+    public boolean isAgentDisabled(String agentId) {
+        return real.isAgentDisabled(agentId);
+    }
+
+    @Override
+    public CompletableFuture<Void> voidAgentTokens(String agentId, Instant notBefore) {
+        return timed("agent_tokens_void", () -> real.voidAgentTokens(agentId, notBefore));
+    }
+
+    @Override
+    public Optional<Instant> agentTokensVoidUntil(String agentId) {
+        return real.agentTokensVoidUntil(agentId);
+    }
+
+    @Override
     public CompletableFuture<Boolean> recordAssertion(String clientId, String jti, Instant assertionExpiresAt) {
         return timed("assertion", () -> real.recordAssertion(clientId, jti, assertionExpiresAt));
     }

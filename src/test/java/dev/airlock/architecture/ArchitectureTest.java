@@ -62,7 +62,7 @@ class ArchitectureTest {
 
     /** The raw writes of {@link StateStore}: a change made through one of them outside a store has no audit event. */
     static final Set<String> RAW_WRITES = Set.of("revoke", "setFrozen", "putAgentSecretHash", "saveGrant",
-            "saveOpsAccount", "forgetGrants");
+            "saveOpsAccount", "forgetGrants", "setAgentDisabled", "voidAgentTokens");
 
     static final DescribedPredicate<JavaMethodCall> RAW_STATE_WRITE = new DescribedPredicate<>(
             "a raw write of StateStore " + RAW_WRITES) {

@@ -97,7 +97,7 @@ class CliHelpTest {
                 "grants", List.of("login", "logout", "list", "show", "approve", "deny"),
                 "ops", List.of("add", "reset", "disable", "list"),
                 "env", List.of("freeze", "unfreeze"),
-                "agent", List.of("add"),
+                "agent", List.of("add", "list", "disable", "enable", "revoke-tokens"),
                 "audit", List.of("verify"));
         List<Executable> checks = new ArrayList<>();
         groups.forEach((group, subcommands) -> checks.add(() -> {

@@ -67,6 +67,7 @@ class CrashHarnessIT {
         Path policy = HarnessPolicy.SHIPPED;
         String secret = HarnessCli.agentAdd(logs, data, policy, "coding-agent");
         String basic = HarnessClient.basic("coding-agent", secret);
+        String gateway = HarnessClient.basic("api-gateway", HarnessCli.agentAdd(logs, data, policy, "api-gateway"));
         // The smallest compaction size, so kills also land while state.snapshot is being written and committed.
         AirlockProcess server = AirlockProcess.server(data, policy, AirlockProcess.freePort(), logs,
                 "--compact-journal-above", "4096");
@@ -81,7 +82,7 @@ class CrashHarnessIT {
         CrashLedger ledger = new CrashLedger();
         OpsPool pool = new OpsPool(accounts, Clock.systemUTC());
         HarnessClient http = new HarnessClient(server.base, Duration.ofSeconds(30));
-        CrashVerifier verifier = new CrashVerifier(http, basic, random.nextLong());
+        CrashVerifier verifier = new CrashVerifier(http, basic, gateway, random.nextLong());
         AtomicInteger freezeSeq = new AtomicInteger();
         List<String> rounds = new ArrayList<>();
         Map<Op, Long> inFlightAtKills = new EnumMap<>(Op.class);

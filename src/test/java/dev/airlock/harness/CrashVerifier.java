@@ -41,14 +41,17 @@ final class CrashVerifier {
 
     private final HarnessClient http;
     private final String basic;
+    /** The resource server's HTTP Basic ({@code api-gateway}): only it may introspect (issue 16). */
+    private final String introspector;
     private final Random random;
     private final Set<String> revocationsSeen = new HashSet<>();
     /** Acknowledged operations looked for, by type, over all rounds. */
     final Map<Op, Long> checked = new EnumMap<>(Op.class);
 
-    CrashVerifier(HarnessClient http, String basic, long seed) {
+    CrashVerifier(HarnessClient http, String basic, String introspector, long seed) {
         this.http = http;
         this.basic = basic;
+        this.introspector = introspector;
         this.random = new Random(seed);
     }
 
@@ -107,7 +110,7 @@ final class CrashVerifier {
             if (!audit.revoked.contains(t.jti())) missing.add(new Missing(Op.REVOKE, "token.revoked " + t.jti()));
             boolean fresh = revocationsSeen.add(t.jti());
             if (!fresh && random.nextInt(Math.max(1, ledger.revoked.size() / 30)) != 0) continue;
-            Reply i = http.introspect(basic, t.token());
+            Reply i = http.introspect(introspector, t.token());
             if (i.status() != 200 || i.json().path("active").asBoolean(true)) {
                 missing.add(new Missing(Op.REVOKE, "revoked " + t.jti() + " is active again: " + i));
             }

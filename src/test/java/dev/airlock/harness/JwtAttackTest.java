@@ -614,7 +614,7 @@ class JwtAttackTest {
     // --- helpers ------------------------------------------------------------------------------------------------------
 
     static Reply introspect(String token) throws Exception {
-        return air.postForm("/oauth2/introspect", fx.basic, Map.of("token", token));
+        return air.postForm("/oauth2/introspect", fx.gatewayBasic, Map.of("token", token));
     }
 
     static Reply proxy(String method, String path, String token) throws Exception {

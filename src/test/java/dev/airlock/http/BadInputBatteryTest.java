@@ -82,6 +82,8 @@ class BadInputBatteryTest {
     static TestAirlock airlock;
     static String secret;
     static String basic;
+    /** The shipped resource server's HTTP Basic: the client that may introspect. */
+    static String gateway;
     static String earlyToken;
     static String earlyJti;
     static final List<String> mintedJtis = new ArrayList<>();
@@ -91,6 +93,7 @@ class BadInputBatteryTest {
         airlock = TestAirlock.start();
         secret = airlock.issueSecret("coding-agent");
         basic = TestAirlock.basic("coding-agent", secret);
+        gateway = TestAirlock.basic("api-gateway", airlock.issueSecret("api-gateway"));
         TestAirlock.Reply r = airlock.token("coding-agent", secret, "staging", "db:read");
         assertEquals(200, r.status(), r.body());
         earlyToken = r.json().path("access_token").asText();
@@ -265,7 +268,7 @@ class BadInputBatteryTest {
                 400, "invalid_request", "longer than"));
         assertAll(cases);
         // The limit is where it is declared: a token of exactly MAX_VALUE characters is parsed, and merely inactive.
-        TestAirlock.Reply r = form("/oauth2/introspect", basic, "token=" + atLimit);
+        TestAirlock.Reply r = form("/oauth2/introspect", gateway, "token=" + atLimit);
         assertEquals(200, r.status(), r.body());
         assertEquals(JSON.readTree("{\"active\":false}"), r.json());
     }
@@ -575,7 +578,7 @@ class BadInputBatteryTest {
                 assertEquals("token_invalid", c.json().path("code").asText(), c.body());
             });
             cases.add(() -> {
-                TestAirlock.Reply r = airlock.postForm("/oauth2/introspect", basic, Map.of("token", token));
+                TestAirlock.Reply r = airlock.postForm("/oauth2/introspect", gateway, Map.of("token", token));
                 assertEquals(200, r.status(), "introspect " + label + ": " + r.body());
                 assertEquals(JSON.readTree("{\"active\":false}"), r.json(), "introspect " + label);
             });

@@ -18,11 +18,14 @@ import org.junit.jupiter.api.Test;
 class CheckEndpointTest {
     static TestAirlock airlock;
     static String secret;
+    /** The example policy's resource server (introspect: [staging, production]). */
+    static String gatewaySecret;
 
     @BeforeAll
     static void start() throws Exception {
         airlock = TestAirlock.start();
         secret = airlock.issueSecret("coding-agent");
+        gatewaySecret = airlock.issueSecret("api-gateway");
     }
 
     @AfterAll
@@ -245,6 +248,28 @@ class CheckEndpointTest {
     }
 
     @Test
+    void introspectWhenTheCallerIsAnAgentNotNamedAsAResourceServerThenForbiddenWithAnOAuthError() throws Exception {
+        String t = mint("staging", "volume:read");
+        TestAirlock.Reply r = airlock.postForm("/oauth2/introspect", TestAirlock.basic("coding-agent", secret),
+                Map.of("token", t));
+        assertEquals(403, r.status(), r.body());
+        assertEquals("unauthorized_client", r.json().path("error").asText());
+        assertTrue(r.json().path("error_description").asText().contains("introspect"), r.body());
+        assertFalse(r.json().has("active"), "no verdict about the token: " + r.body());
+        String log = Files.readString(airlock.dataDir.resolve("audit.log"));
+        assertTrue(log.contains("\"type\":\"token.introspect_refused\""), "audited");
+    }
+
+    @Test
+    void introspectWhenTheTokenIsOfAnEnvironmentTheResourceServerDoesNotServeThenInactive() throws Exception {
+        assertTrue(introspect(mint("staging", "volume:read")).json().path("active").asBoolean());
+        assertEquals(Map.of("active", false), TestAirlock.JSON.convertValue(introspect(mint("dev", "volume:read")).json(),
+                Map.class), "api-gateway serves staging and production, not dev");
+        String log = Files.readString(airlock.dataDir.resolve("audit.log"));
+        assertTrue(log.contains("\"reason\":\"environment_not_served\""), "the reason is in the audit log only");
+    }
+
+    @Test
     void revokeWhenTokenBelongsToAnotherClientThenRefusedAndTokenStillWorks() throws Exception {
         String t = mint("staging", "db:read");
         // Only coding-agent holds a secret; simulate another client by revoking with a fresh secret of coding-agent
@@ -273,7 +298,7 @@ class CheckEndpointTest {
     }
 
     static TestAirlock.Reply introspect(String token) throws Exception {
-        TestAirlock.Reply r = airlock.postForm("/oauth2/introspect", TestAirlock.basic("coding-agent", secret),
+        TestAirlock.Reply r = airlock.postForm("/oauth2/introspect", TestAirlock.basic("api-gateway", gatewaySecret),
                 Map.of("token", token));
         assertEquals(200, r.status(), r.body());
         return r;

@@ -441,7 +441,8 @@ class GrantFlowTest {
         assertFalse(again.get("allowed").asBoolean());
         assertEquals("grant_used", again.get("code").asText());
         assertEquals("grant already used", again.get("reason").asText());
-        Reply intro = airlock.postForm("/oauth2/introspect", agent, Map.of("token", token));
+        Reply intro = airlock.postForm("/oauth2/introspect", TestAirlock.basic("api-gateway",
+                airlock.issueSecret("api-gateway")), Map.of("token", token));
         assertFalse(intro.json().get("active").asBoolean(), intro.body());
     }
 

@@ -132,7 +132,7 @@ class GrantTokenOnlineOnlyTest {
 
     @Test
     void introspectionReportsTheUnspentGrantTokenInactive() throws Exception {
-        Reply r = air.postForm("/oauth2/introspect", fx.basic, Map.of("token", grantToken));
+        Reply r = air.postForm("/oauth2/introspect", fx.gatewayBasic, Map.of("token", grantToken));
         assertEquals(200, r.status(), r.body());
         assertEquals(Map.of("active", false), TestAirlock.JSON.convertValue(r.json(), Map.class));
         // Introspection did not spend it: the one use is still there for the check.
@@ -161,7 +161,7 @@ class GrantTokenOnlineOnlyTest {
         Reply p = fx.call("DELETE", DELETE_PATH, token, null, null);
         assertTrue(p.status() == 401 || p.status() == 403, p.status() + " " + p.body());
         assertEquals(0, fx.upstream.received().size());
-        assertFalse(air.postForm("/oauth2/introspect", fx.basic, Map.of("token", token)).json().path("active")
+        assertFalse(air.postForm("/oauth2/introspect", fx.gatewayBasic, Map.of("token", token)).json().path("active")
                 .asBoolean(true));
     }
 

@@ -124,6 +124,27 @@ class ReplicasOnPostgresTest {
                 "the revocation is in the one shared audit log");
     }
 
+    /** Issue 16: disabling an agent and revoking its tokens reach the other replica through the change feed. */
+    @Test
+    void anAgentDisabledOnAAndItsTokensRevokedAreRefusedOnBAfterBsRefresh() throws Exception {
+        String token = a.token("coding-agent", secret, "staging", "db:read").json().get("access_token").asText();
+        assertTrue(b.check(token, "staging", "db:read", null).json().get("allowed").asBoolean(), "positive control");
+
+        a.airlock.domain().admin.setAgentDisabled("coding-agent", true, "test").get();
+        b.airlock.database().orElseThrow().catchUp();
+        assertEquals("agent_disabled", b.check(token, "staging", "db:read", null).json().path("code").asText());
+        assertEquals(401, b.token("coding-agent", secret, "staging", "db:read").status());
+
+        a.airlock.domain().admin.setAgentDisabled("coding-agent", false, "test").get();
+        a.airlock.domain().admin.revokeAgentTokens("coding-agent", a.clock.instant(), "test").get();
+        b.airlock.database().orElseThrow().catchUp();
+        assertEquals("token_revoked", b.check(token, "staging", "db:read", null).json().path("code").asText());
+        a.clock.advance(java.time.Duration.ofSeconds(1));
+        b.clock.advance(java.time.Duration.ofSeconds(1));
+        String fresh = b.token("coding-agent", secret, "staging", "db:read").json().get("access_token").asText();
+        assertTrue(b.check(fresh, "staging", "db:read", null).json().get("allowed").asBoolean(), "enabled again on B");
+    }
+
     @Test
     void aOneShotGrantRedeemedConcurrentlyOnAAndBIsSpentExactlyOnce() throws Exception {
         OpsUser carol = a.addOps("carol", "prod-ops", "ops");

@@ -59,6 +59,26 @@ public class ForwardingStateStore implements StateStore {
     }
 
     @Override
+    public CompletableFuture<Void> setAgentDisabled(String agentId, boolean disabled) {
+        return real.setAgentDisabled(agentId, disabled);
+    }
+
+    @Override
+    public boolean isAgentDisabled(String agentId) {
+        return real.isAgentDisabled(agentId);
+    }
+
+    @Override
+    public CompletableFuture<Void> voidAgentTokens(String agentId, Instant notBefore) {
+        return real.voidAgentTokens(agentId, notBefore);
+    }
+
+    @Override
+    public Optional<Instant> agentTokensVoidUntil(String agentId) {
+        return real.agentTokensVoidUntil(agentId);
+    }
+
+    @Override
     public CompletableFuture<Boolean> recordAssertion(String clientId, String jti, Instant assertionExpiresAt) {
         return real.recordAssertion(clientId, jti, assertionExpiresAt);
     }

@@ -45,6 +45,8 @@ public final class ProxyFixture implements AutoCloseable {
     public final Path credentialFile;
     public final String secret;
     public final String basic;
+    /** HTTP Basic of the shipped policy's resource server, {@code api-gateway}: the client that may introspect. */
+    public final String gatewayBasic;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -55,6 +57,7 @@ public final class ProxyFixture implements AutoCloseable {
         this.credentialFile = credentialFile;
         this.secret = airlock.issueSecret("coding-agent");
         this.basic = TestAirlock.basic("coding-agent", secret);
+        this.gatewayBasic = TestAirlock.basic("api-gateway", airlock.issueSecret("api-gateway"));
     }
 
     public static ProxyFixture start() throws Exception {

@@ -56,6 +56,16 @@ public final class AuditedChange implements AuditedWrites {
             }
 
             @Override
+            public CompletableFuture<?> agentDisabled(StateChange.AgentDisabled d) {
+                return AuditedChange.apply(audit, event, () -> store.setAgentDisabled(d.agentId(), d.disabled()));
+            }
+
+            @Override
+            public CompletableFuture<?> agentTokensVoid(StateChange.AgentTokensVoid v) {
+                return AuditedChange.apply(audit, event, () -> store.voidAgentTokens(v.agentId(), v.notBefore()));
+            }
+
+            @Override
             public CompletableFuture<?> saveGrant(StateChange.SaveGrant g) {
                 return saved(event, () -> store.saveGrant(g.grant()));
             }

@@ -38,6 +38,7 @@ import java.util.concurrent.CompletionException;
  * Authenticates agents: {@code client_secret_basic} (RFC 6749 §2.3.1) against the SHA-256 of a 256-bit secret, or
  * {@code private_key_jwt} (RFC 7523 §2.2, §3) against the public keys in the policy, with assertion replay refused.
  * Every failure is throttled and audited; the caller only ever learns "invalid client", the audit log learns why.
+ * The one exception is a disabled agent ({@code airlock agent disable}), told so once its credentials verified.
  * An assertion the store cannot record because a cap on remembered ids is reached ({@link AssertionLimits}) is
  * refused too, audited but not throttled (its client proved who it is), and the caller is told to slow down.
  */
@@ -139,6 +140,7 @@ public final class ClientAuthenticator {
             failed(clientKey, addrKey);
             return audited(claimed, address, check.failure, AuthOutcome.refused("invalid client credentials"));
         }
+        if (store.isAgentDisabled(check.agent.id())) return disabled(check.agent, address);
         if (check.jti == null) {
             perClient.success(clientKey);
             return CompletableFuture.completedFuture(AuthOutcome.ok(check.agent));
@@ -180,11 +182,25 @@ public final class ClientAuthenticator {
         // A failed refresh leaves the store as it was: the check below then refuses as the first one did.
         return fresh.await().handle((v, e) -> secret(s)).thenCompose(again -> {
             if (again.failure == null) {
+                if (store.isAgentDisabled(again.agent.id())) return disabled(again.agent, address);
                 perClient.success(clientKey);
                 return CompletableFuture.completedFuture(AuthOutcome.ok(again.agent));
             }
             return audited(claimed, address, again.failure, AuthOutcome.refused("invalid client credentials"));
         });
+    }
+
+    /**
+     * A disabled agent ({@code airlock agent disable}) is refused only after its credentials verified, so the reason
+     * is told to no one but the agent itself (it is its own credential; "invalid client" would send its operator
+     * hunting for a wrong secret). Not a failed attempt: counting it would throttle the agent's address, and with it
+     * other agents behind the same NAT, for an operator's decision. Assertions are refused before their jti is
+     * recorded, so nothing is burnt.
+     */
+    private CompletableFuture<AuthOutcome> disabled(Agent agent, String address) {
+        return audited(agent.id(), address, "agent disabled", AuthOutcome.refused("agent " + agent.id()
+                + " is disabled by ops (airlock agent disable); ask them to run 'airlock agent enable " + agent.id()
+                + "'"));
     }
 
     private void failed(String clientKey, String addrKey) {

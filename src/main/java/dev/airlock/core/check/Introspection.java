@@ -9,9 +9,10 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * RFC 7662 token introspection. Anything {@link TokenUsability#forIntrospection} does not accept (bad signature,
- * expired, revoked, environment frozen or gone from the policy, wrong audience, and every grant token, which only
- * /v1/check and the proxy decide) is simply {@code {"active": false}}: §2.2 says to give no reason to the caller. The
+ * RFC 7662 token introspection, for resource servers the policy names ({@code introspect:} in agents.yaml). Anything
+ * {@link TokenUsability#forIntrospectionBy} does not accept (bad signature, expired, revoked, agent disabled,
+ * environment frozen or gone from the policy or not served by the caller, wrong audience, and every grant token, which
+ * only /v1/check and the proxy decide) is simply {@code {"active": false}}: §2.2 says to give no reason to the caller. The
  * reason is in the audit log.
  */
 public final class Introspection {
@@ -25,8 +26,26 @@ public final class Introspection {
         this.issuer = issuer;
     }
 
+    /**
+     * The caller may not introspect at all ({@link TokenUsability#forIntrospectionBy}): an authenticated client that
+     * is not a resource server. Answered 403 with an OAuth error body, never {@code active: false}, which would let an
+     * operator's misconfigured gateway believe every token inactive, or an agent believe its token was.
+     */
+    public static final class NotAllowed extends RuntimeException {
+        NotAllowed(String reason) {
+            super(reason, null, false, false);
+        }
+    }
+
+    /** Completes with the RFC 7662 answer; fails with {@link NotAllowed} for a caller that may not introspect. */
     public CompletableFuture<Map<String, Object>> introspect(String token, String callerClientId, String address) {
-        TokenUsability.Verdict v = tokens.forIntrospection(token);
+        TokenUsability.Verdict v = tokens.forIntrospectionBy(token, callerClientId);
+        if (!v.ok() && v.refusal().code().equals("introspection_not_allowed")) {
+            AuditEvent refused = AuditEvent.of("token.introspect_refused").with("by", callerClientId)
+                    .with("reason", v.refusal().code()).with("address", address).build();
+            return audit.append(refused).thenCompose(x -> CompletableFuture.failedFuture(
+                    new NotAllowed(v.refusal().reason())));
+        }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("active", v.ok());
         if (v.ok()) {

@@ -24,11 +24,13 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class TokenAdmin {
     private final Policy policy;
+    private final StateStore store;
     private final AuditSink audit;
     private final AuditedWrites writes;
 
     public TokenAdmin(Policy policy, StateStore store, AuditSink audit) {
         this.policy = policy;
+        this.store = store;
         this.audit = audit;
         this.writes = store.audited(audit);
     }
@@ -60,6 +62,64 @@ public final class TokenAdmin {
         return writes.apply(e, new StateChange.Revoke(jti, expiresAt));
     }
 
+    /** An agent id the policy does not declare: nothing to disable, enable or revoke. */
+    public static final class NoSuchAgent extends IllegalArgumentException {
+        public NoSuchAgent(String agentId) {
+            super("no agent '" + agentId + "' in agents.yaml");
+        }
+    }
+
+    /**
+     * Disables an agent, or enables it again ({@code agent.disabled}, {@code agent.enabled}). While disabled, its
+     * secret and assertions are refused ({@code ClientAuthenticator}) and so is every token it holds, grant tokens
+     * included ({@link TokenUsability}): one switch, in effect on every replica as soon as they read the change.
+     */
+    public CompletableFuture<Void> setAgentDisabled(String agentId, boolean disabled, String by) {
+        if (policy.agent(agentId).isEmpty()) return CompletableFuture.failedFuture(new NoSuchAgent(agentId));
+        AuditEvent e = AuditEvent.of(disabled ? "agent.disabled" : "agent.enabled").with("client_id", agentId)
+                .with("by", by).build();
+        return writes.apply(e, new StateChange.AgentDisabled(agentId, disabled));
+    }
+
+    /**
+     * Voids every token issued to {@code agentId} at or before {@code now} (its second: tokens carry {@code iat} in
+     * whole seconds, so one minted in that same second is void too), without knowing their jtis
+     * ({@code agent.tokens_revoked}). Completes with the instant stored. Tokens issued after it are unaffected.
+     */
+    public CompletableFuture<Instant> revokeAgentTokens(String agentId, Instant now, String by) {
+        if (policy.agent(agentId).isEmpty()) return CompletableFuture.failedFuture(new NoSuchAgent(agentId));
+        StateChange.AgentTokensVoid change = new StateChange.AgentTokensVoid(agentId, now);
+        AuditEvent e = AuditEvent.of("agent.tokens_revoked").with("client_id", agentId)
+                .with("issued_at_or_before", change.notBefore().getEpochSecond()).with("by", by).build();
+        return writes.apply(e, change).thenApply(done -> change.notBefore());
+    }
+
+    /** One agent of the policy as {@code airlock agent list} shows it: declared there, run-time state from the store. */
+    public record AgentState(String id, String auth, java.util.List<String> environments, boolean hasSecret,
+                             boolean disabled, Instant tokensVoidUntil, java.util.List<String> introspect) {
+        /** The one shape of {@code airlock agent list --json} and {@code GET /v1/admin/agents}. */
+        public java.util.Map<String, Object> asMap() {
+            java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+            out.put("id", id);
+            out.put("auth", auth);
+            out.put("environments", environments);
+            out.put("has_secret", hasSecret);
+            out.put("disabled", disabled);
+            out.put("tokens_void_until", tokensVoidUntil == null ? null : tokensVoidUntil.toString());
+            out.put("introspect", introspect);
+            return out;
+        }
+    }
+
+    /** Every agent of the policy, in its order. {@code hasSecret} is false for key-authenticated agents. */
+    public java.util.List<AgentState> agents() {
+        return policy.agents().stream().map(a -> new AgentState(a.id(), a.auth().wireName(),
+                a.environments().keySet().stream().sorted().toList(),
+                store.agentSecretHash(a.id()).isPresent() && a.auth() == AuthMethod.CLIENT_SECRET_BASIC,
+                store.isAgentDisabled(a.id()), store.agentTokensVoidUntil(a.id()).orElse(null),
+                a.introspect().stream().sorted().toList())).toList();
+    }
+
     /** Why an agent cannot be given a secret: not declared, or it authenticates with a key instead. */
     public static final class NoSecret extends IllegalArgumentException {
         NoSecret(String message) {
@@ -87,6 +147,44 @@ public final class TokenAdmin {
         String secret = SecretShapes.CLIENT_SECRET_PREFIX + Hashes.randomToken(random, 32);
         AuditEvent e = AuditEvent.of("agent.secret_issued").with("client_id", agentId).with("by", by).build();
         return writes.apply(e, new StateChange.AgentSecret(agentId, Hashes.sha256Hex(secret))).thenApply(done -> secret);
+    }
+
+    /**
+     * A new secret, and what became of the tokens the agent already holds: {@code tokensVoidUntil} when they were
+     * revoked with it, else null; {@code revokeFailure} when that revocation was asked for and failed (the secret is
+     * still in effect and must still be shown, or nobody would hold the agent's only working secret).
+     */
+    public record IssuedSecret(String secret, Instant tokensVoidUntil, String revokeFailure) {}
+
+    /**
+     * {@link #issueSecret}, then, if {@code revokeTokensAt} is not null, {@link #revokeAgentTokens} as of the later of
+     * that instant and the moment the secret was stored: in this order so that a token the old secret obtained while
+     * the new one was being written is void too. A re-issued secret alone leaves live tokens valid until they expire
+     * (at most {@code Policy.MAX_TOKEN_LIFETIME}); a leaked secret usually means leaked tokens as well.
+     */
+    public CompletableFuture<IssuedSecret> issueSecret(String agentId, String by, SecureRandom random,
+                                                       java.time.Clock revokeTokensClock) {
+        CompletableFuture<String> issued = issueSecret(agentId, by, random);
+        if (revokeTokensClock == null) return issued.thenApply(secret -> new IssuedSecret(secret, null, null));
+        return issued.thenCompose(secret -> revokeAgentTokens(agentId, revokeTokensClock.instant(), by)
+                .handle((at, failure) -> failure == null ? new IssuedSecret(secret, at, null)
+                        : new IssuedSecret(secret, null, String.valueOf(
+                                failure.getCause() != null ? failure.getCause().getMessage() : failure.getMessage()))));
+    }
+
+    /** What a re-issued secret did to the tokens the agent already holds, in words for the operator. */
+    public static String liveTokensNote(String agentId, IssuedSecret issued) {
+        if (issued.tokensVoidUntil() != null) {
+            return "every token issued to " + agentId + " at or before " + issued.tokensVoidUntil() + " is revoked";
+        }
+        String how = "tokens already issued to " + agentId + " stay valid until they expire (at most "
+                + dev.airlock.core.policy.Policy.MAX_TOKEN_LIFETIME.toMinutes() + " minutes)";
+        if (issued.revokeFailure() != null) {
+            return "revoking them failed (" + issued.revokeFailure() + "): " + how + "; run 'airlock agent"
+                    + " revoke-tokens " + agentId + "'";
+        }
+        return how + "; to end them now run 'airlock agent revoke-tokens " + agentId + "' (or re-issue with"
+                + " --revoke-tokens)";
     }
 
     public CompletableFuture<Void> setFrozen(String environment, boolean frozen, String by) {

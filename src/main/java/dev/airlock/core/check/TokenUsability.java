@@ -19,6 +19,8 @@ import dev.airlock.core.token.TokenVerifier;
  *   <li>it verifies: ours (kid, alg, signature), well-formed for its type, within its lifetime ({@link TokenVerifier});</li>
  *   <li>it is not revoked;</li>
  *   <li>its environment is still in the policy, and so is its client;</li>
+ *   <li>its agent is not disabled, and the token was issued after the agent's tokens were last revoked
+ *       ({@code airlock agent disable}, {@code airlock agent revoke-tokens}: run-time state in the store);</li>
  *   <li>its environment is not frozen;</li>
  *   <li>its audience is its environment's (an access token) or its own grant's (a grant token), so a token minted
  *       for one audience is never accepted for another;</li>
@@ -86,6 +88,18 @@ public final class TokenUsability {
         if (policy.agent(t.clientId()).isEmpty()) {
             return Verdict.no(t, "unknown_client", "client " + t.clientId() + " is no longer in the policy");
         }
+        if (store.isAgentDisabled(t.clientId())) {
+            return Verdict.no(t, "agent_disabled", "agent " + t.clientId() + " is disabled by ops (airlock agent"
+                    + " disable); every token it holds is refused until it is enabled again");
+        }
+        java.time.Instant voidUntil = store.agentTokensVoidUntil(t.clientId()).orElse(null);
+        // iat is in whole seconds, and so is the stored instant: a token minted in the very second of the revoke-tokens
+        // call cannot be told apart from one minted just before it, so it is void too (fail closed; the agent asks
+        // again a second later).
+        if (voidUntil != null && t.issuedAt().getEpochSecond() <= voidUntil.getEpochSecond()) {
+            return Verdict.no(t, "token_revoked", "every token issued to " + t.clientId() + " at or before "
+                    + voidUntil + " was revoked by ops (airlock agent revoke-tokens); get a new one");
+        }
         if (store.isFrozen(env.name())) {
             return Verdict.no(t, "environment_frozen", "environment " + env.name() + " is frozen by ops");
         }
@@ -103,7 +117,7 @@ public final class TokenUsability {
     }
 
     /**
-     * RFC 7662 introspection, asked by a registered client. A grant token is never active there: "active" tells a
+     * RFC 7662 introspection, whoever asks (see {@link #forIntrospectionBy} for the caller's rule). A grant token is never active there: "active" tells a
      * resource server it may honour the token, and one that did would skip spending the grant's use, which happens
      * only where the action is decided (§4: the authorization server must judge whether the token can be used at the
      * protected resource asking; a grant token can be used at none).
@@ -113,6 +127,27 @@ public final class TokenUsability {
         if (v.ok() && v.token().isGrantToken()) {
             return Verdict.no(v.token(), "grant_token_online_only", "grant tokens are decided only by /v1/check and"
                     + " the proxy, which spend their use");
+        }
+        return v;
+    }
+
+    /**
+     * RFC 7662 introspection asked by {@code callerId}: only a client the policy names as a resource server
+     * ({@code introspect:} in agents.yaml) may ask at all (§4: the endpoint MUST require authorization; before issue 16
+     * any authenticated agent could learn about any token it held, or found), and it learns about tokens of the
+     * environments it serves only: any other is {@code active: false} (§4: the answer SHOULD be limited to what the
+     * protected resource asking needs). Refused callers: {@code introspection_not_allowed}, with no token judged.
+     */
+    public Verdict forIntrospectionBy(String jwt, String callerId) {
+        dev.airlock.core.policy.Agent caller = policy.agent(callerId).orElse(null);
+        if (caller == null || caller.introspect().isEmpty()) {
+            return Verdict.no(null, "introspection_not_allowed", "client " + callerId + " may not introspect tokens:"
+                    + " only resource servers named with 'introspect: [environments]' in agents.yaml may (RFC 7662 §4)");
+        }
+        Verdict v = forIntrospection(jwt);
+        if (v.ok() && !caller.introspects(v.token().environment())) {
+            return Verdict.no(v.token(), "environment_not_served", "token of " + v.token().environment() + ", which "
+                    + callerId + " does not introspect (agents.yaml introspect)");
         }
         return v;
     }

@@ -153,7 +153,11 @@ public final class GrantRequests {
             return new GrantOutcome(null, 409, "no_approvers", "nobody may approve grants in " + env.name()
                     + " (no approver_groups in grants.yaml); ask the people who run Airlock", Map.of());
         }
-        return liveCap(agent);
+        GrantOutcome cap = liveCap(agent);
+        if (cap != null) return cap;
+        boolean destructive = req.scopes().stream().anyMatch(s -> policy.scope(s).orElseThrow().destructive());
+        return destructive ? DestructiveBudget.refusal(policy, store.grants(), agent.id(), env.name(), ledger.now())
+                : null;
     }
 
     /**

@@ -27,15 +27,21 @@ final class AgentsSection {
         for (int i = 0; i < items.size(); i++) {
             String path = StrictReader.index("agents", i);
             StrictReader.Fields f = r.fields(items.get(i), path,
-                    List.of("id", "auth", "environments"), List.of("description", "owner", "jwks"));
+                    List.of("id", "auth"), List.of("environments", "description", "owner", "jwks", "introspect"));
             if (f == null) continue;
+            if (f.get("environments") == null && f.get("introspect") == null) {
+                r.error(items.get(i), path, "missing required key 'environments' (what the agent may get), or"
+                        + " 'introspect' for a resource server that only checks tokens");
+            }
             String id = f.name("id", ID, "agent id");
             String description = f.string("description");
             String owner = f.get("owner") == null ? null : f.name("owner", Pattern.compile("\\S.{0,127}"), "owner");
             AuthMethod auth = auth(f, r);
             JWKSet jwks = Jwks.read(f, r, auth);
-            Map<String, AgentGrants> grants = environments(f, r, environments, scopes, id, where);
-            if (id == null || auth == null || grants == null) continue;
+            Map<String, AgentGrants> grants = f.get("environments") == null && f.get("introspect") != null ? Map.of()
+                    : environments(f, r, environments, scopes, id, where);
+            Set<String> introspect = introspect(f, r, environments);
+            if (id == null || auth == null || grants == null || introspect == null) continue;
             int line = f.get("id").line();
             Integer first = firstLine.putIfAbsent(id, line);
             if (first != null) {
@@ -43,9 +49,43 @@ final class AgentsSection {
                 continue;
             }
             where.put(SourceMap.agent(id), FILE, line, path);
-            agents.add(new Agent(id, description, auth, jwks, owner, grants));
+            agents.add(new Agent(id, description, auth, jwks, owner, grants, introspect));
         }
         return agents;
+    }
+
+    /**
+     * {@code introspect}: the environments whose tokens this client may introspect (RFC 7662 §4: the endpoint must
+     * require authorization, and should tell a resource server only about tokens meant for it). Absent: none.
+     * Null when broken (reported).
+     */
+    private static Set<String> introspect(StrictReader.Fields f, StrictReader r, Map<String, Environment> known) {
+        YamlNode node = f.get("introspect");
+        if (node == null) return Set.of();
+        List<YamlNode> items = r.list(node, f.path("introspect"));
+        if (items == null) return null;
+        if (items.isEmpty()) {
+            r.error(node, f.path("introspect"), "no environments: name those whose tokens this client may"
+                    + " introspect, or leave introspect out");
+            return null;
+        }
+        Set<String> out = new LinkedHashSet<>();
+        boolean ok = true;
+        for (int i = 0; i < items.size(); i++) {
+            String path = StrictReader.index(f.path("introspect"), i);
+            String name = r.string(items.get(i), path);
+            if (name == null) {
+                ok = false;
+            } else if (known != null && !known.containsKey(name)) {
+                r.error(items.get(i), path, "unknown environment '" + name + "' (known: "
+                        + String.join(", ", known.keySet()) + ")");
+                ok = false;
+            } else if (!out.add(name)) {
+                r.error(items.get(i), path, "environment '" + name + "' is listed twice");
+                ok = false;
+            }
+        }
+        return ok ? out : null;
     }
 
     private static AuthMethod auth(StrictReader.Fields f, StrictReader r) {

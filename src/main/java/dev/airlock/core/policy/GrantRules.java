@@ -20,9 +20,13 @@ import java.util.Set;
  *                             grants may be requested but are never approved (fail closed)
  * @param destructiveApprovals distinct approvers needed for a grant with any destructive scope; 1..10
  * @param otherApprovals       distinct approvers needed for a grant whose scopes are only grant_required; 1..10
+ * @param destructiveUsesPerDay destructive uses one agent may commit here per UTC day, across all its grants
+ *                             ({@code destructive_uses_per_day}); 0 when grants.yaml sets no budget; else
+ *                             1..{@value #MAX_DESTRUCTIVE_USES_PER_DAY}
  */
 public record GrantRules(Duration pendingLifetime, Duration tokenLifetime, int uses, Duration pollInterval,
-                         Set<String> approverGroups, int destructiveApprovals, int otherApprovals) {
+                         Set<String> approverGroups, int destructiveApprovals, int otherApprovals,
+                         int destructiveUsesPerDay) {
     public static final Duration DEFAULT_PENDING_LIFETIME = Duration.ofMinutes(15);
     public static final Duration MAX_PENDING_LIFETIME = Duration.ofHours(24);
     public static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofMinutes(5);
@@ -32,6 +36,7 @@ public record GrantRules(Duration pendingLifetime, Duration tokenLifetime, int u
     public static final Duration MIN_POLL_INTERVAL = Duration.ofSeconds(1);
     public static final Duration MAX_POLL_INTERVAL = Duration.ofSeconds(60);
     public static final int MAX_APPROVALS = 10;
+    public static final int MAX_DESTRUCTIVE_USES_PER_DAY = 1000;
     /** The environment whose destructive grants need two people unless grants.yaml says otherwise. */
     public static final String PRODUCTION = "production";
 
@@ -51,8 +56,21 @@ public record GrantRules(Duration pendingLifetime, Duration tokenLifetime, int u
                 "destructiveApprovals " + destructiveApprovals + " is outside 1.." + MAX_APPROVALS);
         check(otherApprovals >= 1 && otherApprovals <= MAX_APPROVALS,
                 "otherApprovals " + otherApprovals + " is outside 1.." + MAX_APPROVALS);
+        check(destructiveUsesPerDay >= 0 && destructiveUsesPerDay <= MAX_DESTRUCTIVE_USES_PER_DAY,
+                "destructiveUsesPerDay " + destructiveUsesPerDay + " is outside 0.." + MAX_DESTRUCTIVE_USES_PER_DAY);
         approverGroups = Collections.unmodifiableSet(new LinkedHashSet<>(approverGroups));
         for (String g : approverGroups) Objects.requireNonNull(g, "approver group");
+    }
+
+    /** Without a destructive budget (the built-in: none). */
+    public GrantRules(Duration pendingLifetime, Duration tokenLifetime, int uses, Duration pollInterval,
+                      Set<String> approverGroups, int destructiveApprovals, int otherApprovals) {
+        this(pendingLifetime, tokenLifetime, uses, pollInterval, approverGroups, destructiveApprovals, otherApprovals, 0);
+    }
+
+    /** Whether grants.yaml caps destructive uses per agent and UTC day here. */
+    public boolean budgeted() {
+        return destructiveUsesPerDay > 0;
     }
 
     /** The built-in rules for an environment that grants.yaml does not mention: nobody may approve. */

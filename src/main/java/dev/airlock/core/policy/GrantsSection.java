@@ -19,22 +19,25 @@ final class GrantsSection {
     static final String FILE = "grants.yaml";
     /** Ops group names, the same alphabet as agent ids. */
     static final Pattern GROUP = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
-    private static final List<String> SETTINGS = List.of("pending_lifetime", "token_lifetime", "uses", "poll_interval");
+    private static final List<String> SETTINGS = List.of("pending_lifetime", "token_lifetime", "uses", "poll_interval",
+            "destructive_uses_per_day");
 
     /** The file's contents resolved per environment. */
     record Grants(Map<String, GrantRules> rules, List<Webhook> webhooks, GrantLimits limits, Set<String> adminGroups) {}
 
     /** Values from one {@code defaults} or environment map; null where absent or broken (the error is reported). */
-    private record Settings(Duration pendingLifetime, Duration tokenLifetime, Integer uses, Duration pollInterval) {
-        static final Settings NONE = new Settings(null, null, null, null);
+    private record Settings(Duration pendingLifetime, Duration tokenLifetime, Integer uses, Duration pollInterval,
+                            Integer budget) {
+        static final Settings NONE = new Settings(null, null, null, null, null);
         static final Settings BUILT_IN = new Settings(GrantRules.DEFAULT_PENDING_LIFETIME, GrantRules.DEFAULT_TOKEN_LIFETIME,
-                GrantRules.DEFAULT_USES, GrantRules.DEFAULT_POLL_INTERVAL);
+                GrantRules.DEFAULT_USES, GrantRules.DEFAULT_POLL_INTERVAL, 0);
 
         Settings over(Settings base) {
             return new Settings(pendingLifetime != null ? pendingLifetime : base.pendingLifetime,
                     tokenLifetime != null ? tokenLifetime : base.tokenLifetime,
                     uses != null ? uses : base.uses,
-                    pollInterval != null ? pollInterval : base.pollInterval);
+                    pollInterval != null ? pollInterval : base.pollInterval,
+                    budget != null ? budget : base.budget);
         }
     }
 
@@ -118,14 +121,17 @@ final class GrantsSection {
         int destructive = entry == null || entry.destructive() == null
                 ? GrantRules.defaultDestructiveApprovals(environment) : entry.destructive();
         int other = entry == null || entry.other() == null ? 1 : entry.other();
-        return new GrantRules(s.pendingLifetime(), s.tokenLifetime(), s.uses(), s.pollInterval(), groups, destructive, other);
+        return new GrantRules(s.pendingLifetime(), s.tokenLifetime(), s.uses(), s.pollInterval(), groups, destructive, other,
+                s.budget());
     }
 
     private static Settings settings(StrictReader.Fields f, StrictReader r) {
         Integer uses = f.get("uses") == null ? null
                 : r.integer(f.get("uses"), f.path("uses"), "uses", 1, GrantRules.MAX_USES);
+        Integer budget = f.get("destructive_uses_per_day") == null ? null : r.integer(f.get("destructive_uses_per_day"),
+                f.path("destructive_uses_per_day"), "destructive_uses_per_day", 1, GrantRules.MAX_DESTRUCTIVE_USES_PER_DAY);
         return new Settings(duration(f, "pending_lifetime", r), duration(f, "token_lifetime", r), uses,
-                duration(f, "poll_interval", r));
+                duration(f, "poll_interval", r), budget);
     }
 
     /** A duration setting, or null if absent or wrong (reported; the load then fails). */

@@ -90,6 +90,18 @@ public final class PolicyLinter {
                         + "; only through a human grant: " + list(grants.grantable()));
             }
         }
+        // RFC 7662 §4: who may ask about tokens is authorization too, so lint says who can.
+        List<String> introspectors = new ArrayList<>();
+        for (Agent agent : policy.agents()) {
+            if (agent.introspect().isEmpty()) continue;
+            List<String> envs = new ArrayList<>();
+            for (Environment e : policy.environments()) if (agent.introspects(e.name())) envs.add(e.name());
+            introspectors.add(agent.id() + " (" + String.join(", ", envs) + ")");
+        }
+        summary.add(introspectors.isEmpty()
+                ? "introspection: no client may introspect tokens (name resource servers with introspect: in agents.yaml)"
+                : "introspection: only " + String.join("; ", introspectors) + " may introspect tokens, of those"
+                + " environments");
     }
 
     /** The agent's environments in the order the policy declares them, then any the policy does not know. */

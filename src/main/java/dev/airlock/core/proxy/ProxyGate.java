@@ -27,7 +27,8 @@ public final class ProxyGate {
     public static final String AUDIT_TYPE = "proxy";
     /** Request paths in the audit log are cut here; query strings are never audited (they may carry API keys). */
     static final int AUDIT_PATH_MAX = 200;
-    private static final Set<String> UNAUTHENTICATED = Set.of("token_invalid", "token_expired", "token_revoked");
+    private static final Set<String> UNAUTHENTICATED = Set.of("token_invalid", "token_expired", "token_revoked",
+            "agent_disabled");
 
     private final CheckService check;
     private final AuditSink audit;

@@ -25,6 +25,10 @@ public sealed interface StateChange<T> {
 
         R agentSecret(AgentSecret change);
 
+        R agentDisabled(AgentDisabled change);
+
+        R agentTokensVoid(AgentTokensVoid change);
+
         R saveGrant(SaveGrant change);
 
         R saveOpsAccount(SaveOpsAccount change);
@@ -69,6 +73,31 @@ public sealed interface StateChange<T> {
         @Override
         public <R> R match(Cases<R> cases) {
             return cases.agentSecret(this);
+        }
+    }
+
+    /** {@link StateStore#setAgentDisabled}. */
+    record AgentDisabled(String agentId, boolean disabled) implements StateChange<Void> {
+        public AgentDisabled {
+            Objects.requireNonNull(agentId);
+        }
+
+        @Override
+        public <R> R match(Cases<R> cases) {
+            return cases.agentDisabled(this);
+        }
+    }
+
+    /** {@link StateStore#voidAgentTokens}: kept to the second, as tokens' {@code iat} is. */
+    record AgentTokensVoid(String agentId, Instant notBefore) implements StateChange<Void> {
+        public AgentTokensVoid {
+            Objects.requireNonNull(agentId);
+            notBefore = Instant.ofEpochSecond(notBefore.getEpochSecond());
+        }
+
+        @Override
+        public <R> R match(Cases<R> cases) {
+            return cases.agentTokensVoid(this);
         }
     }
 

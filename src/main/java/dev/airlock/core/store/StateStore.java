@@ -40,6 +40,24 @@ public interface StateStore extends AutoCloseable {
     Optional<String> agentSecretHash(String agentId);
 
     /**
+     * Disables an agent (its secret, its assertions and every token it holds are refused) or enables it again. Run-time
+     * state, not policy: an operator stops one agent at once, on every replica, without editing {@code agents.yaml}.
+     */
+    CompletableFuture<Void> setAgentDisabled(String agentId, boolean disabled);
+
+    boolean isAgentDisabled(String agentId);
+
+    /**
+     * Voids every token issued to {@code agentId} at or before {@code notBefore} (whole seconds: tokens carry
+     * {@code iat} in seconds). Only moves forward: an earlier instant than the one stored changes nothing, so a
+     * stepped-back clock never revives a token an operator voided.
+     */
+    CompletableFuture<Void> voidAgentTokens(String agentId, Instant notBefore);
+
+    /** The instant at or before which every token issued to {@code agentId} is void, if any was set. */
+    Optional<Instant> agentTokensVoidUntil(String agentId);
+
+    /**
      * Records that a client assertion with this {@code jti} was used. Completes with {@code false}, and records
      * nothing, if the same client already used that jti and the store still remembers it: a replay. Fails with
      * {@link AssertionLimits.Reached}, and records nothing, if the id is not a replay but recording it would pass

@@ -169,6 +169,26 @@ public final class FileStateStore implements StateStore {
     }
 
     @Override
+    public CompletableFuture<Void> setAgentDisabled(String agentId, boolean disabled) {
+        return journal.append(new StateOp.AgentDisabled(Objects.requireNonNull(agentId), disabled));
+    }
+
+    @Override
+    public boolean isAgentDisabled(String agentId) {
+        return memory.isAgentDisabled(agentId);
+    }
+
+    @Override
+    public CompletableFuture<Void> voidAgentTokens(String agentId, Instant notBefore) {
+        return journal.append(new StateOp.AgentTokensVoid(Objects.requireNonNull(agentId), notBefore.getEpochSecond()));
+    }
+
+    @Override
+    public Optional<Instant> agentTokensVoidUntil(String agentId) {
+        return memory.agentTokensVoidUntil(agentId);
+    }
+
+    @Override
     public CompletableFuture<Boolean> recordAssertion(String clientId, String jti, Instant assertionExpiresAt) {
         long exp = assertionExpiresAt.getEpochSecond();
         try {

@@ -24,6 +24,9 @@ public final class StateMemory {
     final ConcurrentHashMap<String, Revoked> revoked = new ConcurrentHashMap<>();
     final ConcurrentHashMap<String, Boolean> frozen = new ConcurrentHashMap<>();
     final ConcurrentHashMap<String, String> secrets = new ConcurrentHashMap<>();
+    /** Kept as {@code false} after an enable, like an unfreeze, so snapshots stay supersets key by key. */
+    final ConcurrentHashMap<String, Boolean> agentsDisabled = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<String, Long> agentTokensVoid = new ConcurrentHashMap<>();
     private final Retention retention;
     private final UsedAssertions assertions;
     final ConcurrentHashMap<String, Grant> grants = new ConcurrentHashMap<>();
@@ -46,6 +49,15 @@ public final class StateMemory {
 
     public java.util.Optional<String> agentSecretHash(String agentId) {
         return java.util.Optional.ofNullable(secrets.get(agentId));
+    }
+
+    public boolean isAgentDisabled(String agentId) {
+        return Boolean.TRUE.equals(agentsDisabled.get(agentId));
+    }
+
+    public java.util.Optional<java.time.Instant> agentTokensVoidUntil(String agentId) {
+        Long second = agentTokensVoid.get(agentId);
+        return second == null ? java.util.Optional.empty() : java.util.Optional.of(java.time.Instant.ofEpochSecond(second));
     }
 
     public java.util.Optional<Grant> grant(String id) {
@@ -84,6 +96,10 @@ public final class StateMemory {
             frozen.put(f.env(), f.frozen());
         } else if (op instanceof StateOp.Secret s) {
             secrets.put(s.agent(), s.sha256());
+        } else if (op instanceof StateOp.AgentDisabled d) {
+            agentsDisabled.put(d.agent(), d.disabled());
+        } else if (op instanceof StateOp.AgentTokensVoid v) {
+            agentTokensVoid.merge(v.agent(), v.second(), Math::max);
         } else if (op instanceof StateOp.Assertion a) {
             assertions.remember(a.client(), a.jti(), a.exp());
         } else if (op instanceof StateOp.SaveGrant g) {
@@ -197,6 +213,8 @@ public final class StateMemory {
         List<StateOp> ops = new ArrayList<>();
         frozen.forEach((env, isFrozen) -> ops.add(new StateOp.Freeze(env, isFrozen)));
         secrets.forEach((agent, sha) -> ops.add(new StateOp.Secret(agent, sha)));
+        agentsDisabled.forEach((agent, disabled) -> ops.add(new StateOp.AgentDisabled(agent, disabled)));
+        agentTokensVoid.forEach((agent, second) -> ops.add(new StateOp.AgentTokensVoid(agent, second)));
         opsAccounts.values().forEach(a -> ops.add(new StateOp.SaveOps(a)));
         grants.values().stream().sorted(java.util.Comparator.comparing(Grant::createdAt).thenComparing(Grant::id))
                 .forEach(g -> ops.add(new StateOp.SaveGrant(g)));

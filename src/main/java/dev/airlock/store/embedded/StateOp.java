@@ -34,6 +34,11 @@ public sealed interface StateOp {
 
     record Assertion(String client, String jti, long exp) implements StateOp {}
 
+    record AgentDisabled(String agent, boolean disabled) implements StateOp {}
+
+    /** Tokens of {@code agent} with {@code iat <= second} are void; the highest second wins. */
+    record AgentTokensVoid(String agent, long second) implements StateOp {}
+
     /** A whole grant, at one version. Only admitted (compare-and-set won) versions are ever written. */
     record SaveGrant(Grant grant) implements StateOp {}
 
@@ -53,6 +58,10 @@ public sealed interface StateOp {
             o.put("op", "secret").put("agent", s.agent).put("sha256", s.sha256);
         } else if (this instanceof Assertion a) {
             o.put("op", "assertion").put("client", a.client).put("jti", a.jti).put("exp", a.exp);
+        } else if (this instanceof AgentDisabled d) {
+            o.put("op", "agent_disabled").put("agent", d.agent).put("disabled", d.disabled);
+        } else if (this instanceof AgentTokensVoid v) {
+            o.put("op", "agent_tokens_void").put("agent", v.agent).put("second", v.second);
         } else if (this instanceof SaveGrant g) {
             o.put("op", "grant").set("grant", grantJson(g.grant));
         } else if (this instanceof SaveOps a) {
@@ -81,6 +90,8 @@ public sealed interface StateOp {
             case "freeze" -> new Freeze(text(o, "env"), bool(o, "frozen"));
             case "secret" -> new Secret(text(o, "agent"), text(o, "sha256"));
             case "assertion" -> new Assertion(text(o, "client"), text(o, "jti"), number(o, "exp"));
+            case "agent_disabled" -> new AgentDisabled(text(o, "agent"), bool(o, "disabled"));
+            case "agent_tokens_void" -> new AgentTokensVoid(text(o, "agent"), number(o, "second"));
             case "grant" -> new SaveGrant(grant(object(o, "grant")));
             case "ops" -> new SaveOps(ops(object(o, "account")));
             case "journal", "snapshot" -> new Header(op, o.path("id").asText(""));

@@ -135,6 +135,15 @@ final class PgRefresh {
                     .execute(after).map(rows -> each(rows, r -> new StateOp.Freeze(r.getString(0), r.getBoolean(1)))));
             reads.add(conn.preparedQuery("SELECT agent_id, sha256_hex FROM agent_secrets WHERE seq > $1")
                     .execute(after).map(rows -> each(rows, r -> new StateOp.Secret(r.getString(0), r.getString(1)))));
+            reads.add(conn.preparedQuery("SELECT agent_id, disabled, tokens_void_until FROM agent_states WHERE seq > $1")
+                    .execute(after).map(rows -> {
+                        for (Row r : rows) {
+                            memory.apply(new StateOp.AgentDisabled(r.getString(0), r.getBoolean(1)));
+                            Long voidUntil = r.getLong(2);
+                            if (voidUntil != null) memory.apply(new StateOp.AgentTokensVoid(r.getString(0), voidUntil));
+                        }
+                        return null;
+                    }));
             reads.add(conn.preparedQuery("SELECT record FROM grants WHERE seq > $1").execute(after)
                     .map(rows -> each(rows, r -> StateOp.parse(r.getString(0)))));
             reads.add(conn.preparedQuery("SELECT record FROM ops_accounts WHERE seq > $1").execute(after)

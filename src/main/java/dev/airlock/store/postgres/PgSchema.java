@@ -18,9 +18,9 @@ import java.nio.charset.StandardCharsets;
  */
 final class PgSchema {
     /** The newest version this build knows; V1 .. V{@value} must all be on the class path. */
-    static final int CURRENT = 4;
+    static final int CURRENT = 5;
     private static final String[] SCRIPTS = {"V1__airlock.sql", "V2__shared_keys.sql", "V3__replicas.sql",
-            "V4__ops_sessions.sql"};
+            "V4__ops_sessions.sql", "V5__agent_lifecycle.sql"};
     /** Any fixed number, the same in every replica: the advisory lock's key ("airlock" in ASCII, truncated). */
     private static final long LOCK_KEY = 0x6169726c6f636bL;
 

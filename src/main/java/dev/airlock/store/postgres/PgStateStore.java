@@ -161,6 +161,16 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
     }
 
     @Override
+    public boolean isAgentDisabled(String agentId) {
+        return memory.isAgentDisabled(agentId);
+    }
+
+    @Override
+    public Optional<Instant> agentTokensVoidUntil(String agentId) {
+        return memory.agentTokensVoidUntil(agentId);
+    }
+
+    @Override
     public Optional<Grant> grant(String id) {
         return memory.grant(id);
     }
@@ -195,6 +205,16 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
     @Override
     public CompletableFuture<Void> putAgentSecretHash(String agentId, String sha256Hex) {
         return write(null, new StateChange.AgentSecret(agentId, sha256Hex));
+    }
+
+    @Override
+    public CompletableFuture<Void> setAgentDisabled(String agentId, boolean disabled) {
+        return write(null, new StateChange.AgentDisabled(agentId, disabled));
+    }
+
+    @Override
+    public CompletableFuture<Void> voidAgentTokens(String agentId, Instant notBefore) {
+        return write(null, new StateChange.AgentTokensVoid(agentId, notBefore));
     }
 
     @Override

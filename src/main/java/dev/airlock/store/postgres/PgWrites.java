@@ -68,6 +68,26 @@ final class PgWrites implements StateChange.Cases<PgWrites.Write> {
                 () -> memory.apply(new StateOp.Secret(c.agentId(), c.sha256Hex())), NOTHING, false);
     }
 
+    /** One row per agent ({@code V5}); an enable keeps the row with {@code disabled = false}. */
+    @Override
+    public Write agentDisabled(StateChange.AgentDisabled c) {
+        return new Write((conn, seq) -> one(conn, "INSERT INTO agent_states (agent_id, disabled, tokens_void_until, seq)"
+                        + " VALUES ($1, $2, NULL, $3) ON CONFLICT (agent_id) DO UPDATE SET disabled = EXCLUDED.disabled,"
+                        + " seq = EXCLUDED.seq", Tuple.of(c.agentId(), c.disabled(), seq)),
+                () -> memory.apply(new StateOp.AgentDisabled(c.agentId(), c.disabled())), NOTHING, false);
+    }
+
+    /** GREATEST: the void instant only moves forward, whichever replica's clock wrote last. */
+    @Override
+    public Write agentTokensVoid(StateChange.AgentTokensVoid c) {
+        long second = c.notBefore().getEpochSecond();
+        return new Write((conn, seq) -> one(conn, "INSERT INTO agent_states (agent_id, disabled, tokens_void_until, seq)"
+                        + " VALUES ($1, false, $2, $3) ON CONFLICT (agent_id) DO UPDATE SET tokens_void_until ="
+                        + " GREATEST(coalesce(agent_states.tokens_void_until, EXCLUDED.tokens_void_until),"
+                        + " EXCLUDED.tokens_void_until), seq = EXCLUDED.seq", Tuple.of(c.agentId(), second, seq)),
+                () -> memory.apply(new StateOp.AgentTokensVoid(c.agentId(), second)), NOTHING, false);
+    }
+
     @Override
     public Write saveGrant(StateChange.SaveGrant c) {
         StateOp.SaveGrant asRead = (StateOp.SaveGrant) readBack(new StateOp.SaveGrant(c.grant()));

@@ -81,6 +81,21 @@ class SecretOnFreshReadTest {
         assertEquals("coding-agent", o.agent().id());
     }
 
+    /** Issue 16: the fresh read that lets a new secret in also brings a disable written with it. */
+    @Test
+    void secretWhenIssuedAndTheAgentDisabledAfterTheServersLastRefreshThenRefusedAsDisabledOnTheFreshRead()
+            throws Exception {
+        String secret = "airlock_sk_" + "b".repeat(43);
+        cli.putAgentSecretHash("coding-agent", Hashes.sha256Hex(secret)).get();
+        cli.setAgentDisabled("coding-agent", true).get();
+
+        CompletableFuture<AuthOutcome> outcome = basic(secret);
+        rounds.runNext();
+        AuthOutcome o = outcome.get();
+        assertFalse(o.ok(), "a disabled agent's secret let in on the fresh read");
+        assertTrue(o.reason().contains("disabled"), o.reason());
+    }
+
     @Test
     void secretWhenWrongThenStillRefusedAfterTheFreshReadAndAuditedOnce() throws Exception {
         cli.putAgentSecretHash("coding-agent", Hashes.sha256Hex("airlock_sk_" + "b".repeat(43))).get();

@@ -126,7 +126,7 @@ class CachedCheckTest {
         Decision d = check(token, "volume:read", "vol-7f3a-stg");
         assertEquals("token_revoked", d.code());
         assertFalse(d.allowed());
-        assertEquals(Boolean.FALSE, introspection.introspect(token, "coding-agent", "test").join().get("active"));
+        assertEquals(Boolean.FALSE, introspection.introspect(token, "api-gateway", "test").join().get("active"));
         assertEquals(hits + 3, cache.hits(), "served from the cache, refused all the same");
     }
 
@@ -142,7 +142,7 @@ class CachedCheckTest {
         assertEquals("token_expired", d.code());
         assertEquals(hits + 2, cache.hits());
         assertEquals(0, cache.size(), "an expired token leaves the cache");
-        assertEquals(Boolean.FALSE, introspection.introspect(token, "coding-agent", "test").join().get("active"));
+        assertEquals(Boolean.FALSE, introspection.introspect(token, "api-gateway", "test").join().get("active"));
     }
 
     @Test
@@ -152,7 +152,7 @@ class CachedCheckTest {
         admin.setFrozen("staging", true, "test").join();
 
         assertEquals("environment_frozen", check(token, "volume:read", null).code());
-        assertEquals(Boolean.FALSE, introspection.introspect(token, "coding-agent", "test").join().get("active"));
+        assertEquals(Boolean.FALSE, introspection.introspect(token, "api-gateway", "test").join().get("active"));
         admin.setFrozen("staging", false, "test").join();
         assertTrue(check(token, "volume:read", null).allowed());
         assertEquals(hits + 3, cache.hits());
@@ -162,7 +162,7 @@ class CachedCheckTest {
     void aOneShotGrantTokenIsRefusedOnItsSecondCheckThoughCached() {
         String token = approvedGrantToken("vol-7f3a-stg");
         // Never active at introspection (grant tokens are online only), but verified and cached all the same.
-        assertEquals(Boolean.FALSE, introspection.introspect(token, "coding-agent", "test").join().get("active"));
+        assertEquals(Boolean.FALSE, introspection.introspect(token, "api-gateway", "test").join().get("active"));
         assertEquals(1, cache.size(), "introspection cached it");
         long hits = cache.hits();
 
@@ -171,7 +171,7 @@ class CachedCheckTest {
         Decision second = check(token, "volume:delete", "vol-7f3a-stg");
         assertFalse(second.allowed());
         assertEquals("grant_used", second.code());
-        assertEquals(Boolean.FALSE, introspection.introspect(token, "coding-agent", "test").join().get("active"));
+        assertEquals(Boolean.FALSE, introspection.introspect(token, "api-gateway", "test").join().get("active"));
         assertEquals(hits + 3, cache.hits(), "every one of those was a cache hit");
     }
 
@@ -190,7 +190,7 @@ class CachedCheckTest {
         assertEquals("token_invalid", d.code());
         assertTrue(d.reason().contains("signature"), d.reason());
         assertEquals(misses + 1, cache.misses(), "the forged token was looked up and not found");
-        assertEquals(Boolean.FALSE, introspection.introspect(forged, "coding-agent", "test").join().get("active"));
+        assertEquals(Boolean.FALSE, introspection.introspect(forged, "api-gateway", "test").join().get("active"));
         assertTrue(check(token, "volume:read", null).allowed(), "the real token is unaffected");
     }
 

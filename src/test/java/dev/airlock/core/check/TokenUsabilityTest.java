@@ -68,6 +68,47 @@ class TokenUsabilityTest {
         assertEquals(code, v.refusal().code(), v.refusal().reason());
     }
 
+    // --- agent lifecycle (issue 16): run-time state of the token's agent ---
+
+    @Test
+    void forActionWhenTheAgentIsDisabledThenAgentDisabledAndEnablingMakesTheSameTokenUsableAgain() throws Exception {
+        String t = staging("volume:read");
+        core.admin.setAgentDisabled("coding-agent", true, "test").get();
+        assertRefused(tokens.forAction(t), "agent_disabled");
+        assertRefused(tokens.asAgentCredential(t), "agent_disabled");
+        assertRefused(tokens.forIntrospection(t), "agent_disabled");
+        core.admin.setAgentDisabled("coding-agent", false, "test").get();
+        assertTrue(tokens.forAction(t).ok());
+    }
+
+    @Test
+    void forActionWhenTokensWereRevokedInTheSecondTheTokenWasIssuedOrLaterThenRevokedElseUsable() throws Exception {
+        String before = staging("volume:read");
+        core.clock.advance(Duration.ofMillis(900));
+        String sameSecond = staging("volume:read");
+        core.admin.revokeAgentTokens("coding-agent", core.clock.instant(), "test").get();
+        TokenUsability.Verdict v = tokens.forAction(before);
+        assertRefused(v, "token_revoked");
+        assertTrue(v.refusal().reason().contains("agent revoke-tokens"), v.refusal().reason());
+        assertTrue(v.refusal().reason().contains("2026-06-01T12:00:00Z"), v.refusal().reason());
+        assertRefused(tokens.forAction(sameSecond), "token_revoked");
+        assertRefused(tokens.forAction(staging("volume:read")), "token_revoked"); // still the same second
+
+        core.clock.advance(Duration.ofMillis(100)); // 12:00:01.000: the next second
+        String after = staging("volume:read");
+        assertTrue(tokens.forAction(after).ok());
+        // A clock stepped back does not revive a voided token, and one minted meanwhile is void too (fail closed).
+        core.clock.step(Duration.ofMinutes(-1));
+        assertRefused(tokens.forAction(staging("volume:read")), "token_revoked");
+    }
+
+    @Test
+    void revokingTokensOfOneAgentLeavesOtherAgentsTokensUsable() throws Exception {
+        core.admin.revokeAgentTokens("deploy-bot", core.clock.instant().plusSeconds(60), "test").get();
+        core.admin.setAgentDisabled("deploy-bot", true, "test").get();
+        assertTrue(tokens.forAction(staging("volume:read")).ok());
+    }
+
     // --- forAction: /v1/check and the proxy ---
 
     @Test

@@ -110,7 +110,8 @@ class PolicyGrantsTest {
         assertProblem(p.get(2), "grants.yaml", 4, "defaults.uses", "uses must be between 1 and 10, got 0");
         assertProblem(p.get(3), "grants.yaml", 5, "defaults.poll_interval", "poll_interval 90s is above the maximum of 60s");
         assertProblem(p.get(4), "grants.yaml", 6, "defaults.lifetime",
-                "unknown key 'lifetime' (allowed: pending_lifetime, token_lifetime, uses, poll_interval)");
+                "unknown key 'lifetime' (allowed: pending_lifetime, token_lifetime, uses, poll_interval,"
+                        + " destructive_uses_per_day)");
         assertProblem(p.get(5), "grants.yaml", 10, "environments.production.uses", "uses must be between 1 and 10, got 11");
         assertProblem(p.get(6), "grants.yaml", 12, "environments.production.approvals.destructive",
                 "approvals.destructive must be between 1 and 10, got 0");

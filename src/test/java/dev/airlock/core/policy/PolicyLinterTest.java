@@ -33,9 +33,10 @@ class PolicyLinterTest {
                 "coding-agent in production: automatic: db:read; only through a human grant: db:drop, service:delete, volume:delete",
                 "deploy-bot in staging: automatic: deployment:restart, service:read, service:restart; only through a human grant: (none)",
                 "deploy-bot in production: automatic: deployment:restart, service:read, service:restart; only through a human grant: (none)",
+                "introspection: only api-gateway (staging, production) may introspect tokens, of those environments",
                 "no resource is owned by two environments (10 resource patterns compared pairwise)",
                 "policy OK: 3 environments, 14 scopes (5 destructive, 5 of them by a built-in destructive word in the"
-                        + " verb), 2 agents; no agent can reach a destructive scope without a human grant"),
+                        + " verb), 3 agents; no agent can reach a destructive scope without a human grant"),
                 report.summary());
     }
 

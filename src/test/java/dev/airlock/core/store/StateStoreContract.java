@@ -109,6 +109,68 @@ public abstract class StateStoreContract {
     }
 
     @Test
+    void anAgentDisabledThenEnabledIsSeenHereInAnotherInstanceAndAfterReopening() throws Exception {
+        assertFalse(store.isAgentDisabled("ci-bot"));
+        await(store.setAgentDisabled("ci-bot", true));
+        assertTrue(store.isAgentDisabled("ci-bot"));
+        assertFalse(store.isAgentDisabled("other"));
+        StateStore cli = track(open(dir, clock));
+        assertTrue(cli.isAgentDisabled("ci-bot"), "read at open");
+
+        await(cli.setAgentDisabled("ci-bot", false));
+        store.refresh();
+        assertFalse(store.isAgentDisabled("ci-bot"), "a later enable wins everywhere");
+        await(store.setAgentDisabled("other", true));
+        store.close();
+        StateStore reopened = track(open(dir, clock));
+        assertFalse(reopened.isAgentDisabled("ci-bot"));
+        assertTrue(reopened.isAgentDisabled("other"));
+    }
+
+    /** Tokens carry iat in whole seconds, so the stored instant is a second; a stepped-back clock never lowers it. */
+    @Test
+    void voidedAgentTokensAreKeptToTheSecondOnlyMoveForwardAndSurviveReopening() throws Exception {
+        assertEquals(Optional.empty(), store.agentTokensVoidUntil("ci-bot"));
+        Instant at = Instant.parse("2030-01-01T00:00:10.750Z");
+        await(store.voidAgentTokens("ci-bot", at));
+        assertEquals(Optional.of(Instant.parse("2030-01-01T00:00:10Z")), store.agentTokensVoidUntil("ci-bot"));
+        StateStore cli = track(open(dir, clock));
+        await(cli.voidAgentTokens("ci-bot", Instant.parse("2030-01-01T00:00:05Z")));
+        store.refresh();
+        assertEquals(Optional.of(Instant.parse("2030-01-01T00:00:10Z")), store.agentTokensVoidUntil("ci-bot"),
+                "an earlier instant changes nothing");
+        assertEquals(Optional.of(Instant.parse("2030-01-01T00:00:10Z")), cli.agentTokensVoidUntil("ci-bot"));
+        await(cli.voidAgentTokens("ci-bot", Instant.parse("2030-01-01T00:01:00Z")));
+        await(cli.setAgentDisabled("ci-bot", true));
+        store.refresh();
+        assertEquals(Optional.of(Instant.parse("2030-01-01T00:01:00Z")), store.agentTokensVoidUntil("ci-bot"));
+        assertTrue(store.isAgentDisabled("ci-bot"), "disabling keeps the void instant and the other way round");
+        assertEquals(Optional.empty(), store.agentTokensVoidUntil("other"));
+        store.close();
+        StateStore reopened = track(open(dir, clock));
+        assertEquals(Optional.of(Instant.parse("2030-01-01T00:01:00Z")), reopened.agentTokensVoidUntil("ci-bot"));
+        assertTrue(reopened.isAgentDisabled("ci-bot"));
+    }
+
+    @Test
+    void agentLifecycleChangesGoThroughAuditedWritesAndChangeNothingWhenTheirEventFails() throws Exception {
+        AuditedWrites writes = auditedWritesFailingOn(store, "test.refused");
+        assertThrows(ExecutionException.class, () -> await(writes.apply(AuditEvent.of("test.refused").build(),
+                new StateChange.AgentDisabled("ci-bot", true))));
+        assertThrows(ExecutionException.class, () -> await(writes.apply(AuditEvent.of("test.refused").build(),
+                new StateChange.AgentTokensVoid("ci-bot", clock.instant()))));
+        assertFalse(store.isAgentDisabled("ci-bot"));
+        assertEquals(Optional.empty(), store.agentTokensVoidUntil("ci-bot"));
+
+        await(writes.apply(AuditEvent.of("agent.disabled").build(), new StateChange.AgentDisabled("ci-bot", true)));
+        await(writes.apply(AuditEvent.of("agent.tokens_revoked").build(),
+                new StateChange.AgentTokensVoid("ci-bot", clock.instant())));
+        StateStore other = track(open(dir, clock));
+        assertTrue(other.isAgentDisabled("ci-bot"));
+        assertEquals(Optional.of(clock.instant()), other.agentTokensVoidUntil("ci-bot"));
+    }
+
+    @Test
     void anAssertionJtiIsAcceptedOnceAndThenReportedAsReplay() throws Exception {
         assertTrue(await(store.recordAssertion("ci-bot", "a-1", inAnHour)));
         assertFalse(await(store.recordAssertion("ci-bot", "a-1", inAnHour)));
