@@ -29,6 +29,7 @@ public final class GrantRequests {
     public static final int MAX_SCOPES = 8;
     public static final int MAX_RESOURCES = 16;
     public static final int MAX_COMMAND = 2000;
+    public static final int MAX_REASON = ReasonRules.MAX_CHARS;
 
     /** What the agent sent. Lists may be empty but not null. */
     public record Request(String environment, List<String> scopes, List<String> resources, String reason, String command,
