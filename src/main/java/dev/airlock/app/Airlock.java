@@ -51,6 +51,8 @@ import java.util.logging.Logger;
  * {@link #reloadPolicy()} and swapped in through one volatile reference (issue 14).
  */
 public final class Airlock implements AutoCloseable {
+    /** What {@code airlock --version} and the MCP server's {@code serverInfo} say. */
+    public static final String VERSION = "0.1.0";
     private static final Logger LOG = Logger.getLogger(Airlock.class.getName());
     /** The longest refusal reason written to the audit log; the full list goes to the server log and the caller. */
     static final int MAX_REFUSAL_REASON_CHARS = 2000;

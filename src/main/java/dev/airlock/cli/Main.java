@@ -8,7 +8,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code airlock}: the one entry point of the jar. */
-@Command(name = "airlock", mixinStandardHelpOptions = true, version = "airlock 0.1.0",
+@Command(name = "airlock", mixinStandardHelpOptions = true, version = "airlock " + dev.airlock.app.Airlock.VERSION,
         description = "Scoped credential broker for AI agents: short-lived, one-environment tokens; destructive rights"
                 + " only through a human grant.")
 public final class Main implements Runnable {

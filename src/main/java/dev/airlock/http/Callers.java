@@ -38,11 +38,17 @@ final class Callers {
         String authz = ctx.request().getHeader("Authorization");
         if (authz != null && authz.regionMatches(true, 0, "Basic ", 0, 6)) {
             ClientCredentials c = ClientAuthParser.basicHeader(authz);
-            return Http.onContext(ctx, authenticator.authenticate(c, Http.address(ctx))).compose(o -> o.ok()
-                    ? Future.succeededFuture(o.agent())
-                    : Future.failedFuture(o.retryAfter() != null
+            return Http.onContext(ctx, authenticator.authenticate(c, Http.address(ctx))).compose(o -> {
+                // RFC 6585 §4: say when to come back, as the token endpoint does (ClientAuthStep).
+                if (!o.ok() && o.retryAfter() != null) {
+                    ctx.response().putHeader("Retry-After", Long.toString(Math.max(1,
+                            (o.retryAfter().toMillis() + 999) / 1000)));
+                }
+                return o.ok() ? Future.succeededFuture(o.agent())
+                    : Future.<Agent>failedFuture(o.retryAfter() != null
                             ? new BadRequest(429, "invalid_client", "too many failed attempts; retry later")
-                            : new BadRequest(401, "invalid_client", o.reason())));
+                            : new BadRequest(401, "invalid_client", o.reason()));
+            });
         }
         String bearer = bearer(authz);
         if (bearer != null && !bearer.startsWith(OPS_PREFIX)) {

@@ -2,6 +2,8 @@ package dev.airlock.http;
 
 import dev.airlock.app.Airlock;
 import dev.airlock.app.Domain;
+import dev.airlock.core.mcp.AirlockMcp;
+import dev.airlock.core.mcp.AirlockTools;
 import dev.airlock.core.proxy.ProxyGate;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
@@ -62,6 +64,11 @@ public final class Routes {
                 vertx.createSharedWorkerExecutor(OpsSessionHandlers.PASSPHRASE_POOL, OpsSessionHandlers.PASSPHRASE_THREADS),
                 origins);
         OpsPage page = new OpsPage();
+        // Airlock's own MCP server (issue 15). Exact path: /mcp/<server> is the gateway's.
+        McpHandler mcp = new McpHandler(new AirlockMcp(new AirlockTools(d.clientCredentials, d.check, d.grants,
+                airlock.config.clock(), airlock.config.issuer()), Airlock.VERSION), callers, origins);
+        router.post("/mcp").handler(new BodyReader(BodyLimits.MCP)).handler(mcp).failureHandler(McpHandler::failure);
+        router.route("/mcp").handler(McpHandler::notAllowed);
         router.post("/v1/grants").handler(json).handler(grants::request);
         router.get("/v1/grants").handler(grants::list);
         router.get("/v1/grants/:id").handler(grants::view);

@@ -5,6 +5,8 @@ import dev.airlock.core.audit.AuditSink;
 import dev.airlock.core.grant.Grant;
 import dev.airlock.core.grant.GrantRedemption;
 import dev.airlock.core.oauth.GrantGuidance;
+import dev.airlock.core.policy.Agent;
+import dev.airlock.core.policy.AgentGrants;
 import dev.airlock.core.policy.CanonicalId;
 import dev.airlock.core.policy.Environment;
 import dev.airlock.core.policy.Policy;
@@ -71,6 +73,55 @@ public final class CheckService {
                 .with("resource", req.resource()).with("jti", t == null ? null : t.jti())
                 .with("client_id", t == null ? null : t.clientId()).with("address", req.address()).build();
         return audit.append(event).thenApply(v -> d);
+    }
+
+    /**
+     * "Would a token of mine for {@code environment} allow {@code action} on {@code resource}?", asked by an agent about
+     * itself (Airlock's own MCP server, tool {@code check}): decided for the token the agent could get there without
+     * a human (every scope of its {@code scopes} list in that environment), with the same rules {@link #decide}
+     * applies, and without minting anything. A scope only people can grant is refused with {@code grant_required} and
+     * the instructions for asking, unless the resource is another environment's, which is said first (asking for it
+     * here would not help). Audited as a {@code check} event with {@code preview: true} and no {@code jti}.
+     */
+    public CompletableFuture<Decision> preview(Agent agent, Request req) {
+        Decision d = previewDecision(agent, req);
+        AuditEvent event = AuditEvent.of("check").with("allowed", d.allowed()).with("code", d.code())
+                .with("reason", d.reason()).with("env", req.environment()).with("action", req.action())
+                .with("resource", req.resource()).with("client_id", agent.id()).with("preview", true)
+                .with("address", req.address()).build();
+        return audit.append(event).thenApply(v -> d);
+    }
+
+    private Decision previewDecision(Agent agent, Request req) {
+        Environment env = policy.environment(req.environment()).orElse(null);
+        if (env == null) return Decision.deny("unknown_environment", "unknown environment '" + req.environment() + "'", null);
+        AgentGrants mine = agent.in(env.name()).orElse(null);
+        if (mine == null) {
+            return Decision.deny("environment_not_allowed", agent.id() + " gets nothing in " + env.name(), null);
+        }
+        if (store.isFrozen(env.name())) {
+            return Decision.deny("environment_frozen", "environment " + env.name() + " is frozen by ops", null);
+        }
+        Scope scope = policy.scope(req.action()).orElse(null);
+        if (scope == null) return Decision.deny("unknown_action", "unknown action '" + req.action() + "'", null);
+        Decision owned = ownership(req, null, env, scope);
+        if (scope.automatic()) {
+            if (!mine.scopes().contains(scope.name())) {
+                return Decision.deny("scope_missing", agent.id() + " may not get " + scope.name() + " in " + env.name()
+                        + "; it may get " + String.join(" ", new java.util.TreeSet<>(mine.scopes())), null);
+            }
+            return owned;
+        }
+        if (owned.code().equals("resource_in_other_environment")) {
+            String owner = policy.ownerOf(req.resource()).map(Environment::name).orElseThrow();
+            boolean mayAsk = agent.in(owner).map(g -> g.grantable().contains(scope.name())).orElse(false);
+            return owned.withGuidance(GrantGuidance.structured(baseUrl, owner, List.of(scope.name()), mayAsk));
+        }
+        boolean mayAsk = mine.grantable().contains(scope.name());
+        return Decision.deny("grant_required", scope.name() + " in " + env.name() + " is never issued automatically ("
+                + scope.whyNotAutomatic() + "): " + (mayAsk ? "people must approve it for exact resources"
+                : "and " + agent.id() + " may not ask for it there"), null)
+                .withGuidance(GrantGuidance.structured(baseUrl, env.name(), List.of(scope.name()), mayAsk));
     }
 
     /** The decision alone, without auditing. Pure apart from reading revocations, freezes and grants. */

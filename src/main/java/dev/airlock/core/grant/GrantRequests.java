@@ -2,6 +2,7 @@ package dev.airlock.core.grant;
 
 import dev.airlock.core.audit.AuditEvent;
 import dev.airlock.core.crypto.Hashes;
+import dev.airlock.core.crypto.SecretShapes;
 import dev.airlock.core.policy.Agent;
 import dev.airlock.core.policy.AgentGrants;
 import dev.airlock.core.policy.CanonicalId;
@@ -29,6 +30,7 @@ public final class GrantRequests {
     public static final int MAX_SCOPES = 8;
     public static final int MAX_RESOURCES = 16;
     public static final int MAX_COMMAND = 2000;
+    public static final int MAX_REASON = ReasonRules.MAX_CHARS;
 
     /** What the agent sent. Lists may be empty but not null. */
     public record Request(String environment, List<String> scopes, List<String> resources, String reason, String command,
@@ -144,6 +146,12 @@ public final class GrantRequests {
         if (why != null) return bad("reason", why);
         if (req.command() != null && (req.command().length() > MAX_COMMAND || ReasonRules.hasControl(req.command()))) {
             return bad("command", "command must be at most " + MAX_COMMAND + " characters, without control characters");
+        }
+        // A credential pasted into the reason or command (a model quoting its own configuration) would be stored with
+        // the grant and shown to every approver: refused, without echoing it. Audit and logs redact it anyway.
+        if (SecretShapes.containsSecret(req.reason()) || (req.command() != null && SecretShapes.containsSecret(req.command()))) {
+            return bad("secret_in_request", "reason and command must not contain a credential (a client secret, token,"
+                    + " passphrase or key): it would be stored and shown to approvers. Remove it and ask again");
         }
         if (store.isFrozen(env.name())) {
             return new GrantOutcome(null, 409, "environment_frozen", "environment " + env.name() + " is frozen by ops", Map.of());
