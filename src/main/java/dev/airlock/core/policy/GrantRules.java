@@ -20,9 +20,15 @@ import java.util.Set;
  *                             grants may be requested but are never approved (fail closed)
  * @param destructiveApprovals distinct approvers needed for a grant with any destructive scope; 1..10
  * @param otherApprovals       distinct approvers needed for a grant whose scopes are only grant_required; 1..10
+ * @param destructiveFactor    the second factor every approval of a grant with any destructive scope must carry
+ * @param otherFactor          the same for a grant whose scopes are only grant_required
  */
 public record GrantRules(Duration pendingLifetime, Duration tokenLifetime, int uses, Duration pollInterval,
-                         Set<String> approverGroups, int destructiveApprovals, int otherApprovals) {
+                         Set<String> approverGroups, int destructiveApprovals, int otherApprovals,
+                         ApprovalFactor destructiveFactor, ApprovalFactor otherFactor) {
+    /** What an approval needed before issue 16, and still does where grants.yaml says nothing. */
+    public static final ApprovalFactor DEFAULT_FACTOR = ApprovalFactor.TOTP;
+
     public static final Duration DEFAULT_PENDING_LIFETIME = Duration.ofMinutes(15);
     public static final Duration MAX_PENDING_LIFETIME = Duration.ofHours(24);
     public static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofMinutes(5);
@@ -40,6 +46,8 @@ public record GrantRules(Duration pendingLifetime, Duration tokenLifetime, int u
         Objects.requireNonNull(tokenLifetime, "tokenLifetime");
         Objects.requireNonNull(pollInterval, "pollInterval");
         Objects.requireNonNull(approverGroups, "approverGroups");
+        Objects.requireNonNull(destructiveFactor, "destructiveFactor");
+        Objects.requireNonNull(otherFactor, "otherFactor");
         check(within(pendingLifetime, Duration.ZERO, MAX_PENDING_LIFETIME) && !pendingLifetime.isZero(),
                 "pendingLifetime " + pendingLifetime + " is outside (0, " + MAX_PENDING_LIFETIME + "]");
         check(within(tokenLifetime, Duration.ZERO, Policy.MAX_TOKEN_LIFETIME) && !tokenLifetime.isZero(),
@@ -53,6 +61,21 @@ public record GrantRules(Duration pendingLifetime, Duration tokenLifetime, int u
                 "otherApprovals " + otherApprovals + " is outside 1.." + MAX_APPROVALS);
         approverGroups = Collections.unmodifiableSet(new LinkedHashSet<>(approverGroups));
         for (String g : approverGroups) Objects.requireNonNull(g, "approver group");
+    }
+
+    /** With the default factor (TOTP) for every approval. */
+    public GrantRules(Duration pendingLifetime, Duration tokenLifetime, int uses, Duration pollInterval,
+                      Set<String> approverGroups, int destructiveApprovals, int otherApprovals) {
+        this(pendingLifetime, tokenLifetime, uses, pollInterval, approverGroups, destructiveApprovals, otherApprovals,
+                DEFAULT_FACTOR, DEFAULT_FACTOR);
+    }
+
+    /**
+     * The factor approving a grant needs: {@link #destructiveFactor} when the grant is destructive (as
+     * {@code GrantTerms} judges it, counting a scope the policy no longer knows as destructive: fail closed).
+     */
+    public ApprovalFactor approvalFactor(boolean destructive) {
+        return destructive ? destructiveFactor : otherFactor;
     }
 
     /** The built-in rules for an environment that grants.yaml does not mention: nobody may approve. */
