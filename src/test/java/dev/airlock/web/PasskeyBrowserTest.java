@@ -128,6 +128,15 @@ class PasskeyBrowserTest {
         assertTrue(audit("passkey.refused").stream().anyMatch(l -> l.contains("challenge_mismatch")
                 && l.contains("\"grant_id\":\"" + b + "\"")), String.join("\n", audit("passkey.refused")));
 
+        // 4b. An assertion made in the browser's session for grant A, posted by the same person from another session
+        //     (a copied request): the nonce was issued to the browser's session only.
+        String captured = assertion(a, null, "required");
+        TestAirlock.Reply otherSession = airlock.opsPost("/v1/grants/" + a + "/approve", bearer,
+                TestAirlock.JSON.readValue(captured, Map.class));
+        assertEquals(403, otherSession.status(), otherSession.body());
+        assertEquals("challenge_mismatch", otherSession.json().path("code").asText(), otherSession.body());
+        assertEquals("pending", OpsPageBrowserTest.agentView(secret, a).path("status").asText());
+
         // 5. An assertion without user verification (the authenticator was not unlocked): refused, audited.
         authenticator.setUserVerified(false);
         String noUv = assertion(a, a, "discouraged");
@@ -177,7 +186,7 @@ class PasskeyBrowserTest {
     /**
      * What a tampered page could do: ask for the challenge of grant {@code signFor}, have the authenticator sign it
      * (with this {@code userVerification}), and post the assertion as an approval of grant {@code postTo}, in the
-     * signed-in page's session. Returns "status body".
+     * signed-in page's session. Returns "status body"; with {@code postTo} null, the assertion's JSON body unsent.
      */
     String assertion(String signFor, String postTo, String userVerification) {
         Object r = ((JavascriptExecutor) OpsPageBrowserTest.driver).executeAsyncScript("""
@@ -205,12 +214,13 @@ class PasskeyBrowserTest {
                       userVerification: uv } });
                   })
                   .then(function (c) {
-                    return post('/v1/grants/' + postTo + '/approve', { credential_id: b64(c.rawId),
-                      client_data_json: b64(c.response.clientDataJSON),
+                    var body = { credential_id: b64(c.rawId), client_data_json: b64(c.response.clientDataJSON),
                       authenticator_data: b64(c.response.authenticatorData), signature: b64(c.response.signature),
-                      user_handle: c.response.userHandle ? b64(c.response.userHandle) : null });
+                      user_handle: c.response.userHandle ? b64(c.response.userHandle) : null };
+                    if (postTo === null) { done(JSON.stringify(body)); return null; }
+                    return post('/v1/grants/' + postTo + '/approve', body);
                   })
-                  .then(function (r) { return r.text().then(function (t) { done(r.status + ' ' + t); }); })
+                  .then(function (r) { if (r) return r.text().then(function (t) { done(r.status + ' ' + t); }); })
                   .catch(function (e) { done('error ' + e); });
                 """, signFor, postTo, userVerification);
         return String.valueOf(r);
