@@ -172,6 +172,11 @@
       case 'locked': return 'Too many failed attempts on this account.';
       case 'clock_behind': return 'Your phone and code are fine: ask an operator to run the command named above.';
       case 'cross_origin': return 'Open the ops page from the Airlock server itself.';
+      case 'passkey_required':
+      case 'passkey_not_enrolled': return 'Approve with a passkey; no passkey yet? Add one under Passkeys (top right).';
+      case 'challenge_mismatch': return 'Press "Approve with passkey" again to sign this grant as it stands now.';
+      case 'user_not_verified': return 'Use an authenticator that asks for your PIN or fingerprint.';
+      case 'counter_regressed': return 'Tell your security team: this passkey may have been copied.';
       case 'already_decided':
       case 'not_pending': return 'This grant can no longer be decided. Reload to see its status.';
       default:
@@ -191,12 +196,18 @@
     show($('signin-view'), name === 'signin');
     show($('list-view'), name === 'list');
     show($('detail-view'), name === 'detail');
+    show($('passkeys-view'), name === 'passkeys');
   }
 
   function route() {
     if (!me) {
       showView('signin');
       $('signin-name').focus();
+      return;
+    }
+    if (location.hash === '#/passkeys' && window.AirlockPasskeys) {
+      showView('passkeys');
+      window.AirlockPasskeys.load();
       return;
     }
     var m = /^#\/grants\/([^/?#]+)$/.exec(location.hash);
@@ -234,6 +245,7 @@
     ['signin-error', 'list-error', 'detail-load-error', 'approve-error', 'deny-error'].forEach(function (id) { hideProblem($(id)); });
     $('approve-code').value = '';
     $('deny-reason').value = '';
+    clear($('passkey-list'));
     $('signin-passphrase').value = '';
     $('signin-code').value = '';
     var msg = $('signin-message');
@@ -427,6 +439,7 @@
     // Only a pending grant can be decided; the server is the judge, this only spares a pointless attempt.
     show($('decision'), g.status === 'pending');
     renderYou(g.you);
+    renderFactor(g);
     if (!previous || previous.id !== g.id) {
       $('approve-code').value = '';
       $('deny-reason').value = '';
@@ -534,6 +547,24 @@
     show($('deny-form'), mayDeny);
   }
 
+  var FACTORS = {
+    passkey: 'your passkey (with PIN or fingerprint); a one-time code is not accepted',
+    totp: 'a fresh one-time code from your authenticator app',
+    any: 'your passkey, or a fresh one-time code'
+  };
+
+  /** Which factor grants.yaml asks each approval of this grant to carry; the approve form offers only that. */
+  function renderFactor(g) {
+    var f = FACTORS.hasOwnProperty(g.approval_factor) ? g.approval_factor : 'totp';
+    $('detail-factor').textContent = FACTORS[f];
+    $('detail-factor').setAttribute('data-factor', f);
+    show($('approve-passkey'), f !== 'totp' && !!window.PublicKeyCredential);
+    show($('approve-code-fields'), f !== 'passkey');
+    $('approve-factor-note').textContent = f === 'passkey'
+      ? 'This grant can only be approved with a passkey. No passkey yet? Add one under Passkeys (top right).'
+      : 'Every approval needs a fresh ' + (f === 'any' ? 'passkey signature or ' : '') + 'code, even while signed in.';
+  }
+
   function sentence(s) {
     var t = String(s);
     return /[.!?]$/.test(t) ? t : t + '.';
@@ -605,6 +636,13 @@
       showProblem(region, err, 'deny');
     }).then(function () { button.disabled = false; });
   }
+
+  // What passkeys.js needs of this page, and nothing more.
+  window.AirlockOps = {
+    api: api, Problem: Problem, showProblem: showProblem, hideProblem: hideProblem, el: el, clear: clear, show: show,
+    decisionDone: decisionDone, loadDetail: loadDetail, current: function () { return current; },
+    me: function () { return me; }
+  };
 
   // ---- start ----------------------------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ import dev.airlock.core.journal.AppendOnlyFile;
 import dev.airlock.core.journal.PrivateFiles;
 import dev.airlock.core.journal.StorageHealth;
 import dev.airlock.core.ops.OpsAccounts;
+import dev.airlock.core.ops.Passkeys;
 import dev.airlock.core.ops.OpsSessions;
 import dev.airlock.core.policy.Policy;
 import dev.airlock.core.policy.PolicyException;
@@ -68,6 +69,8 @@ public final class Airlock implements AutoCloseable {
     public final KeyRing keys;
     public final TokenVerifier verifier;
     public final OpsAccounts ops;
+    /** Approvers' passkeys (issue 16); the relying party is the issuer's host and origin. */
+    public final Passkeys passkeys;
     /**
      * Signed-in people: in memory with the file store (a restart signs everyone out), shared by every replica with
      * PostgreSQL (see docs/decisions.md).
@@ -118,9 +121,10 @@ public final class Airlock implements AutoCloseable {
         RefreshOnMiss fresh = new RefreshOnMiss(store::refresh, Ticker.SYSTEM, RefreshOnMiss.MIN_INTERVAL,
                 (task, delayNanos) -> freshReads.schedule(task, delayNanos, java.util.concurrent.TimeUnit.NANOSECONDS));
         this.ops = new OpsAccounts(store, box, audit, config.clock(), random);
+        this.passkeys = new Passkeys(store, audit, config.clock(), random, config.issuer());
         this.sessions = new OpsSessions(config.clock(), random, store::opsAccount,
                 database != null ? database.sessions() : dev.airlock.core.ops.SessionStore.LOCAL);
-        this.shared = new Domain.Shared(config, store, audit, keys, verifier, ops,
+        this.shared = new Domain.Shared(config, store, audit, keys, verifier, ops, passkeys,
                 new FailureThrottle(FailureThrottle.Limits.PER_CLIENT, config.clock()),
                 new FailureThrottle(FailureThrottle.Limits.PER_ADDRESS, config.clock()), fresh, random);
         this.domain = new Domain(policy, providers, policyHash, shared);

@@ -10,6 +10,7 @@ import dev.airlock.core.check.TokenUsability;
 import dev.airlock.core.grant.Grants;
 import dev.airlock.core.oauth.ClientCredentialsGrant;
 import dev.airlock.core.ops.OpsAccounts;
+import dev.airlock.core.ops.Passkeys;
 import dev.airlock.core.policy.Policy;
 import dev.airlock.core.proxy.Providers;
 import dev.airlock.core.store.RefreshOnMiss;
@@ -47,7 +48,7 @@ public final class Domain implements AutoCloseable {
 
     /** What every domain shares; built once by {@link Airlock}. */
     record Shared(AirlockConfig config, StateStore store, AuditSink audit, KeyRing keys, TokenVerifier verifier,
-                  OpsAccounts ops, FailureThrottle perClient, FailureThrottle perAddress, RefreshOnMiss fresh,
+                  OpsAccounts ops, Passkeys passkeys, FailureThrottle perClient, FailureThrottle perAddress, RefreshOnMiss fresh,
                   SecureRandom random) {}
 
     Domain(Policy policy, Providers providers, String policyHash, Shared s) {
@@ -60,7 +61,7 @@ public final class Domain implements AutoCloseable {
                 config.clock(), s.fresh(), List.of(config.issuer(), Airlock.tokenEndpoint(config.issuer())));
         this.clientCredentials = new ClientCredentialsGrant(policy, s.store(), minter, s.audit());
         this.notifier = new WebhookNotifier(policy.webhooks(), config.issuer(), System::getenv, config.clock());
-        this.grants = new Grants(policy, s.store(), s.audit(), notifier, s.ops(), minter, config.clock(), s.random(),
+        this.grants = new Grants(policy, s.store(), s.audit(), notifier, s.ops(), s.passkeys(), minter, config.clock(), s.random(),
                 Airlock.tokenEndpoint(config.issuer()));
         this.tokens = new TokenUsability(policy, s.store(), s.verifier(), grants.redemption);
         this.check = new CheckService(policy, s.store(), tokens, s.audit(), config.issuer(), grants.redemption);

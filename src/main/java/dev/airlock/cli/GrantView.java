@@ -98,6 +98,12 @@ final class GrantView {
         block(out, "reason", g.path("reason"));
         if (g.hasNonNull("command")) block(out, "command", g.path("command"));
         field(out, "approvals", approvals(g) + " needed");
+        String factor = g.path("approval_factor").asText("totp");
+        field(out, "each with", switch (factor) {
+            case "passkey" -> "a passkey, on the ops page (this CLI cannot sign with one)";
+            case "any" -> "a one-time code, or a passkey on the ops page";
+            default -> "a fresh one-time code";
+        });
         for (JsonNode a : g.path("approvals")) {
             out.println("  - " + text(a.path("by")) + " at " + time(a.path("at")));
         }

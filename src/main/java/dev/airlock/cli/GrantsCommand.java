@@ -270,6 +270,14 @@ public final class GrantsCommand implements Runnable {
                 // (with its code) rather than ask for a code that cannot count.
                 String answer = code;
                 boolean mayApprove = grant.path("you").path("may_approve").asBoolean(true);
+                if (mayApprove && "pending".equals(grant.path("status").asText())
+                        && "passkey".equals(grant.path("approval_factor").asText())) {
+                    // WebAuthn needs a browser and the authenticator's gesture (issue 16): a terminal cannot sign.
+                    throw new CliFailure(1, "grant " + GrantView.clean(id) + " needs a passkey approval (grants.yaml"
+                            + " approval_factor: passkey); the CLI cannot sign with a passkey and a one-time code is"
+                            + " not accepted for it. Approve it on the ops page: " + s.url() + "/ops/#/grants/"
+                            + GrantView.clean(id) + " (no passkey yet? add one there under Passkeys first)");
+                }
                 if (answer == null && mayApprove && "pending".equals(grant.path("status").asText())) {
                     answer = new Prompter(spec.commandLine().getErr())
                             .line("one-time code to approve " + GrantView.clean(id) + " (a fresh one): ");

@@ -70,6 +70,16 @@ final class Callers {
 
     /** The calling person; fails with 401 (no or stale session) or 403 (an agent credential). */
     Approver ops(RoutingContext ctx) {
+        return opsSession(ctx).who();
+    }
+
+    /**
+     * The calling person and their session's key ({@link OpsSessions#key}: the SHA-256 of the token), to which passkey
+     * ceremonies are bound.
+     */
+    record OpsCaller(Approver who, String session) {}
+
+    OpsCaller opsSession(RoutingContext ctx) {
         String authz = ctx.request().getHeader("Authorization");
         String bearer = bearer(authz);
         if ((authz != null && bearer == null) || (bearer != null && !bearer.startsWith(OPS_PREFIX))) {
@@ -81,7 +91,8 @@ final class Callers {
             token = c == null ? null : c.getValue();
         }
         if (token == null) throw new BadRequest(401, "signin_required", "sign in at POST /v1/ops/session");
-        return sessions.lookup(token).map(s -> new Approver(s.name(), s.groups()))
+        String key = OpsSessions.key(token);
+        return sessions.lookup(token).map(s -> new OpsCaller(new Approver(s.name(), s.groups()), key))
                 .orElseThrow(() -> new BadRequest(401, "signin_required", "session expired or unknown; sign in again"));
     }
 

@@ -1,7 +1,9 @@
 package dev.airlock.http;
 
 import dev.airlock.core.audit.RecentRefusals;
+import dev.airlock.core.grant.ApprovalProof;
 import dev.airlock.core.grant.Approver;
+import dev.airlock.core.grant.PasskeyFactor;
 import dev.airlock.core.grant.Grant;
 import dev.airlock.core.grant.GrantOutcome;
 import dev.airlock.core.grant.GrantPage;
@@ -153,15 +155,32 @@ final class GrantHandlers {
         return new GrantPage.Request(cursor == null || cursor.isEmpty() ? null : cursor, n);
     }
 
+    /**
+     * With {@code code} (TOTP), or with a passkey's assertion ({@code credential_id}, {@code client_data_json},
+     * {@code authenticator_data}, {@code signature}, {@code user_handle}: what {@code navigator.credentials.get}
+     * returned, base64url) over the challenge from {@code POST /v1/ops/passkeys/approval-options}.
+     */
     void approve(RoutingContext ctx) {
         origins.require(ctx);
-        Approver who = callers.ops(ctx);
+        Callers.OpsCaller me = callers.opsSession(ctx);
+        Approver who = me.who();
         String id = id(ctx);
-        JsonBody body = JsonBody.parse(Http.contentType(ctx), BodyReader.body(ctx), Set.of("code"));
+        JsonBody body = JsonBody.parse(Http.contentType(ctx), BodyReader.body(ctx), APPROVE_FIELDS);
         String code = body.string("code", 16);
-        Http.onContext(ctx, grants.decisions.approve(who, id, code, Http.address(ctx)))
+        String credential = body.string("credential_id", PasskeyHandlers.MAX_B64);
+        if (code != null && credential != null) throw new BadRequest("give either code or a passkey assertion, not both");
+        ApprovalProof proof = credential == null ? new ApprovalProof.Code(code)
+                : new ApprovalProof.Passkey(me.session(), new PasskeyFactor.Assertion(credential,
+                        body.requireString("client_data_json", PasskeyHandlers.MAX_B64),
+                        body.requireString("authenticator_data", PasskeyHandlers.MAX_B64),
+                        body.requireString("signature", PasskeyHandlers.MAX_B64),
+                        body.string("user_handle", PasskeyHandlers.MAX_B64)));
+        Http.onContext(ctx, grants.decisions.approve(who, id, proof, Http.address(ctx)))
                 .onSuccess(o -> answer(ctx, o, who)).onFailure(ctx::fail);
     }
+
+    private static final Set<String> APPROVE_FIELDS = Set.of("code", "credential_id", "client_data_json",
+            "authenticator_data", "signature", "user_handle");
 
     void deny(RoutingContext ctx) {
         origins.require(ctx);

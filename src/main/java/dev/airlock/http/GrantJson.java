@@ -36,6 +36,7 @@ final class GrantJson {
         m.put("uses", terms.uses());
         m.put("token_lifetime_seconds", terms.tokenLifetime().toSeconds());
         m.put("approvals_required", g.requiredApprovals());
+        m.put("approval_factor", terms.factor().label()); // passkey, totp or any: what each approval must carry
         List<Map<String, Object>> approvals = new ArrayList<>();
         for (Approval a : g.approvals()) approvals.add(Map.of("by", a.by(), "at", a.at().toString()));
         m.put("approvals", approvals);

@@ -9,7 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The ops page: three files loaded from the classpath once at start and served with a strict Content-Security-Policy
+ * The ops page: four files loaded from the classpath once at start and served with a strict Content-Security-Policy
  * (no inline script or style, nothing from another origin; the page shows text written by agents, so it must not be
  * able to run any). No static-file handler: nothing else on disk or classpath can be reached through /ops/.
  */
@@ -19,6 +19,7 @@ final class OpsPage {
     private static final Map<String, String> FILES = Map.of(
             "index.html", "text/html; charset=utf-8",
             "ops.js", "text/javascript; charset=utf-8",
+            "passkeys.js", "text/javascript; charset=utf-8",
             "ops.css", "text/css; charset=utf-8");
 
     private final Map<String, Buffer> content = new LinkedHashMap<>();

@@ -89,6 +89,12 @@ public final class Routes {
         for (String change : java.util.List.of("reset", "disable", "reset-totp-step")) {
             router.post("/v1/admin/ops-accounts/:name/" + change).handler(json).handler(ctx -> admin.opsChange(ctx, change));
         }
+        PasskeyHandlers passkeys = new PasskeyHandlers(airlock.passkeys, d.grants, callers, origins);
+        router.get("/v1/ops/passkeys").handler(passkeys::list);
+        router.post("/v1/ops/passkeys/enrol-options").handler(json).handler(passkeys::enrolOptions);
+        router.post("/v1/ops/passkeys").handler(json).handler(passkeys::enrol);
+        router.delete("/v1/ops/passkeys/:id").handler(passkeys::remove);
+        router.post("/v1/ops/passkeys/approval-options").handler(json).handler(passkeys::approvalOptions);
         router.post("/v1/ops/session").handler(json).handler(sessions::signIn);
         router.get("/v1/ops/session").handler(sessions::current);
         router.delete("/v1/ops/session").handler(sessions::signOut);
@@ -117,7 +123,8 @@ public final class Routes {
 
     private static final Set<String> KNOWN_PATHS = Set.of("/oauth2/token", "/oauth2/introspect",
             "/oauth2/revoke", "/v1/check", "/.well-known/jwks.json", "/.well-known/oauth-authorization-server",
-            "/healthz", "/readyz", "/v1/grants", "/v1/ops/session", "/ops");
+            "/healthz", "/readyz", "/v1/grants", "/v1/ops/session", "/ops", "/v1/ops/passkeys",
+            "/v1/ops/passkeys/enrol-options", "/v1/ops/passkeys/approval-options");
     private static final java.util.regex.Pattern GRANT_PATHS =
             java.util.regex.Pattern.compile("/v1/grants/[^/]+(/cancel|/approve|/deny)?");
 }

@@ -83,6 +83,22 @@ public final class TestAirlock implements AutoCloseable {
     }
 
     /**
+     * Served on 127.0.0.1 but known as {@code http://localhost:<port>} (issuer and {@link #base}): WebAuthn needs a
+     * domain as its relying party id, never an IP address, and browsers treat {@code localhost} as a secure context.
+     */
+    public static TestAirlock startOnLocalhost(Path policy) throws Exception {
+        int port = freePort();
+        String base = "http://localhost:" + port;
+        MutableClock clock = new MutableClock(Clock.systemUTC().instant());
+        Airlock airlock = Airlock.open(new AirlockConfig(Files.createTempDirectory("airlock-test"), policy, base,
+                JWSAlgorithm.EdDSA, null, clock), AirlockMetrics.on());
+        Vertx vertx = ServerVertx.create(airlock.metrics);
+        AirlockServer server = AirlockServer.start(vertx, airlock, "127.0.0.1", port, 2)
+                .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        return new TestAirlock(airlock.config.dataDir(), clock, airlock, base, vertx, server);
+    }
+
+    /**
      * A replica of a scaled-out Airlock (issue 14): state and audit log in the PostgreSQL store {@code shared},
      * {@code master.key} given (every replica has the same one), its own data directory for the rest.
      */

@@ -2,6 +2,7 @@ package dev.airlock.core.grant;
 
 import dev.airlock.core.audit.AuditEvent;
 import dev.airlock.core.policy.Agent;
+import dev.airlock.core.policy.ApprovalFactor;
 import dev.airlock.core.policy.GrantRules;
 import dev.airlock.core.policy.Policy;
 import java.util.ArrayList;
@@ -16,8 +17,9 @@ import java.util.function.Function;
  * checked (cheap and state-free first, so that a refusal never spends the approver's code):
  * the approver is in one of the environment's approver groups; is not the owner of the requesting agent (policy
  * links them with {@code owner:}) nor named like it; the grant is pending; the approver has not approved it already
- * (one person counts once); then the code. A lost compare-and-set race re-reads and re-decides, without asking for
- * a second code.
+ * (one person counts once); the kind of factor grants.yaml asks for ({@code approval_factor}); then the factor
+ * itself, a TOTP code or a passkey's assertion over the grant's derived challenge. A lost compare-and-set race
+ * re-reads and re-decides, without asking for a second code.
  */
 public final class GrantDecisions {
     public static final int MAX_DENY_REASON = 1000;
@@ -25,10 +27,13 @@ public final class GrantDecisions {
     private final Policy policy;
     private final GrantLedger ledger;
     private final FreshFactor factor;
+    private final PasskeyFactor passkeys;
     private final dev.airlock.core.store.StateStore store;
 
-    GrantDecisions(Policy policy, dev.airlock.core.store.StateStore store, GrantLedger ledger, FreshFactor factor) {
+    GrantDecisions(Policy policy, dev.airlock.core.store.StateStore store, GrantLedger ledger, FreshFactor factor,
+                   PasskeyFactor passkeys) {
         this.policy = policy;
+        this.passkeys = passkeys;
         this.store = store;
         this.ledger = ledger;
         this.factor = factor;
@@ -51,28 +56,63 @@ public final class GrantDecisions {
         return ledger.current(id).thenApply(g -> g.map(GrantOutcome::ok).orElseGet(GrantRequests::notFound));
     }
 
+    /** With a TOTP code: the CLI's way, and the page's where the policy allows it. */
     public CompletableFuture<GrantOutcome> approve(Approver who, String id, String code, String address) {
+        return approve(who, id, new ApprovalProof.Code(code), address);
+    }
+
+    public CompletableFuture<GrantOutcome> approve(Approver who, String id, ApprovalProof proof, String address) {
         return ledger.current(id).thenCompose(found -> {
             if (found.isEmpty()) return done(GrantRequests.notFound());
             Grant g = found.get();
             GrantOutcome refusal = refuseApproval(who, g);
+            if (refusal == null) refusal = refuseFactor(g, proof);
             if (refusal != null) return refused(who, g, "grant.approve_refused", refusal, address);
+            if (proof instanceof ApprovalProof.Passkey p) {
+                // Verified against the grant as stored now: the challenge is recomputed from its terms.
+                return passkeys.verify(who.name(), p.session(), g, p.assertion()).thenCompose(v -> v.ok()
+                        ? addApproval(who, id, address, proof.factor())
+                        : refused(who, g, "grant.approve_refused", GrantOutcome.refused(v.status(), v.code(),
+                                v.message()), address));
+            }
+            String code = ((ApprovalProof.Code) proof).code();
             if (code == null || code.isBlank()) {
                 return refused(who, g, "grant.approve_refused",
                         GrantOutcome.refused(400, "code_required", "approving needs a fresh one-time code"), address);
             }
             return factor.verify(who.name(), code).thenCompose(valid -> valid
-                    ? addApproval(who, id, address)
+                    ? addApproval(who, id, address, proof.factor())
                     : refused(who, g, "grant.approve_refused", GrantOutcome.refused(403, "code_invalid",
                             "one-time code is wrong, expired or already used; wait for the next one"), address));
         });
     }
 
     /**
+     * The factor grants.yaml asks for this grant ({@code approval_factor} by environment and risk), or null. Checked
+     * before the factor itself, so a refused kind never spends a code or a passkey's challenge.
+     */
+    private GrantOutcome refuseFactor(Grant g, ApprovalProof proof) {
+        GrantTerms terms = terms(g);
+        ApprovalFactor needed = terms.factor();
+        String which = (terms.destructive() ? "destructive" : "other") + " grants in " + g.environment();
+        if (proof instanceof ApprovalProof.Code && !needed.allowsTotp()) {
+            return GrantOutcome.refused(403, "passkey_required", "approving this grant needs a passkey (grants.yaml"
+                    + " approval_factor: passkey for " + which + "): open it on the ops page and approve with your"
+                    + " passkey; if you have none, add one there under Passkeys first. A one-time code is not"
+                    + " accepted here, and the CLI cannot sign with a passkey");
+        }
+        if (proof instanceof ApprovalProof.Passkey && !needed.allowsPasskey()) {
+            return GrantOutcome.refused(403, "totp_required", "approving this grant needs a one-time code (grants.yaml"
+                    + " approval_factor: totp for " + which + ")");
+        }
+        return null;
+    }
+
+    /**
      * After the code was accepted: add the approval, through the ledger's one write path, which re-reads and re-applies
      * these rules to the fresh state after a lost race (without asking for a second code).
      */
-    private CompletableFuture<GrantOutcome> addApproval(Approver who, String id, String address) {
+    private CompletableFuture<GrantOutcome> addApproval(Approver who, String id, String address, String factorName) {
         return ledger.current(id).thenCompose(found -> {
             Grant g = found.orElseThrow();
             GrantOutcome refusal = refuseApproval(who, g);
@@ -85,7 +125,7 @@ public final class GrantDecisions {
                 return Optional.of(GrantLedger.Step.to(cur.next(quorum ? GrantStatus.APPROVED : GrantStatus.PENDING,
                                 approvals, quorum ? who.name() : null, null, quorum ? ledger.now() : null, null, 0, null))
                         .with("approvals", approvals.size()).with("approvals_required", cur.requiredApprovals())
-                        .with("address", address));
+                        .with("factor", factorName).with("address", address));
             }).thenCompose(r -> decided(who, r, "grant.approve_refused", x -> refuseApproval(who, x), address));
         });
     }

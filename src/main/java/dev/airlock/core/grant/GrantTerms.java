@@ -1,5 +1,6 @@
 package dev.airlock.core.grant;
 
+import dev.airlock.core.policy.ApprovalFactor;
 import dev.airlock.core.policy.GrantRules;
 import dev.airlock.core.policy.Policy;
 import dev.airlock.core.policy.Risk;
@@ -19,8 +20,10 @@ import java.util.List;
  *                      that the action cannot be undone. It follows the risk, never the environment's name
  * @param uses          how many actions the one-shot token may take
  * @param tokenLifetime how long that token lives once collected
+ * @param factor        the second factor each approval must carry (grants.yaml {@code approval_factor}, by risk)
  */
-public record GrantTerms(List<ScopeRisk> scopes, boolean destructive, int uses, Duration tokenLifetime) {
+public record GrantTerms(List<ScopeRisk> scopes, boolean destructive, int uses, Duration tokenLifetime,
+                         ApprovalFactor factor) {
     public GrantTerms {
         scopes = List.copyOf(scopes);
     }
@@ -52,7 +55,8 @@ public record GrantTerms(List<ScopeRisk> scopes, boolean destructive, int uses, 
             out.add(r);
         }
         GrantRules rules = policy.grantRules(g.environment());
-        return new GrantTerms(out, destructive, rules.uses(), tokenLifetime(policy, g.environment()));
+        return new GrantTerms(out, destructive, rules.uses(), tokenLifetime(policy, g.environment()),
+                rules.approvalFactor(destructive));
     }
 
     /**

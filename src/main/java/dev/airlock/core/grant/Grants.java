@@ -19,10 +19,15 @@ public final class Grants {
 
     public Grants(Policy policy, StateStore store, AuditSink audit, GrantNotifier notifier, FreshFactor factor,
                   TokenMinter minter, Clock clock, SecureRandom random, String tokenEndpoint) {
+        this(policy, store, audit, notifier, factor, PasskeyFactor.NONE, minter, clock, random, tokenEndpoint);
+    }
+
+    public Grants(Policy policy, StateStore store, AuditSink audit, GrantNotifier notifier, FreshFactor factor,
+                  PasskeyFactor passkeys, TokenMinter minter, Clock clock, SecureRandom random, String tokenEndpoint) {
         this.policy = policy;
         this.ledger = new GrantLedger(store, audit, notifier, clock);
         this.requests = new GrantRequests(policy, store, ledger, random, tokenEndpoint);
-        this.decisions = new GrantDecisions(policy, store, ledger, factor);
+        this.decisions = new GrantDecisions(policy, store, ledger, factor, passkeys);
         this.redemption = new GrantRedemption(policy, store, ledger, minter);
     }
 

@@ -315,7 +315,7 @@ public final class OpsAccounts implements FreshFactor {
         List<Long> recent = new java.util.ArrayList<>(a.recentSteps());
         recent.add(step);
         return new OpsAccount(a.name(), a.groups(), a.passphraseHash(), a.totpSealed(), step, 0, null, a.createdAt(),
-                a.disabled(), a.version() + 1, recent);
+                a.disabled(), a.version() + 1, recent, a.passkeys(), a.challenges());
     }
 
     private static OpsAccount failed(OpsAccount a, Instant now) {
@@ -325,7 +325,7 @@ public final class OpsAccounts implements FreshFactor {
 
     static OpsAccount copy(OpsAccount a, long lastStep, int failures, Instant lockedUntil, boolean disabled) {
         return new OpsAccount(a.name(), a.groups(), a.passphraseHash(), a.totpSealed(), lastStep, failures, lockedUntil,
-                a.createdAt(), disabled, a.version() + 1, a.recentSteps());
+                a.createdAt(), disabled, a.version() + 1, a.recentSteps(), a.passkeys(), a.challenges());
     }
 
     /** Null below the free failures; then one minute, doubling with every further failure, capped at an hour. */

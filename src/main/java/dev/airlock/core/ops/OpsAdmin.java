@@ -78,8 +78,10 @@ final class OpsAdmin {
         OpsAccount before = OpsAccounts.account(store, name).orElse(null);
         if (before == null) return CompletableFuture.failedFuture(new NoSuchAccount(name));
         Credentials c = newCredentials(name);
+        // A reset is a fresh enrolment after a lost device: the passkeys go too (the lost phone may hold one), and the
+        // person enrols again once signed in with the new credentials.
         AuditEvent e = AuditEvent.of("ops.account_reset").with("name", name).with("was_disabled", before.disabled())
-                .build();
+                .with("passkeys_removed", before.passkeys().size()).build();
         return transition(e, name, a -> new OpsAccount(a.name(), a.groups(), c.hash,
                         c.sealed, 0, 0, null, a.createdAt(), false, a.version() + 1), 0)
                 .thenApply(pair -> c.enrolment)

@@ -236,7 +236,11 @@ public final class OpsSessions {
         }
     }
 
-    private static String key(String token) {
+    /**
+     * The key a session is known by: the SHA-256 (hex) of its token, never the token. What passkey ceremonies bind their
+     * nonces to, so that another session (another person's, or a stolen cookie's after sign-out) cannot finish them.
+     */
+    public static String key(String token) {
         return HexFormat.of().formatHex(Hashes.sha256(token.getBytes(StandardCharsets.UTF_8)));
     }
 }

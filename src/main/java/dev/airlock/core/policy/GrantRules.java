@@ -23,10 +23,15 @@ import java.util.Set;
  * @param destructiveUsesPerDay destructive uses one agent may commit here per UTC day, across all its grants
  *                             ({@code destructive_uses_per_day}); 0 when grants.yaml sets no budget; else
  *                             1..{@value #MAX_DESTRUCTIVE_USES_PER_DAY}
+ * @param destructiveFactor    the second factor every approval of a grant with any destructive scope must carry
+ * @param otherFactor          the same for a grant whose scopes are only grant_required
  */
 public record GrantRules(Duration pendingLifetime, Duration tokenLifetime, int uses, Duration pollInterval,
                          Set<String> approverGroups, int destructiveApprovals, int otherApprovals,
-                         int destructiveUsesPerDay) {
+                         int destructiveUsesPerDay, ApprovalFactor destructiveFactor, ApprovalFactor otherFactor) {
+    /** What an approval needed before issue 16, and still does where grants.yaml says nothing. */
+    public static final ApprovalFactor DEFAULT_FACTOR = ApprovalFactor.TOTP;
+
     public static final Duration DEFAULT_PENDING_LIFETIME = Duration.ofMinutes(15);
     public static final Duration MAX_PENDING_LIFETIME = Duration.ofHours(24);
     public static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofMinutes(5);
@@ -45,6 +50,8 @@ public record GrantRules(Duration pendingLifetime, Duration tokenLifetime, int u
         Objects.requireNonNull(tokenLifetime, "tokenLifetime");
         Objects.requireNonNull(pollInterval, "pollInterval");
         Objects.requireNonNull(approverGroups, "approverGroups");
+        Objects.requireNonNull(destructiveFactor, "destructiveFactor");
+        Objects.requireNonNull(otherFactor, "otherFactor");
         check(within(pendingLifetime, Duration.ZERO, MAX_PENDING_LIFETIME) && !pendingLifetime.isZero(),
                 "pendingLifetime " + pendingLifetime + " is outside (0, " + MAX_PENDING_LIFETIME + "]");
         check(within(tokenLifetime, Duration.ZERO, Policy.MAX_TOKEN_LIFETIME) && !tokenLifetime.isZero(),
@@ -62,15 +69,24 @@ public record GrantRules(Duration pendingLifetime, Duration tokenLifetime, int u
         for (String g : approverGroups) Objects.requireNonNull(g, "approver group");
     }
 
-    /** Without a destructive budget (the built-in: none). */
+    /** Without a destructive budget (the built-in: none), with the default factor (TOTP) for every approval. */
     public GrantRules(Duration pendingLifetime, Duration tokenLifetime, int uses, Duration pollInterval,
                       Set<String> approverGroups, int destructiveApprovals, int otherApprovals) {
-        this(pendingLifetime, tokenLifetime, uses, pollInterval, approverGroups, destructiveApprovals, otherApprovals, 0);
+        this(pendingLifetime, tokenLifetime, uses, pollInterval, approverGroups, destructiveApprovals, otherApprovals, 0,
+                DEFAULT_FACTOR, DEFAULT_FACTOR);
     }
 
     /** Whether grants.yaml caps destructive uses per agent and UTC day here. */
     public boolean budgeted() {
         return destructiveUsesPerDay > 0;
+    }
+
+    /**
+     * The factor approving a grant needs: {@link #destructiveFactor} when the grant is destructive (as
+     * {@code GrantTerms} judges it, counting a scope the policy no longer knows as destructive: fail closed).
+     */
+    public ApprovalFactor approvalFactor(boolean destructive) {
+        return destructive ? destructiveFactor : otherFactor;
     }
 
     /** The built-in rules for an environment that grants.yaml does not mention: nobody may approve. */

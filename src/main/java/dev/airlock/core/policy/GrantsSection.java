@@ -42,7 +42,8 @@ final class GrantsSection {
     }
 
     /** What one environment entry says; approvals are null where not given. */
-    private record EnvironmentEntry(Settings settings, Set<String> approverGroups, Integer destructive, Integer other) {}
+    private record EnvironmentEntry(Settings settings, Set<String> approverGroups, Integer destructive, Integer other,
+                                    ApprovalFactor destructiveFactor, ApprovalFactor otherFactor) {}
 
     /** Bounds of one duration setting, with the words the error message uses. */
     private record Bounds(Duration min, String minLabel, Duration max, String maxLabel) {}
@@ -121,8 +122,12 @@ final class GrantsSection {
         int destructive = entry == null || entry.destructive() == null
                 ? GrantRules.defaultDestructiveApprovals(environment) : entry.destructive();
         int other = entry == null || entry.other() == null ? 1 : entry.other();
+        ApprovalFactor destructiveFactor = entry == null || entry.destructiveFactor() == null
+                ? GrantRules.DEFAULT_FACTOR : entry.destructiveFactor();
+        ApprovalFactor otherFactor = entry == null || entry.otherFactor() == null
+                ? GrantRules.DEFAULT_FACTOR : entry.otherFactor();
         return new GrantRules(s.pendingLifetime(), s.tokenLifetime(), s.uses(), s.pollInterval(), groups, destructive, other,
-                s.budget());
+                s.budget(), destructiveFactor, otherFactor);
     }
 
     private static Settings settings(StrictReader.Fields f, StrictReader r) {
@@ -168,7 +173,7 @@ final class GrantsSection {
             r.error(node, "environments", "expected a map of environment name to grant rules, got " + node.describe());
             return out;
         }
-        List<String> allowed = new ArrayList<>(List.of("approvals"));
+        List<String> allowed = new ArrayList<>(List.of("approvals", "approval_factor"));
         allowed.addAll(SETTINGS);
         for (YamlNode.Entry e : map.entries().values()) {
             String path = StrictReader.child("environments", e.key());
@@ -192,11 +197,47 @@ final class GrantsSection {
                             "approvals.other", 1, GrantRules.MAX_APPROVALS);
                 }
             }
+            ApprovalFactor[] factors = factors(f, r);
             if (unknown) continue;
             where.put(SourceMap.grantEnvironment(e.key()), FILE, e.line(), path);
-            out.put(e.key(), new EnvironmentEntry(settings, groups, destructive, other));
+            out.put(e.key(), new EnvironmentEntry(settings, groups, destructive, other, factors[0], factors[1]));
         }
         return out;
+    }
+
+    /**
+     * {@code approval_factor}: one value for every approval here ({@code approval_factor: passkey}), or one per risk as
+     * {@code approvals} has them ({@code {destructive: passkey, other: any}}); absent parts are null (the default).
+     */
+    private static ApprovalFactor[] factors(StrictReader.Fields f, StrictReader r) {
+        ApprovalFactor[] out = new ApprovalFactor[2];
+        YamlNode node = f.get("approval_factor");
+        if (node == null) return out;
+        if (node instanceof YamlNode.MapNode) {
+            StrictReader.Fields a = r.fields(node, f.path("approval_factor"), List.of(), List.of("destructive", "other"));
+            if (a != null) {
+                out[0] = factor(a, "destructive", r);
+                out[1] = factor(a, "other", r);
+            }
+            return out;
+        }
+        ApprovalFactor both = factor(f, "approval_factor", r);
+        out[0] = both;
+        out[1] = both;
+        return out;
+    }
+
+    private static ApprovalFactor factor(StrictReader.Fields f, String key, StrictReader r) {
+        YamlNode node = f.get(key);
+        if (node == null) return null;
+        String s = r.string(node, f.path(key));
+        if (s == null) return null;
+        try {
+            return ApprovalFactor.parse(s);
+        } catch (IllegalArgumentException e) {
+            r.error(node, f.path(key), e.getMessage());
+            return null;
+        }
     }
 
     private static Set<String> approverGroups(StrictReader.Fields f, StrictReader r) {

@@ -40,6 +40,14 @@ public final class PolicyLinter {
         checkAgents(policy, where, findings, summary);
         int patterns = checkEnvironments(policy, where, findings);
         checkApprovers(policy, where, findings);
+        for (Environment env : policy.environments()) {
+            // Said only where grants.yaml asks for more than the default, so that the reviewer of a policy change sees it.
+            GrantRules rules = policy.grantRules(env.name());
+            if (rules.destructiveFactor() != GrantRules.DEFAULT_FACTOR || rules.otherFactor() != GrantRules.DEFAULT_FACTOR) {
+                summary.add("approvals in " + env.name() + ": destructive grants by " + rules.destructiveFactor().label()
+                        + ", other grants by " + rules.otherFactor().label());
+            }
+        }
         long violations = findings.stream().filter(f -> f.severity() == LintReport.Severity.VIOLATION).count();
         if (violations > 0) {
             summary.add("policy INVALID: " + count((int) violations, "violation"));

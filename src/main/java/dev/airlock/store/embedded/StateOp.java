@@ -9,6 +9,8 @@ import dev.airlock.core.grant.Approval;
 import dev.airlock.core.grant.Grant;
 import dev.airlock.core.grant.GrantStatus;
 import dev.airlock.core.ops.OpsAccount;
+import dev.airlock.core.ops.Passkey;
+import dev.airlock.core.ops.PasskeyChallenge;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -140,14 +142,53 @@ public sealed interface StateOp {
                 .put("failures", a.failures()).put("lockedUntil", millis(a.lockedUntil()))
                 .put("created", a.createdAt().toEpochMilli()).put("disabled", a.disabled()).put("version", a.version());
         if (!a.recentSteps().isEmpty()) a.recentSteps().forEach(o.putArray("recentSteps")::add);
+        if (!a.passkeys().isEmpty()) {
+            ArrayNode keys = o.putArray("passkeys");
+            for (Passkey p : a.passkeys()) {
+                ObjectNode k = keys.addObject().put("id", p.id()).put("data", p.credentialData())
+                        .put("signCount", p.signCount()).put("uv", p.uvInitialized()).put("be", p.backupEligible())
+                        .put("bs", p.backedUp()).put("label", p.label()).put("created", p.createdAt().toEpochMilli())
+                        .put("lastUsed", millis(p.lastUsedAt()));
+                strings(k.putArray("transports"), p.transports());
+            }
+        }
+        if (!a.challenges().isEmpty()) {
+            ArrayNode pending = o.putArray("challenges");
+            for (PasskeyChallenge c : a.challenges()) {
+                pending.addObject().put("nonce", c.nonce()).put("purpose", c.purpose().label())
+                        .put("grant", c.grantId()).put("session", c.session()).put("expires", c.expiresAt().toEpochMilli());
+            }
+        }
         return o;
+    }
+
+    /** Absent (journals written before passkeys, issue 16) reads as none. */
+    private static List<Passkey> passkeys(JsonNode o) {
+        List<Passkey> out = new ArrayList<>();
+        if (o.get("passkeys") == null) return out;
+        for (JsonNode k : array(o, "passkeys")) {
+            out.add(new Passkey(text(k, "id"), text(k, "data"), number(k, "signCount"), stringList(k, "transports"),
+                    bool(k, "uv"), bool(k, "be"), bool(k, "bs"), text(k, "label"),
+                    Instant.ofEpochMilli(number(k, "created")), instant(k, "lastUsed")));
+        }
+        return out;
+    }
+
+    private static List<PasskeyChallenge> challenges(JsonNode o) {
+        List<PasskeyChallenge> out = new ArrayList<>();
+        if (o.get("challenges") == null) return out;
+        for (JsonNode c : array(o, "challenges")) {
+            out.add(new PasskeyChallenge(text(c, "nonce"), PasskeyChallenge.Purpose.parse(text(c, "purpose")),
+                    nullableText(c, "grant"), text(c, "session"), Instant.ofEpochMilli(number(c, "expires"))));
+        }
+        return out;
     }
 
     private static OpsAccount ops(JsonNode o) {
         Set<String> groups = new LinkedHashSet<>(stringList(o, "groups"));
         return new OpsAccount(text(o, "name"), groups, text(o, "passphrase"), text(o, "totp"), number(o, "lastStep"),
                 (int) number(o, "failures"), instant(o, "lockedUntil"), Instant.ofEpochMilli(number(o, "created")),
-                bool(o, "disabled"), number(o, "version"), longList(o, "recentSteps"));
+                bool(o, "disabled"), number(o, "version"), longList(o, "recentSteps"), passkeys(o), challenges(o));
     }
 
     /** Absent (journals written before the field existed) reads as empty. */

@@ -12,6 +12,8 @@ import dev.airlock.core.grant.Approval;
 import dev.airlock.core.grant.Grant;
 import dev.airlock.core.grant.GrantStatus;
 import dev.airlock.core.ops.OpsAccount;
+import dev.airlock.core.ops.Passkey;
+import dev.airlock.core.ops.PasskeyChallenge;
 import dev.airlock.testing.MutableClock;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -379,6 +381,38 @@ public abstract class StateStoreContract {
         store.close();
         StateStore reopened = track(open(dir, clock));
         for (Grant g : saved) assertEquals(Optional.of(g), reopened.grant(g.id()));
+    }
+
+    @Test
+    void passkeysAndPendingCeremoniesOfAnOpsAccountRoundTripHereInAnotherInstanceAndAfterReopening() throws Exception {
+        // Issue 16: credentials and their single-use nonces live in the account record, so every replica sees the same
+        // counters and a nonce consumed through one is gone for all.
+        OpsAccount base = opsAccount("carol", 1, 0, null, false);
+        assertTrue(await(store.saveOpsAccount(base)));
+        Passkey laptop = new Passkey("Y3JlZGVudGlhbC1pZC0x", "YXR0ZXN0ZWQtZGF0YQ", 41, List.of("internal", "hybrid"),
+                true, true, false, "laptop \"ünïcode\"", t0, t0.plusSeconds(90));
+        Passkey key = new Passkey("Y3JlZGVudGlhbC1pZC0y", "b3RoZXItZGF0YQ", 0, List.of(), true, false, false, "yubikey",
+                t0.plusSeconds(5), null);
+        List<PasskeyChallenge> pending = List.of(
+                new PasskeyChallenge("bm9uY2UtMQ", PasskeyChallenge.Purpose.ENROL, null, "a".repeat(64), t0.plusSeconds(300)),
+                new PasskeyChallenge("bm9uY2UtMg", PasskeyChallenge.Purpose.APPROVE, "gr_x", "b".repeat(64),
+                        t0.plusSeconds(301)));
+        OpsAccount withKeys = base.withPasskeys(List.of(laptop, key), pending);
+        assertTrue(await(store.saveOpsAccount(withKeys)));
+
+        StateStore other = track(open(dir, clock));
+        assertEquals(Optional.of(withKeys), store.opsAccount("carol"));
+        assertEquals(Optional.of(withKeys), other.opsAccount("carol"));
+        // A nonce consumed (and a counter moved) through one instance is so for the other.
+        OpsAccount used = withKeys.withPasskeys(List.of(laptop.used(42, true, t0.plusSeconds(120)), key),
+                List.of(pending.get(0)));
+        assertTrue(await(other.saveOpsAccount(used)));
+        assertFalse(await(store.saveOpsAccount(withKeys.withPasskeys(withKeys.passkeys(), List.of()))),
+                "a save from the version that still held the nonce loses");
+        assertEquals(Optional.of(used), store.opsAccount("carol"));
+        store.close();
+        StateStore reopened = track(open(dir, clock));
+        assertEquals(Optional.of(used), reopened.opsAccount("carol"));
     }
 
     @Test
