@@ -27,7 +27,11 @@ public final class GrantDecisions {
     private final FreshFactor factor;
     private final dev.airlock.core.store.StateStore store;
 
-    GrantDecisions(Policy policy, dev.airlock.core.store.StateStore store, GrantLedger ledger, FreshFactor factor) {
+    private final PreconditionGate preconditions;
+
+    GrantDecisions(Policy policy, dev.airlock.core.store.StateStore store, GrantLedger ledger, FreshFactor factor,
+                   PreconditionGate preconditions) {
+        this.preconditions = preconditions;
         this.policy = policy;
         this.store = store;
         this.ledger = ledger;
@@ -61,10 +65,27 @@ public final class GrantDecisions {
                 return refused(who, g, "grant.approve_refused",
                         GrantOutcome.refused(400, "code_required", "approving needs a fresh one-time code"), address);
             }
-            return factor.verify(who.name(), code).thenCompose(valid -> valid
+            return preconditionRefusal(who, g, address).thenCompose(failed -> failed.isPresent() ? done(failed.get())
+                    : factor.verify(who.name(), code).thenCompose(valid -> valid
                     ? addApproval(who, id, address)
                     : refused(who, g, "grant.approve_refused", GrantOutcome.refused(403, "code_invalid",
-                            "one-time code is wrong, expired or already used; wait for the next one"), address));
+                            "one-time code is wrong, expired or already used; wait for the next one"), address)));
+        });
+    }
+
+    /**
+     * Issue 16: a grant that a precondition guards may be approved only while the precondition holds, evaluated now by
+     * Airlock itself, never taken from an earlier look. Checked before the code, so that a refusal does not spend it.
+     * Empty when it holds (or none applies); else the refusal, audited, with each failure's reason.
+     */
+    private CompletableFuture<Optional<GrantOutcome>> preconditionRefusal(Approver who, Grant g, String address) {
+        if (!preconditions.guards(g)) return CompletableFuture.completedFuture(Optional.empty());
+        return preconditions.evaluate(g, PreconditionGate.Occasion.APPROVE, who.name()).thenCompose(report -> {
+            if (report.passed()) return CompletableFuture.completedFuture(Optional.<GrantOutcome>empty());
+            GrantOutcome r = new GrantOutcome(null, 409, "precondition_failed", "approval refused while a precondition"
+                    + " fails: " + report.failures(), java.util.Map.of("preconditions",
+                    report.results().stream().map(PreconditionResult::summary).toList()));
+            return refused(who, g, "grant.approve_refused", r, address).thenApply(Optional::of);
         });
     }
 
