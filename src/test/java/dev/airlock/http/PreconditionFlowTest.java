@@ -12,6 +12,7 @@ import dev.airlock.testing.TestAirlock;
 import dev.airlock.testing.TestAirlock.OpsUser;
 import dev.airlock.testing.TestAirlock.Reply;
 import dev.airlock.testing.UpstreamRecorder;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -182,6 +183,33 @@ class PreconditionFlowTest {
         assertRefused(id, "snap-x has no RFC 3339 date-time at /createdAt");
         fx.upstream.close(); // down: nobody listens any more
         assertRefused(id, "provider generic-rest could not be reached");
+    }
+
+    @Test
+    void approvalWhenTheAnswerIsLargerThan1MiBThenRefusedUnread() throws Exception {
+        String id = requestGrant();
+        byte[] big = new byte[(1 << 20) + 1];
+        java.util.Arrays.fill(big, (byte) ' ');
+        fx.upstream.answer(new UpstreamRecorder.Answer(200, Map.of("Content-Type", "application/json"), big, false));
+        assertRefused(id, "provider generic-rest answered more than 1048576 bytes");
+        // Streamed without a length, the cap holds too.
+        fx.upstream.answer(new UpstreamRecorder.Answer(200, Map.of("Content-Type", "application/json"), big, true));
+        assertRefused(id, "provider generic-rest answered more than 1048576 bytes");
+    }
+
+    @Test
+    void approvalWhenTheProviderNeverAnswersThenRefusedAtTheTimeout() throws Exception {
+        String id = requestGrant();
+        fx.upstream.hang();
+        assertRefused(id, "provider generic-rest did not answer within 5 s");
+    }
+
+    @Test
+    void approvalWhenTheProviderCredentialIsUnavailableThenRefusedAndNothingIsSent() throws Exception {
+        String id = requestGrant();
+        Files.delete(fx.policy.resolve("provider-credential.txt"));
+        assertRefused(id, "the credential of provider generic-rest is unavailable");
+        assertTrue(fx.upstream.received().isEmpty());
     }
 
     // --- helpers ---
