@@ -169,10 +169,11 @@ class PreconditionFlowTest {
     @Test
     void approvalWhenTheProviderAnswers500OrGarbageOrIsDownThenRefusedFailedClosed() throws Exception {
         String id = requestGrant();
-        fx.upstream.answer(UpstreamRecorder.Answer.json(500, "{\"snapshots\":[]}"));
+        // A good snapshot in an answer that is not a success, or not declared JSON, counts for nothing.
+        String good = "{\"snapshots\":[" + snapshot("snap-1", VOLUME, "backup-store-1", ago(Duration.ofHours(1))) + "]}";
+        fx.upstream.answer(UpstreamRecorder.Answer.json(500, good));
         assertRefused(id, "provider generic-rest answered HTTP 500");
-        fx.upstream.answer(new UpstreamRecorder.Answer(200, Map.of("Content-Type", "text/html"),
-                "<html>snapshots</html>".getBytes(), false));
+        fx.upstream.answer(new UpstreamRecorder.Answer(200, Map.of("Content-Type", "text/html"), good.getBytes(), false));
         assertRefused(id, "provider generic-rest did not answer JSON");
         fx.upstream.answer(UpstreamRecorder.Answer.json(200, "{\"snapshots\": [ {\"id\": "));
         assertRefused(id, "answer is not valid JSON");
@@ -188,13 +189,30 @@ class PreconditionFlowTest {
     @Test
     void approvalWhenTheAnswerIsLargerThan1MiBThenRefusedUnread() throws Exception {
         String id = requestGrant();
+        // A good answer, padded past the cap: read whole, it would pass.
+        byte[] good = ("{\"snapshots\":[" + snapshot("snap-1", VOLUME, "backup-store-1", ago(Duration.ofHours(1))) + "]}")
+                .getBytes();
         byte[] big = new byte[(1 << 20) + 1];
         java.util.Arrays.fill(big, (byte) ' ');
+        System.arraycopy(good, 0, big, 0, good.length);
         fx.upstream.answer(new UpstreamRecorder.Answer(200, Map.of("Content-Type", "application/json"), big, false));
         assertRefused(id, "provider generic-rest answered more than 1048576 bytes");
         // Streamed without a length, the cap holds too.
         fx.upstream.answer(new UpstreamRecorder.Answer(200, Map.of("Content-Type", "application/json"), big, true));
         assertRefused(id, "provider generic-rest answered more than 1048576 bytes");
+    }
+
+    @Test
+    void redemptionPollsWhileAPreconditionFailsArePacedAndAFastOneAsksTheProviderNothing() throws Exception {
+        snapshots(snapshot("snap-good", VOLUME, "backup-store-1", ago(Duration.ofHours(3))));
+        String id = requestGrant();
+        assertEquals(200, approve(id).status());
+        snapshots();
+        assertEquals("authorization_pending", poll(id).json().get("error").asText());
+        int asked = fx.upstream.received().size();
+        Reply fast = poll(id); // at once, without waiting the interval
+        assertEquals("slow_down", fast.json().get("error").asText(), fast.body());
+        assertEquals(asked, fx.upstream.received().size(), "a fast poll reached the provider");
     }
 
     @Test
