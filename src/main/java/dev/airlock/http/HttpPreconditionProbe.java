@@ -28,8 +28,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * token or body can reach the provider through here.
  *
  * <p>Limits, enforced here: {@link PreconditionProbe#TIMEOUT} from the first connection attempt to the last byte (then
- * the request is reset), at most {@link PreconditionProbe#MAX_BODY_BYTES} of body (a larger Content-Length is refused
- * unread, a longer stream is cut off). Failure reasons name the provider and what went wrong, never the credential,
+ * the request is reset), at most {@link PreconditionProbe#MAX_BODY_BYTES} of body (reading stops and the request is
+ * reset at the first byte past it, whatever Content-Length said). Failure reasons name the provider and what went wrong, never the credential,
  * the upstream's answer or its address.
  */
 final class HttpPreconditionProbe implements PreconditionProbe {
@@ -91,11 +91,6 @@ final class HttpPreconditionProbe implements PreconditionProbe {
 
     private static void read(HttpClientResponse response, CompletableFuture<Answer> out, AtomicBoolean done,
                              Provider provider) {
-        String length = response.getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (length != null && (!length.matches("[0-9]{1,12}") || Long.parseLong(length) > MAX_BODY_BYTES)) {
-            fail(out, done, provider, "answered more than " + MAX_BODY_BYTES + " bytes");
-            return;
-        }
         Buffer body = Buffer.buffer();
         response.handler(chunk -> {
             if (done.get()) return;

@@ -15,7 +15,7 @@ import java.util.concurrent.CompletableFuture;
  * {@link Failed}, whose message is the reason people see (never a credential, never a body).
  */
 public interface PreconditionProbe {
-    /** An answer larger than this is refused unread: a listing of backups is kilobytes, not a download. */
+    /** An answer larger than this is refused (reading stops there): a listing of backups is kilobytes, not a download. */
     int MAX_BODY_BYTES = 1 << 20;
     /** From the first connection attempt to the last byte of the answer. */
     Duration TIMEOUT = Duration.ofSeconds(5);

@@ -79,6 +79,13 @@ class PreconditionJudgeTest {
     }
 
     @Test
+    void judgeWhenTheBodyIsLargerThanTheCapThenFailedUnparsed() {
+        String good = list(snap("a", VOL, "store", "2026-12-07T11:00:00Z"));
+        String padded = good + " ".repeat(PreconditionProbe.MAX_BODY_BYTES + 1 - good.length());
+        assertEquals("the answer is larger than 1048576 bytes", judge(padded).reason());
+    }
+
+    @Test
     void judgeWhenMoreItemsThanTheLimitThenOnlyTheFirstAreInspectedAndTheReasonSaysSo() {
         StringBuilder items = new StringBuilder();
         for (int i = 0; i < PreconditionJudge.MAX_ITEMS; i++) items.append(snap("x" + i, "vol-other", "s", "2026-12-07T11:00:00Z")).append(',');
