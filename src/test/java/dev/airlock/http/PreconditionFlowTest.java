@@ -223,6 +223,20 @@ class PreconditionFlowTest {
     }
 
     @Test
+    void approvalWhenTheProviderTricklesAGoodAnswerPastTheDeadlineThenRefused() throws Exception {
+        String id = requestGrant();
+        // A good answer in 10 chunks, one every 0.7 s: never silent for the idle timeout, done only after 7 s.
+        byte[] good = ("{\"snapshots\":[" + snapshot("snap-1", VOLUME, "backup-store-1", ago(Duration.ofHours(1))) + "]}")
+                .getBytes();
+        byte[] body = new byte[10 * 4096];
+        java.util.Arrays.fill(body, (byte) ' ');
+        System.arraycopy(good, 0, body, 0, good.length);
+        fx.upstream.answer(new UpstreamRecorder.Answer(200, Map.of("Content-Type", "application/json"), body, true));
+        fx.upstream.trickle(700);
+        assertRefused(id, "provider generic-rest did not answer within 5 s");
+    }
+
+    @Test
     void approvalWhenTheProviderCredentialIsUnavailableThenRefusedAndNothingIsSent() throws Exception {
         String id = requestGrant();
         Files.delete(fx.policy.resolve("provider-credential.txt"));
