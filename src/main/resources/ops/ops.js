@@ -171,6 +171,7 @@
       case 'already_approved': return 'Your approval is already counted; another person must approve.';
       case 'locked': return 'Too many failed attempts on this account.';
       case 'clock_behind': return 'Your phone and code are fine: ask an operator to run the command named above.';
+      case 'precondition_failed': return 'Airlock checks the precondition again at your next approval: a backup must exist first.';
       case 'cross_origin': return 'Open the ops page from the Airlock server itself.';
       case 'passkey_required':
       case 'passkey_not_enrolled': return 'Approve with a passkey; no passkey yet? Add one under Passkeys (top right).';
@@ -402,6 +403,7 @@
     renderScopes(g);
     chips($('detail-resources'), g.resources);
     $('detail-effect').textContent = effect(g);
+    renderPreconditions(g.preconditions);
     $('detail-reason').textContent = g.reason || '';
     var cmd = $('detail-command');
     var hasCommand = typeof g.command === 'string' && g.command.length > 0;
@@ -445,6 +447,29 @@
       $('deny-reason').value = '';
     }
     show($('detail'), true);
+  }
+
+  /**
+   * Issue 16: what Airlock found when it checked the grant's preconditions as this page loaded it (the backup and its
+   * age, or why not). Text from the provider, so set as text only, like everything else here.
+   */
+  function renderPreconditions(p) {
+    var dd = $('detail-preconditions');
+    clear(dd);
+    var has = !!p && typeof p === 'object';
+    show(dd, has);
+    show($('detail-preconditions-label'), has);
+    if (!has) return;
+    dd.appendChild(el('strong', { 'data-testid': 'precondition-verdict', className: p.passed ? 'precondition-passed' : 'precondition-failed',
+      text: p.passed ? 'passed (checked by Airlock just now)' : 'FAILED: approval is refused while it fails' }));
+    var ul = el('ul', null, []);
+    asList(p.results).forEach(function (r) {
+      if (!r || typeof r !== 'object') return;
+      ul.appendChild(el('li', { 'data-testid': 'precondition' }, [
+        el('code', { text: String(r.scope || '') + ' on ' + String(r.resource || '') }), ' ', String(r.summary || '')
+      ]));
+    });
+    dd.appendChild(ul);
   }
 
   /**

@@ -10,6 +10,7 @@ import dev.airlock.core.audit.RecentRefusals;
 import dev.airlock.core.auth.FailureThrottle;
 import dev.airlock.core.crypto.MasterKey;
 import dev.airlock.core.crypto.SecretBox;
+import dev.airlock.core.grant.PreconditionProbe;
 import dev.airlock.core.journal.AppendOnlyFile;
 import dev.airlock.core.journal.PrivateFiles;
 import dev.airlock.core.journal.StorageHealth;
@@ -83,6 +84,11 @@ public final class Airlock implements AutoCloseable {
     private final Domain.Shared shared;
     private final PolicyFollower follower;
     private volatile Domain domain;
+    /**
+     * How preconditions reach providers (issue 16): the HTTP server's client once it runs; until then, and in a
+     * process that serves nothing, {@link PreconditionProbe#NONE}, so a guarded grant fails closed.
+     */
+    private volatile PreconditionProbe preconditionProbe = PreconditionProbe.NONE;
     /** The domain a reload replaced; closed at the next reload or at shutdown, once its requests are long done. */
     private Domain retired;
     /** Counters, timers and gauges for {@code /metrics}; {@link AirlockMetrics#off()} with {@code serve --no-metrics}. */
@@ -126,12 +132,18 @@ public final class Airlock implements AutoCloseable {
                 database != null ? database.sessions() : dev.airlock.core.ops.SessionStore.LOCAL);
         this.shared = new Domain.Shared(config, store, audit, keys, verifier, ops, passkeys,
                 new FailureThrottle(FailureThrottle.Limits.PER_CLIENT, config.clock()),
-                new FailureThrottle(FailureThrottle.Limits.PER_ADDRESS, config.clock()), fresh, random);
+                new FailureThrottle(FailureThrottle.Limits.PER_ADDRESS, config.clock()), fresh, random,
+                (provider, target) -> preconditionProbe.get(provider, target));
         this.domain = new Domain(policy, providers, policyHash, shared);
         metrics.watch(this.store, this::policyHash);
         java.util.function.Supplier<java.util.Optional<PgStateStore.PolicyAnnouncement>> announced =
                 database != null ? database::policyAnnounced : java.util.Optional::empty;
         this.follower = new PolicyFollower(announced, this::policyHash, config.policyDir(), () -> reloadPolicy(false));
+    }
+
+    /** Called by the HTTP server at start: from now on preconditions are evaluated through {@code probe}. */
+    public void usePreconditionProbe(PreconditionProbe probe) {
+        this.preconditionProbe = java.util.Objects.requireNonNull(probe, "probe");
     }
 
     /** The policy-dependent services now; take it once per request and use only it. */

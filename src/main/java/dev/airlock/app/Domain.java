@@ -8,6 +8,7 @@ import dev.airlock.core.check.Introspection;
 import dev.airlock.core.check.TokenAdmin;
 import dev.airlock.core.check.TokenUsability;
 import dev.airlock.core.grant.Grants;
+import dev.airlock.core.grant.PreconditionProbe;
 import dev.airlock.core.oauth.ClientCredentialsGrant;
 import dev.airlock.core.ops.OpsAccounts;
 import dev.airlock.core.ops.Passkeys;
@@ -49,7 +50,7 @@ public final class Domain implements AutoCloseable {
     /** What every domain shares; built once by {@link Airlock}. */
     record Shared(AirlockConfig config, StateStore store, AuditSink audit, KeyRing keys, TokenVerifier verifier,
                   OpsAccounts ops, Passkeys passkeys, FailureThrottle perClient, FailureThrottle perAddress, RefreshOnMiss fresh,
-                  SecureRandom random) {}
+                  SecureRandom random, PreconditionProbe probe) {}
 
     Domain(Policy policy, Providers providers, String policyHash, Shared s) {
         AirlockConfig config = s.config();
@@ -61,8 +62,8 @@ public final class Domain implements AutoCloseable {
                 config.clock(), s.fresh(), List.of(config.issuer(), Airlock.tokenEndpoint(config.issuer())));
         this.clientCredentials = new ClientCredentialsGrant(policy, s.store(), minter, s.audit());
         this.notifier = new WebhookNotifier(policy.webhooks(), config.issuer(), System::getenv, config.clock());
-        this.grants = new Grants(policy, s.store(), s.audit(), notifier, s.ops(), s.passkeys(), minter, config.clock(), s.random(),
-                Airlock.tokenEndpoint(config.issuer()));
+        this.grants = new Grants(policy, s.store(), s.audit(), notifier, s.ops(), s.passkeys(), minter, config.clock(),
+                s.random(), Airlock.tokenEndpoint(config.issuer()), providers, s.probe());
         this.tokens = new TokenUsability(policy, s.store(), s.verifier(), grants.redemption);
         this.check = new CheckService(policy, s.store(), tokens, s.audit(), config.issuer(), grants.redemption);
         this.introspection = new Introspection(tokens, s.audit(), config.issuer());

@@ -95,6 +95,7 @@ final class GrantView {
             field(out, "if approved", uses + (uses == 1 ? " use" : " uses") + ", by a token that lives "
                     + duration(g.path("token_lifetime_seconds").asLong()) + " once collected");
         }
+        preconditions(out, g.path("preconditions"));
         block(out, "reason", g.path("reason"));
         if (g.hasNonNull("command")) block(out, "command", g.path("command"));
         field(out, "approvals", approvals(g) + " needed");
@@ -143,6 +144,20 @@ final class GrantView {
         field(out, "risk", g.path("destructive").asBoolean()
                 ? "DESTRUCTIVE: this action cannot be undone"
                 : "no destructive scope");
+    }
+
+    /**
+     * Issue 16: what Airlock found when it checked the grant's preconditions just now (the backup and its age, or why
+     * not). Provider text, so made inert like the rest.
+     */
+    private static void preconditions(PrintWriter out, JsonNode p) {
+        if (!p.isObject()) return;
+        field(out, "precondition", p.path("passed").asBoolean() ? "passed, checked by Airlock just now"
+                : "FAILED: nobody can approve, and an approved grant yields no token, while it fails");
+        for (JsonNode r : p.path("results")) {
+            out.println("  - " + text(r.path("scope")) + " on " + text(r.path("resource")) + " ("
+                    + text(r.path("provider")) + "): " + text(r.path("summary")));
+        }
     }
 
     /** What the signed-in person may do with this grant, said before any code is asked for. */

@@ -269,7 +269,9 @@ public final class GrantsCommand implements Runnable {
                 // not an approver: the server's "you"), is refused before any code is checked: let the server say so
                 // (with its code) rather than ask for a code that cannot count.
                 String answer = code;
-                boolean mayApprove = grant.path("you").path("may_approve").asBoolean(true);
+                // A failing precondition (issue 16) is refused before the code too: no code is asked for.
+                boolean mayApprove = grant.path("you").path("may_approve").asBoolean(true)
+                        && grant.path("preconditions").path("passed").asBoolean(true);
                 if (mayApprove && "pending".equals(grant.path("status").asText())
                         && "passkey".equals(grant.path("approval_factor").asText())) {
                     // WebAuthn needs a browser and the authenticator's gesture (issue 16): a terminal cannot sign.

@@ -6,6 +6,7 @@ import dev.airlock.core.policy.PolicyException;
 import dev.airlock.core.policy.PolicyLinter;
 import dev.airlock.core.policy.PolicyLoader;
 import dev.airlock.core.policy.PolicyProblem;
+import dev.airlock.core.policy.Precondition;
 import dev.airlock.core.proxy.Provider;
 import dev.airlock.core.proxy.ProviderLint;
 import dev.airlock.core.proxy.ProviderLoader;
@@ -62,11 +63,14 @@ public final class LintCommand implements Callable<Integer> {
      */
     private int lintProviders(PrintWriter err, PrintWriter out) {
         Path dir = policy.resolve("providers");
-        if (!Files.exists(dir)) return LintReport.EXIT_CLEAN;
         try {
             Policy loaded = PolicyLoader.load(policy);
+            // Without providers, a precondition still needs its provider: the loader says so, as the server would.
+            if (!Files.exists(dir) && loaded.preconditions().isEmpty()) return LintReport.EXIT_CLEAN;
             Providers providers = ProviderLoader.load(dir, loaded);
-            return report(providers, ProviderLint.of(providers, loaded), err, out);
+            int exit = report(providers, ProviderLint.of(providers, loaded), err, out);
+            if (exit == LintReport.EXIT_CLEAN) preconditions(loaded, out);
+            return exit;
         } catch (PolicyException e) {
             for (PolicyProblem p : e.problems()) {
                 err.println(relativeToWorkingDirectory(new LintReport.Finding(LintReport.Severity.VIOLATION, p)));
@@ -100,6 +104,26 @@ public final class LintCommand implements Callable<Integer> {
         out.println("providers OK: " + (names.isEmpty() ? "none" : String.join(", ", names))
                 + "; every rule names a known scope, no credential is written in a provider file");
         return LintReport.EXIT_CLEAN;
+    }
+
+    /**
+     * grants.yaml's preconditions, each with what the loader derived: its request maps through the provider's rules to
+     * scopes that only read, about the guarded resource alone.
+     */
+    private static void preconditions(Policy loaded, PrintWriter out) {
+        for (Precondition p : loaded.preconditions()) {
+            Precondition.Expect e = p.expect();
+            out.println("precondition " + p.describe() + " (" + (p.environments().isEmpty() ? "every environment"
+                    : String.join(", ", p.environments())) + "): an item of " + e.list() + " with " + e.matchField()
+                    + " = " + e.matchEquals() + (e.outsideField() == null ? "" : ", " + e.outsideField() + " != "
+                    + e.outsideNotEquals()) + ", " + e.createdAt() + " younger than " + Precondition.text(e.youngerThan())
+                    + "; the request maps to scopes that only read");
+        }
+        if (!loaded.preconditions().isEmpty()) {
+            out.println("preconditions OK: " + count(loaded.preconditions().size(), "precondition") + ", evaluated by"
+                    + " Airlock before every approval and redemption of a grant they guard; one that cannot be"
+                    + " evaluated counts as failed");
+        }
     }
 
     private static String count(int n, String noun) {

@@ -34,8 +34,11 @@ public final class AirlockServer {
     private final ServingWatch watch;
     private final long watchTimer;
 
+    private final HttpPreconditionProbe preconditions;
+
     private AirlockServer(Vertx vertx, String deploymentId, long refreshTimer, long sweepTimer, ServingWatch watch,
-                          long watchTimer) {
+                          long watchTimer, HttpPreconditionProbe preconditions) {
+        this.preconditions = preconditions;
         this.watch = watch;
         this.watchTimer = watchTimer;
         this.sweepTimer = sweepTimer;
@@ -80,6 +83,10 @@ public final class AirlockServer {
         ConnectionGuard guard = new ConnectionGuard(limits);
         airlock.metrics.watchConnections(guard::open, guard::refused, limits.maxConnections());
         ServingWatch watch = new ServingWatch(host, port, guard::accepted, onServingLost);
+        // Grant preconditions (issue 16) reach providers through this server's client; credentials named {env: ...}
+        // come from Airlock's environment, as for the proxy.
+        HttpPreconditionProbe preconditions = new HttpPreconditionProbe(vertx, System.getenv());
+        airlock.usePreconditionProbe(preconditions);
         return vertx.deployVerticle(() -> new Verticle(airlock, host, port, guard, watch),
                         new DeploymentOptions().setInstances(instances))
                 .map(id -> {
@@ -96,7 +103,7 @@ public final class AirlockServer {
                         watch.probe();
                         return null;
                     }, false));
-                    return new AirlockServer(vertx, id, timer, sweep, watch, probe);
+                    return new AirlockServer(vertx, id, timer, sweep, watch, probe, preconditions);
                 });
     }
 
@@ -114,7 +121,7 @@ public final class AirlockServer {
         vertx.cancelTimer(watchTimer);
         vertx.cancelTimer(refreshTimer);
         vertx.cancelTimer(sweepTimer);
-        return vertx.undeploy(deploymentId);
+        return vertx.undeploy(deploymentId).eventually(() -> preconditions.close());
     }
 
     private static final class Verticle extends VerticleBase {

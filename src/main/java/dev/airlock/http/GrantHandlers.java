@@ -10,6 +10,8 @@ import dev.airlock.core.grant.GrantPage;
 import dev.airlock.core.grant.GrantRequests;
 import dev.airlock.core.grant.GrantStatus;
 import dev.airlock.core.grant.Grants;
+import dev.airlock.core.grant.PreconditionGate;
+import dev.airlock.core.grant.PreconditionReport;
 import io.vertx.ext.web.RoutingContext;
 import dev.airlock.core.oauth.GrantGuidance;
 import java.time.Clock;
@@ -89,8 +91,18 @@ final class GrantHandlers {
             return;
         }
         Approver who = callers.ops(ctx);
-        Http.onContext(ctx, grants.decisions.view(id)).onSuccess(o -> answer(ctx, o, who)).onFailure(ctx::fail);
+        // A person looking at a guarded grant sees its preconditions as they stand now (issue 16), evaluated and
+        // audited like the check before an approval.
+        Http.onContext(ctx, grants.decisions.view(id).thenCompose(o -> !o.ok() || !grants.preconditions.guards(o.grant())
+                        ? java.util.concurrent.CompletableFuture.completedFuture(new Viewed(o, null))
+                        : grants.preconditions.evaluate(o.grant(), PreconditionGate.Occasion.VIEW, who.name())
+                        .thenApply(r -> new Viewed(o, r))))
+                .onSuccess(v -> {
+                    answer(ctx, v.outcome(), who, v.preconditions());
+                }).onFailure(ctx::fail);
     }
+
+    private record Viewed(GrantOutcome outcome, PreconditionReport preconditions) {}
 
     // --- people ---
 
@@ -195,11 +207,17 @@ final class GrantHandlers {
 
     /** @param viewer the person asking, or null for the requesting agent (who is not shown its own refusals) */
     private void answer(RoutingContext ctx, GrantOutcome o, Approver viewer) {
+        answer(ctx, o, viewer, null);
+    }
+
+    /** @param preconditions evaluated just now for a person's view, or null when not evaluated */
+    private void answer(RoutingContext ctx, GrantOutcome o, Approver viewer, PreconditionReport preconditions) {
         if (!o.ok()) {
             refusal(ctx, o);
             return;
         }
         Map<String, Object> out = render(o.grant(), clock.instant(), viewer);
+        if (preconditions != null) out.put("preconditions", GrantJson.preconditions(preconditions));
         if (viewer != null) out.put("recent_refusals", refusals.of(o.grant().agentId()));
         Responses.json(ctx, 200, out);
     }

@@ -5,6 +5,8 @@ import dev.airlock.core.grant.Grant;
 import dev.airlock.core.grant.GrantDecisions;
 import dev.airlock.core.grant.GrantStatus;
 import dev.airlock.core.grant.GrantTerms;
+import dev.airlock.core.grant.PreconditionReport;
+import dev.airlock.core.grant.PreconditionResult;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -50,6 +52,29 @@ final class GrantJson {
         }
         if (you != null) m.put("you", you(you));
         return m;
+    }
+
+    /**
+     * Issue 16: each precondition evaluated for each resource: passed with the backup found and its age, or failed
+     * with why. {@code passed} is false while any fails: then nobody can approve, and an approved grant yields no token.
+     */
+    static Map<String, Object> preconditions(PreconditionReport report) {
+        List<Map<String, Object>> results = new ArrayList<>();
+        for (PreconditionResult r : report.results()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("scope", r.precondition().scope());
+            m.put("provider", r.precondition().provider());
+            m.put("resource", r.resource());
+            m.put("passed", r.passed());
+            if (r.item() != null) m.put("item", r.item());
+            if (r.age() != null) m.put("age_seconds", r.age().getSeconds());
+            m.put("summary", r.summary());
+            results.add(m);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("passed", report.passed());
+        out.put("results", results);
+        return out;
     }
 
     private static List<Map<String, Object>> risks(GrantTerms terms) {

@@ -40,15 +40,15 @@ final class DecisionLabels {
             // grants (GrantRequests, GrantDecisions)
             "no_approvers", "no_grant_needed", "scope_not_grantable", "too_many_pending", "too_many_pending_total",
             "not_an_approver", "requester_cannot_approve", "already_approved_by_you", "code_required", "code_invalid",
-            "unknown_grant", "conflict", "destructive_budget_spent", "grant_pending", "grant_approved", "grant_redeemed", "grant_denied",
-            "grant_cancelled");
+            "unknown_grant", "conflict", "destructive_budget_spent", "grant_pending", "grant_approved", "grant_redeemed",
+            "grant_denied", "grant_cancelled", "precondition_failed");
 
     /** Audit event types ({@code AuditEvent.of(...)} across the code base); others count as {@value #OTHER}. */
     static final Set<String> EVENT_TYPES = Set.of("token.minted", "token.refused", "token.introspected",
             "token.revoked", "token.revoke_refused", "token.introspect_refused", "check", "proxy", "client.auth_failed", "env.frozen",
             "env.unfrozen", "agent.secret_issued", "agent.disabled", "agent.enabled", "agent.tokens_revoked", "grant.requested", "grant.request_refused", "grant.approved",
             "grant.approve_refused", "grant.denied", "grant.deny_refused", "grant.cancelled", "grant.expired",
-            "grant.redeemed", "grant.used", "grant.forgotten", "ops.signin", "ops.code_accepted", "ops.code_refused",
+            "grant.redeemed", "grant.used", "grant.forgotten", "grant.precondition", "ops.signin", "ops.code_accepted", "ops.code_refused",
             "ops.account_created", "ops.account_reset", "ops.account_disabled", "ops.totp_step_reset",
             "audit.key_created", "storage.repaired", "change.not_done");
 

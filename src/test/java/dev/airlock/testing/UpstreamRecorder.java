@@ -55,6 +55,7 @@ public final class UpstreamRecorder implements AutoCloseable {
     private final CountDownLatch released = new CountDownLatch(1);
     private volatile Answer answer = Answer.json(200, "{\"data\":{\"ok\":true}}");
     private volatile boolean hang;
+    private volatile long trickleMillis;
 
     private UpstreamRecorder(HttpServer server) {
         this.server = server;
@@ -91,6 +92,14 @@ public final class UpstreamRecorder implements AutoCloseable {
         this.answer = a;
     }
 
+    /**
+     * From now on, wait this long before each chunk of a chunked answer (4 KiB each): an upstream that is never silent
+     * for long, yet never finishes in time.
+     */
+    public void trickle(long millisBetweenChunks) {
+        this.trickleMillis = millisBetweenChunks;
+    }
+
     /** From now on, record each request and then never answer it (until {@link #close}). */
     public void hang() {
         this.hang = true;
@@ -125,6 +134,14 @@ public final class UpstreamRecorder implements AutoCloseable {
             try (OutputStream out = ex.getResponseBody()) {
                 int step = a.chunked() ? 4096 : Math.max(1, a.body().length);
                 for (int i = 0; i < a.body().length; i += step) {
+                    if (a.chunked() && trickleMillis > 0) {
+                        try {
+                            Thread.sleep(trickleMillis);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return;
+                        }
+                    }
                     out.write(a.body(), i, Math.min(step, a.body().length - i));
                     out.flush();
                 }

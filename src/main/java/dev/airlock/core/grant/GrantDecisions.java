@@ -30,8 +30,11 @@ public final class GrantDecisions {
     private final PasskeyFactor passkeys;
     private final dev.airlock.core.store.StateStore store;
 
+    private final PreconditionGate preconditions;
+
     GrantDecisions(Policy policy, dev.airlock.core.store.StateStore store, GrantLedger ledger, FreshFactor factor,
-                   PasskeyFactor passkeys) {
+                   PasskeyFactor passkeys, PreconditionGate preconditions) {
+        this.preconditions = preconditions;
         this.policy = policy;
         this.passkeys = passkeys;
         this.store = store;
@@ -68,22 +71,46 @@ public final class GrantDecisions {
             GrantOutcome refusal = refuseApproval(who, g);
             if (refusal == null) refusal = refuseFactor(g, proof);
             if (refusal != null) return refused(who, g, "grant.approve_refused", refusal, address);
-            if (proof instanceof ApprovalProof.Passkey p) {
-                // Verified against the grant as stored now: the challenge is recomputed from its terms.
-                return passkeys.verify(who.name(), p.session(), g, p.assertion()).thenCompose(v -> v.ok()
-                        ? addApproval(who, id, address, proof.factor())
-                        : refused(who, g, "grant.approve_refused", GrantOutcome.refused(v.status(), v.code(),
-                                v.message()), address));
-            }
-            String code = ((ApprovalProof.Code) proof).code();
-            if (code == null || code.isBlank()) {
-                return refused(who, g, "grant.approve_refused",
-                        GrantOutcome.refused(400, "code_required", "approving needs a fresh one-time code"), address);
-            }
-            return factor.verify(who.name(), code).thenCompose(valid -> valid
+            // A failing precondition (issue 16) is refused before the factor: no code or passkey challenge is spent.
+            return preconditionRefusal(who, g, address).thenCompose(failed -> failed.isPresent() ? done(failed.get())
+                    : approveWithFactor(who, g, proof, address));
+        });
+    }
+
+    private CompletableFuture<GrantOutcome> approveWithFactor(Approver who, Grant g, ApprovalProof proof,
+                                                              String address) {
+        String id = g.id();
+        if (proof instanceof ApprovalProof.Passkey p) {
+            // Verified against the grant as stored now: the challenge is recomputed from its terms.
+            return passkeys.verify(who.name(), p.session(), g, p.assertion()).thenCompose(v -> v.ok()
                     ? addApproval(who, id, address, proof.factor())
-                    : refused(who, g, "grant.approve_refused", GrantOutcome.refused(403, "code_invalid",
-                            "one-time code is wrong, expired or already used; wait for the next one"), address));
+                    : refused(who, g, "grant.approve_refused", GrantOutcome.refused(v.status(), v.code(),
+                            v.message()), address));
+        }
+        String code = ((ApprovalProof.Code) proof).code();
+        if (code == null || code.isBlank()) {
+            return refused(who, g, "grant.approve_refused",
+                    GrantOutcome.refused(400, "code_required", "approving needs a fresh one-time code"), address);
+        }
+        return factor.verify(who.name(), code).thenCompose(valid -> valid
+                ? addApproval(who, id, address, proof.factor())
+                : refused(who, g, "grant.approve_refused", GrantOutcome.refused(403, "code_invalid",
+                        "one-time code is wrong, expired or already used; wait for the next one"), address));
+    }
+
+    /**
+     * Issue 16: a grant that a precondition guards may be approved only while the precondition holds, evaluated now by
+     * Airlock itself, never taken from an earlier look. Checked before the code, so that a refusal does not spend it.
+     * Empty when it holds (or none applies); else the refusal, audited, with each failure's reason.
+     */
+    private CompletableFuture<Optional<GrantOutcome>> preconditionRefusal(Approver who, Grant g, String address) {
+        if (!preconditions.guards(g)) return CompletableFuture.completedFuture(Optional.empty());
+        return preconditions.evaluate(g, PreconditionGate.Occasion.APPROVE, who.name()).thenCompose(report -> {
+            if (report.passed()) return CompletableFuture.completedFuture(Optional.<GrantOutcome>empty());
+            GrantOutcome r = new GrantOutcome(null, 409, "precondition_failed", "approval refused while a precondition"
+                    + " fails: " + report.failures(), java.util.Map.of("preconditions",
+                    report.results().stream().map(PreconditionResult::summary).toList()));
+            return refused(who, g, "grant.approve_refused", r, address).thenApply(Optional::of);
         });
     }
 

@@ -40,7 +40,11 @@ public final class GrantRedemption {
     /** Poll pacing is advisory state: lost on restart, which only forgives one fast poll. */
     private final Map<String, Poll> polls = new ConcurrentHashMap<>();
 
-    GrantRedemption(Policy policy, StateStore store, GrantLedger ledger, TokenMinter minter) {
+    private final PreconditionGate preconditions;
+
+    GrantRedemption(Policy policy, StateStore store, GrantLedger ledger, TokenMinter minter,
+                    PreconditionGate preconditions) {
+        this.preconditions = preconditions;
         this.policy = policy;
         this.store = store;
         this.ledger = ledger;
@@ -94,6 +98,26 @@ public final class GrantRedemption {
         }
         Environment env = policy.environment(g.environment()).orElse(null);
         if (env == null) return error("access_denied", "environment " + g.environment() + " is no longer in the policy");
+        if (preconditions.guards(g)) return afterPreconditions(agent, g, env, address);
+        return mint(agent, g, env, address);
+    }
+
+    /**
+     * Issue 16: the preconditions are evaluated again just before the token exists (a backup may have been deleted
+     * since the approval). While one fails there is no token and the grant stays approved, unspent: the agent is told
+     * why with {@code authorization_pending} (CIBA §11: keep polling) and gets its token at a later poll once the check
+     * passes, until the grant expires. Each such poll asks the provider, so these polls are paced like pending ones.
+     */
+    private CompletableFuture<Outcome> afterPreconditions(Agent agent, Grant g, Environment env, String address) {
+        if (!paced(g)) return error("slow_down", "polling faster than every " + interval(g.id()).toSeconds() + " s");
+        return preconditions.evaluate(g, PreconditionGate.Occasion.REDEEM, agent.id()).thenCompose(report ->
+                report.passed() ? mint(agent, g, env, address)
+                        : error("authorization_pending", "approved, but no token while a precondition fails: "
+                        + report.failures() + ". The grant stays approved until " + g.expiresAt() + "; Airlock"
+                        + " checks again at each poll"));
+    }
+
+    private CompletableFuture<Outcome> mint(Agent agent, Grant g, Environment env, String address) {
         GrantRules rules = policy.grantRules(env.name());
         // The minter checks the claim against the token (agent, environment, scopes) and clamps the lifetime.
         GrantClaim claim = new GrantClaim(g.id(), g.agentId(), g.environment(), Set.copyOf(g.scopes()), g.resources(),

@@ -23,7 +23,8 @@ final class GrantsSection {
             "destructive_uses_per_day");
 
     /** The file's contents resolved per environment. */
-    record Grants(Map<String, GrantRules> rules, List<Webhook> webhooks, GrantLimits limits, Set<String> adminGroups) {}
+    record Grants(Map<String, GrantRules> rules, List<Webhook> webhooks, GrantLimits limits, Set<String> adminGroups,
+                  List<Precondition> preconditions) {}
 
     /** Values from one {@code defaults} or environment map; null where absent or broken (the error is reported). */
     private record Settings(Duration pendingLifetime, Duration tokenLifetime, Integer uses, Duration pollInterval,
@@ -59,18 +60,21 @@ final class GrantsSection {
     /**
      * @param root         the file's root, or null if there is no grants.yaml
      * @param environments known environments, or null if environments.yaml is too broken to check names against
-     * @return rules for every known environment (and any named here), and the webhooks
+     * @param scopes       the scope catalog, for the preconditions
+     * @return rules for every known environment (and any named here), the webhooks and the preconditions
      */
-    static Grants read(YamlNode root, StrictReader r, Map<String, Environment> environments, SourceMap where) {
+    static Grants read(YamlNode root, StrictReader r, Map<String, Environment> environments, Map<String, Scope> scopes,
+                       SourceMap where) {
         Settings defaults = Settings.NONE;
         Map<String, EnvironmentEntry> entries = new LinkedHashMap<>();
         List<Webhook> webhooks = new ArrayList<>();
         GrantLimits limits = GrantLimits.DEFAULT;
         Set<String> adminGroups = Set.of();
+        List<Precondition> preconditions = List.of();
         boolean empty = root == null || (root instanceof YamlNode.ScalarNode s && s.kind() == YamlNode.ScalarNode.Kind.NULL);
         if (!empty) {
             StrictReader.Fields top = r.fields(root, "", List.of(), List.of("defaults", "environments", "webhooks", "limits",
-                    "admin_groups"));
+                    "admin_groups", "preconditions"));
             if (top != null) {
                 if (top.get("defaults") != null) {
                     StrictReader.Fields f = r.fields(top.get("defaults"), "defaults", List.of(), SETTINGS);
@@ -83,6 +87,7 @@ final class GrantsSection {
                     adminGroups = groups(top, "admin_groups", r, "no admin groups: name at least one, or leave"
                             + " admin_groups out (then nobody can administer Airlock over HTTP)");
                 }
+                preconditions = PreconditionsSection.read(top, r, scopes, environments);
             }
         }
         Settings base = defaults.over(Settings.BUILT_IN);
@@ -93,7 +98,7 @@ final class GrantsSection {
         for (Map.Entry<String, EnvironmentEntry> e : entries.entrySet()) {
             rules.computeIfAbsent(e.getKey(), name -> resolve(name, e.getValue(), base));
         }
-        return new Grants(rules, webhooks, limits, adminGroups);
+        return new Grants(rules, webhooks, limits, adminGroups, preconditions);
     }
 
     /** {@code limits}: each key optional, defaulting to {@link GrantLimits#DEFAULT}; out of range is a located error. */

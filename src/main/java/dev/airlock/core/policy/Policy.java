@@ -29,6 +29,7 @@ public final class Policy {
     private final GrantLimits grantLimits;
     private final List<Webhook> webhooks;
     private final Set<String> adminGroups;
+    private final List<Precondition> preconditions;
     /**
      * For {@link #ownerOf}: exact resource ids in {@link CanonicalId canonical form}, each to the first environment
      * (in order) that lists it. Keys are canonical so that every spelling of an id finds the same owner.
@@ -76,7 +77,18 @@ public final class Policy {
     public Policy(Collection<Environment> environments, Collection<Scope> scopes, Collection<Agent> agents,
                   Map<String, GrantRules> grantRules, List<Webhook> webhooks, GrantLimits grantLimits,
                   Set<String> adminGroups) {
+        this(environments, scopes, agents, grantRules, webhooks, grantLimits, adminGroups, List.of());
+    }
+
+    /**
+     * @param preconditions what Airlock checks itself before a destructive grant is approved and redeemed
+     *                      ({@code grants.yaml}'s {@code preconditions}); each must name a destructive scope
+     */
+    public Policy(Collection<Environment> environments, Collection<Scope> scopes, Collection<Agent> agents,
+                  Map<String, GrantRules> grantRules, List<Webhook> webhooks, GrantLimits grantLimits,
+                  Set<String> adminGroups, List<Precondition> preconditions) {
         this.adminGroups = Set.copyOf(adminGroups);
+        this.preconditions = List.copyOf(preconditions);
         this.grantLimits = Objects.requireNonNull(grantLimits, "grantLimits");
         this.environments = new LinkedHashMap<>();
         this.byAudience = new LinkedHashMap<>();
@@ -116,6 +128,13 @@ public final class Policy {
         }
         this.grantRules = Collections.unmodifiableMap(rules);
         this.webhooks = List.copyOf(webhooks);
+        for (Precondition p : this.preconditions) {
+            // One rule, kept where the policy is built: a precondition on a scope that is not destructive would never
+            // be evaluated, and a reader would believe it protects something.
+            if (!this.scopes.containsKey(p.scope()) || !this.scopes.get(p.scope()).destructive()) {
+                throw new IllegalArgumentException("precondition on " + p.scope() + ", which is not a destructive scope");
+            }
+        }
     }
 
     public Optional<Environment> environment(String name) {
@@ -203,6 +222,20 @@ public final class Policy {
     /** Where grant events are announced, in file order; empty without grants.yaml. */
     public List<Webhook> webhooks() {
         return webhooks;
+    }
+
+    /** Every precondition, in file order. */
+    public List<Precondition> preconditions() {
+        return preconditions;
+    }
+
+    /** The preconditions a grant in {@code environment} naming {@code scope} is held to, in file order. */
+    public List<Precondition> preconditionsFor(String environment, String scope) {
+        List<Precondition> out = new ArrayList<>();
+        for (Precondition p : preconditions) {
+            if (p.appliesTo(environment, scope)) out.add(p);
+        }
+        return out;
     }
 
     /** Ops groups whose members may administer Airlock over HTTP ({@code /v1/admin}); empty when nobody may. */

@@ -75,12 +75,12 @@ public final class PolicyLoader {
         List<Agent> agents = AgentsSection.read(
                 roots.get(AgentsSection.FILE), new StrictReader(AgentsSection.FILE, invalid), environments, catalog, where);
         GrantsSection.Grants grants = GrantsSection.read(
-                roots.get(GrantsSection.FILE), new StrictReader(GrantsSection.FILE, invalid), environments, where);
+                roots.get(GrantsSection.FILE), new StrictReader(GrantsSection.FILE, invalid), environments, scopes, where);
         if (!invalid.isEmpty()) throw new PolicyException(PolicyException.Kind.INVALID, sorted(invalid));
         // A missing environments list is always reported above; this only guards that invariant.
         if (environments == null) throw new IllegalStateException("environments.yaml unread but no problem reported");
         return new Loaded(new Policy(environments.values(), scopes.values(), agents, grants.rules(), grants.webhooks(),
-                grants.limits(), grants.adminGroups()), where);
+                grants.limits(), grants.adminGroups(), grants.preconditions()), where);
     }
 
     /** Problems grouped by file in reading order, then by line, so the report reads top to bottom. */

@@ -87,6 +87,77 @@ public final class IdSyntax {
     }
 
     /**
+     * A shortest id of {@code type} in this syntax (each alternative its first branch, each quantifier its minimum), or
+     * null if that is empty. For checks at load that must push a real id through a provider's rules, such as
+     * precondition requests: any id the syntax admits maps the same way, since the mapper reads only its syntax.
+     */
+    public String sample(String type) {
+        Pattern p = byType.getOrDefault(type, DEFAULT_COMPILED);
+        String s = new Sampler(p.pattern()).alternatives();
+        return s.isEmpty() || !p.matcher(s).matches() ? null : s;
+    }
+
+    /** Generates from the restricted grammar of {@link #problem}; the pattern has passed it. */
+    private static final class Sampler {
+        private final String p;
+        private int i;
+
+        Sampler(String pattern) {
+            this.p = pattern;
+        }
+
+        String alternatives() {
+            String first = sequence();
+            while (i < p.length() && p.charAt(i) == '|') {
+                i++;
+                sequence();
+            }
+            return first;
+        }
+
+        private String sequence() {
+            StringBuilder out = new StringBuilder();
+            while (i < p.length() && p.charAt(i) != '|' && p.charAt(i) != ')') {
+                String atom = atom();
+                int times = 1;
+                if (i < p.length()) {
+                    char q = p.charAt(i);
+                    if (q == '?' || q == '*') {
+                        times = 0;
+                        i++;
+                    } else if (q == '+') {
+                        i++;
+                    } else if (q == '{') {
+                        int end = p.indexOf('}', i);
+                        times = Integer.parseInt(p.substring(i + 1, end).split(",")[0]);
+                        i = end + 1;
+                    }
+                }
+                out.append(atom.repeat(times));
+            }
+            return out.toString();
+        }
+
+        private String atom() {
+            char c = p.charAt(i);
+            if (c == '[') {
+                int end = p.indexOf(']', i + 1);
+                String first = String.valueOf(p.charAt(i + 1));
+                i = end + 1;
+                return first;
+            }
+            if (c == '(') {
+                i += p.startsWith("(?:", i) ? 3 : 1;
+                String inner = alternatives();
+                i++; // ')'
+                return inner;
+            }
+            i++;
+            return String.valueOf(c);
+        }
+    }
+
+    /**
      * Refuses {@code id}, read from the request at {@code where}, unless it matches the syntax of {@code type} in full.
      * {@code id} has passed {@link ResourceIds#check} (printable ASCII, at most 256 characters).
      */

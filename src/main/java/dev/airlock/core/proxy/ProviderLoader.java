@@ -56,6 +56,15 @@ public final class ProviderLoader {
      * @throws PolicyException UNREADABLE if a file cannot be read as YAML, INVALID if one says something wrong
      */
     public static Providers load(Path dir, Policy policy) throws PolicyException {
+        Providers providers = folder(dir, policy);
+        // grants.yaml's preconditions name providers and send requests through their rules: checked here, where both
+        // are known, so a precondition that could not run (or would not only read) stops the server at start.
+        List<PolicyProblem> problems = PreconditionRequests.check(policy, providers);
+        if (!problems.isEmpty()) throw new PolicyException(PolicyException.Kind.INVALID, problems);
+        return providers;
+    }
+
+    private static Providers folder(Path dir, Policy policy) throws PolicyException {
         if (!Files.exists(dir)) return Providers.none();
         String folder = dir.getFileName() == null ? "providers" : dir.getFileName().toString();
         if (!Files.isDirectory(dir)) {
