@@ -118,7 +118,7 @@ public final class Airlock implements AutoCloseable {
         this.ops = new OpsAccounts(store, box, audit, config.clock(), random);
         this.sessions = new OpsSessions(config.clock(), random, store::opsAccount,
                 database != null ? database.sessions() : dev.airlock.core.ops.SessionStore.LOCAL);
-        this.shared = new Domain.Shared(config, store, audit, keys, verifier, ops,
+        this.shared = new Domain.Shared(config, store, audit, log, keys, verifier, ops,
                 new FailureThrottle(FailureThrottle.Limits.PER_CLIENT, config.clock()),
                 new FailureThrottle(FailureThrottle.Limits.PER_ADDRESS, config.clock()), fresh, random);
         this.domain = new Domain(policy, providers, policyHash, shared);
