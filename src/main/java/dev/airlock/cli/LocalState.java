@@ -150,7 +150,7 @@ final class LocalState implements AutoCloseable {
             if (rc == 0 && !readOnly && s.storeToClose instanceof PgStateStore pg) awaitReplicas(pg, err);
             return rc;
         } catch (PolicyException e) {
-            err.println("policy " + o.policy + " is not valid:\n" + e.getMessage());
+            err.println(LintCommand.invalid(o.policy, e, ""));
             return 2;
         } catch (IllegalArgumentException e) {
             err.println(e.getMessage());
