@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Airlock's JMH microbenchmarks, one command: builds airlock.jar and the benchmarks (offline), runs JMH, and writes
+# Airlock's JMH microbenchmarks, one command: builds airlock.jar and the benchmarks (offline, or
+# online where this machine lacks an artifact: bench/lib/maven.sh), runs JMH, and writes
 # bench/results/<UTC date>-jmh.md (command, machine, JDK, load, JMH's table). Arguments go to JMH unchanged, e.g.
 #   bench/jmh.sh                                   every benchmark with its own settings (about 10 minutes)
 #   bench/jmh.sh 'SignVerify' -p alg=EdDSA -t 2    one class, one parameter, two threads
@@ -7,6 +8,8 @@
 # Settings: BENCH_BUILD (build directory, default bench/work/build), BENCH_OUT (report path).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lib/maven.sh
+source "$ROOT/bench/lib/maven.sh"
 BUILD=${BENCH_BUILD:-$ROOT/bench/work/build}
 DATE=$(date -u +%Y-%m-%d)
 OUT=${BENCH_OUT:-$ROOT/bench/results/$DATE-jmh.md}
@@ -15,10 +18,8 @@ mkdir -p "$BUILD" "$(dirname "$OUT")"
 # (the report below is itself a tracked file, and truncating it would make any tree look changed).
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" status --porcelain 2>/dev/null | grep -q . && echo ' (with uncommitted changes)' || true)"
-(cd "$ROOT" && { timeout 900 mvn -o -q -DskipTests -Dairlock.build="$BUILD" package \
-  || timeout 900 mvn -q -DskipTests -Dairlock.build="$BUILD" package; })
-timeout 600 mvn -o -q -f "$ROOT/bench/pom.xml" -Dairlock.jar="$BUILD/airlock.jar" -Dbench.build="$BUILD/bench" package \
-  || timeout 600 mvn -q -f "$ROOT/bench/pom.xml" -Dairlock.jar="$BUILD/airlock.jar" -Dbench.build="$BUILD/bench" package
+(cd "$ROOT" && mvn_offline_first 900 -q -DskipTests -Dairlock.build="$BUILD" package)
+mvn_offline_first 600 -q -f "$ROOT/bench/pom.xml" -Dairlock.jar="$BUILD/airlock.jar" -Dbench.build="$BUILD/bench" package
 CP=$BUILD/bench/benchmarks.jar:$BUILD/airlock.jar
 if [[ " $* " == *" -l "* || " $* " == *" -h "* ]]; then exec java -cp "$CP" org.openjdk.jmh.Main "$@"; fi
 LOG=$BUILD/jmh-$DATE.txt

@@ -44,9 +44,10 @@ rm -rf "$WORK"; mkdir -p "$WORK" "$(dirname "$OUT")"
 # --- build: offline first (the usual case here), online on a fresh machine ---------------------------------------------
 log "building airlock.jar and the test classes (PostgresMain)"
 cd "$ROOT"
-mvn -B -ntp -o -q -DskipTests package 2>/dev/null || mvn -B -ntp -q -DskipTests package || die "build failed"
-mvn -B -ntp -o -q dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" -Dmdep.includeScope=test 2>/dev/null \
-  || mvn -B -ntp -q dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" -Dmdep.includeScope=test \
+# shellcheck source=lib/maven.sh
+source "$ROOT/bench/lib/maven.sh"
+mvn_offline_first 900 -q -DskipTests package || die "build failed"
+mvn_offline_first 600 -q dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" -Dmdep.includeScope=test \
   || die "cannot resolve the test classpath"
 JAR=$ROOT/target/airlock.jar
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

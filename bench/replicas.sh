@@ -16,11 +16,10 @@ args=(-B -ntp -q verify -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dit
   -Dfailsafe.failIfNoSpecifiedTests=false -Dairlock.harness=full "$@")
 rm -f target/replicas-propagation.md target/replicas-faults.md
 # Offline first; online only if offline resolution was what failed (a fresh machine), never to retry a failed test.
-log=$(mktemp)
+# shellcheck source=lib/maven.sh
+source bench/lib/maven.sh
 status=0
-mvn -o "${args[@]}" 2>&1 | tee "$log" || status=${PIPESTATUS[0]}
-if (( status != 0 )) && grep -q 'offline mode' "$log"; then status=0; mvn "${args[@]}" || status=$?; fi
-rm -f "$log"
+mvn_offline_first 14400 "${args[@]}" || status=$?
 commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src pom.xml || echo "+dirty")
 {
   echo "# Three replicas on one PostgreSQL: propagation and faults ($(date -u +%F))"

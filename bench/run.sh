@@ -14,6 +14,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=$ROOT/bench
+# shellcheck source=lib/maven.sh
+source "$BENCH/lib/maven.sh"
 WORK=${BENCH_WORK:-$BENCH/work/load}
 BUILD=${BENCH_BUILD:-$WORK/build}
 PORT=${BENCH_PORT:-18480}
@@ -69,12 +71,11 @@ rm -rf "$WORK/data" "$WORK/data-cold" "$WORK/policy" "$WORK"/wrk-*.txt "$WORK"/a
 
 # --- build -----------------------------------------------------------------------------------------------------------
 log "building airlock.jar into $BUILD"
-(cd "$ROOT" && { timeout 900 mvn -o -q -DskipTests -Dairlock.build="$BUILD" package \
-  || timeout 900 mvn -q -DskipTests -Dairlock.build="$BUILD" package; }) || die "root build failed"
+(cd "$ROOT" && mvn_offline_first 900 -q -DskipTests -Dairlock.build="$BUILD" package) || die "root build failed"
 JAR=$BUILD/airlock.jar
 log "building the benchmark helpers"
-{ timeout 600 mvn -o -q -f "$BENCH/pom.xml" -Dairlock.jar="$JAR" -Dbench.build="$BUILD/bench" package \
-  || timeout 600 mvn -q -f "$BENCH/pom.xml" -Dairlock.jar="$JAR" -Dbench.build="$BUILD/bench" package; } || die "bench build failed"
+mvn_offline_first 600 -q -f "$BENCH/pom.xml" -Dairlock.jar="$JAR" -Dbench.build="$BUILD/bench" package \
+  || die "bench build failed"
 CP=$BUILD/bench/benchmarks.jar:$JAR
 
 # --- the physical limit, on the same cores, before the server starts -------------------------------------------------

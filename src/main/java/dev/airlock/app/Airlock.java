@@ -130,7 +130,7 @@ public final class Airlock implements AutoCloseable {
         this.passkeys = new Passkeys(store, audit, config.clock(), random, config.issuer());
         this.sessions = new OpsSessions(config.clock(), random, store::opsAccount,
                 database != null ? database.sessions() : dev.airlock.core.ops.SessionStore.LOCAL);
-        this.shared = new Domain.Shared(config, store, audit, keys, verifier, ops, passkeys,
+        this.shared = new Domain.Shared(config, store, audit, log, keys, verifier, ops, passkeys,
                 new FailureThrottle(FailureThrottle.Limits.PER_CLIENT, config.clock()),
                 new FailureThrottle(FailureThrottle.Limits.PER_ADDRESS, config.clock()), fresh, random,
                 (provider, target) -> preconditionProbe.get(provider, target));

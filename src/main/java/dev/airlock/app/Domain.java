@@ -1,6 +1,7 @@
 package dev.airlock.app;
 
 import dev.airlock.core.audit.AuditSink;
+import dev.airlock.core.audit.IssuedTokens;
 import dev.airlock.core.auth.ClientAuthenticator;
 import dev.airlock.core.auth.FailureThrottle;
 import dev.airlock.core.check.CheckService;
@@ -48,9 +49,9 @@ public final class Domain implements AutoCloseable {
     private final WebhookNotifier notifier;
 
     /** What every domain shares; built once by {@link Airlock}. */
-    record Shared(AirlockConfig config, StateStore store, AuditSink audit, KeyRing keys, TokenVerifier verifier,
-                  OpsAccounts ops, Passkeys passkeys, FailureThrottle perClient, FailureThrottle perAddress, RefreshOnMiss fresh,
-                  SecureRandom random, PreconditionProbe probe) {}
+    record Shared(AirlockConfig config, StateStore store, AuditSink audit, IssuedTokens issued, KeyRing keys,
+                  TokenVerifier verifier, OpsAccounts ops, Passkeys passkeys, FailureThrottle perClient,
+                  FailureThrottle perAddress, RefreshOnMiss fresh, SecureRandom random, PreconditionProbe probe) {}
 
     Domain(Policy policy, Providers providers, String policyHash, Shared s) {
         AirlockConfig config = s.config();
@@ -67,7 +68,7 @@ public final class Domain implements AutoCloseable {
         this.tokens = new TokenUsability(policy, s.store(), s.verifier(), grants.redemption);
         this.check = new CheckService(policy, s.store(), tokens, s.audit(), config.issuer(), grants.redemption);
         this.introspection = new Introspection(tokens, s.audit(), config.issuer());
-        this.admin = new TokenAdmin(policy, s.store(), s.audit());
+        this.admin = new TokenAdmin(policy, s.store(), s.audit(), s.issued());
     }
 
     /** Stops this domain's webhook senders, letting queued deliveries finish for their grace period. */

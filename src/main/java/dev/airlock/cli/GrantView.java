@@ -61,11 +61,12 @@ final class GrantView {
     /** The table of {@code grants list}: one grant a line, the columns an approver scans first. */
     static void table(PrintWriter out, JsonNode grants) {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"ID", "STATUS", "ENV", "AGENT", "SCOPES", "RESOURCES", "APPROVALS", "EXPIRES"});
+        rows.add(new String[] {"ID", "STATUS", "ENV", "AGENT", "SCOPES", "RESOURCES", "APPROVALS", "WHEN"});
         for (JsonNode g : grants) {
+            String[] when = when(g);
             rows.add(new String[] {text(g.path("id")), text(g.path("status")), text(g.path("environment")),
                     text(g.path("agent")), shorten(list(g.path("scopes"), ",")), shorten(list(g.path("resources"), ",")),
-                    approvals(g), time(g.path("expires_at"))});
+                    approvals(g), when[1].isEmpty() ? "" : when[0] + " " + when[1]});
         }
         int[] width = new int[rows.get(0).length];
         for (String[] row : rows) {
@@ -79,6 +80,23 @@ final class GrantView {
             }
             out.println(line.toString().stripTrailing());
         }
+    }
+
+    /**
+     * The one time that matters for a grant in its status, as {label, time}: a pending grant's approval deadline, an
+     * approved one's redemption deadline (both {@code expires_at}), a redeemed one's token expiry, and when a denied,
+     * expired or cancelled one ended (issue 16: {@code grants list --status all} showed {@code expires_at} for every
+     * grant, which for a finished one is no deadline at all). An unknown status (a newer server) shows its expiry.
+     */
+    static String[] when(JsonNode g) {
+        String status = g.path("status").asText();
+        return switch (status) {
+            case "pending" -> new String[] {"approve by", time(g.path("expires_at"))};
+            case "approved" -> new String[] {"redeem by", time(g.path("expires_at"))};
+            case "redeemed" -> new String[] {"token until", time(g.path("token_expires_at"))};
+            case "denied", "expired", "cancelled" -> new String[] {"ended", time(g.path("ended_at"))};
+            default -> new String[] {"expires", time(g.path("expires_at"))};
+        };
     }
 
     /** Everything about one grant, for {@code grants show} and {@code grant status}, and before an approval. */
@@ -109,15 +127,15 @@ final class GrantView {
             out.println("  - " + text(a.path("by")) + " at " + time(a.path("at")));
         }
         field(out, "created", time(g.path("created_at")));
-        field(out, "expires", time(g.path("expires_at")));
+        String[] when = when(g);
+        field(out, when[0], when[1]);
         if (g.hasNonNull("decided_by")) field(out, "decided by", text(g.path("decided_by")));
         if (g.hasNonNull("deny_reason")) block(out, "deny reason", g.path("deny_reason"));
         if (g.hasNonNull("uses_left")) field(out, "uses left", text(g.path("uses_left")));
-        if (g.hasNonNull("token_expires_at")) field(out, "token until", time(g.path("token_expires_at")));
         you(out, g.path("you"));
         if (g.has("recent_refusals")) {
             JsonNode refusals = g.path("recent_refusals");
-            field(out, "recent refusals", refusals.isEmpty() ? "none" : Integer.toString(refusals.size()));
+            field(out, "refusals", refusals.isEmpty() ? "none recent" : refusals.size() + " recent");
             for (JsonNode r : refusals) out.println("  - " + refusal(r));
         }
         out.flush();
@@ -138,7 +156,7 @@ final class GrantView {
             String line = text(r.path("scope")) + " (" + text(r.path("risk"))
                     + (r.path("grant_required").asBoolean() ? ", grant required by policy" : "") + ")";
             if (first) field(out, "scopes", line);
-            else out.println(" ".repeat(13) + line);
+            else out.println(" ".repeat(LABEL + 1) + line);
             first = false;
         }
         field(out, "risk", g.path("destructive").asBoolean()
@@ -187,15 +205,24 @@ final class GrantView {
         return sb.toString().strip();
     }
 
+    /**
+     * Every label is at most {@value #LABEL} characters, so values start in one column; a field with no value is
+     * left out entirely rather than shown empty or as "null" (issue 16).
+     */
+    private static final int LABEL = 12;
+
     private static void field(PrintWriter out, String name, String value) {
-        out.println(String.format(Locale.ROOT, "%-12s %s", name, value));
+        if (name.length() > LABEL) throw new IllegalArgumentException("label longer than " + LABEL + ": " + name);
+        if (value == null || value.isBlank()) return;
+        out.println(String.format(Locale.ROOT, "%-" + LABEL + "s %s", name, value));
     }
 
     /** A field that may span lines (an agent's reason or command): each line inert, continuation lines indented. */
     private static void block(PrintWriter out, String name, JsonNode value) {
+        if (value == null || !value.isValueNode() || value.isNull() || value.asText().isBlank()) return;
         String[] lines = value.asText("").split("\n", -1);
         field(out, name, clean(lines[0].replace('\t', ' ')));
-        for (int i = 1; i < lines.length; i++) out.println(" ".repeat(13) + clean(lines[i].replace('\t', ' ')));
+        for (int i = 1; i < lines.length; i++) out.println(" ".repeat(LABEL + 1) + clean(lines[i].replace('\t', ' ')));
     }
 
     private static String shorten(String s) {

@@ -130,11 +130,20 @@ public final class LintCommand implements Callable<Integer> {
         return n + " " + noun + (n == 1 ? "" : "s");
     }
 
+    /**
+     * A policy that does not load, as every command but lint reports it: one head line, then each problem as lint
+     * prints it ({@link PolicyProblem#under}), so the two outputs on the same broken folder have the same lines.
+     */
+    static String invalid(Path policy, PolicyException e, String prefix) {
+        StringBuilder s = new StringBuilder(prefix).append("policy ").append(policy).append(" is ")
+                .append(e.unreadable() ? "unreadable" : "not valid").append(" (").append(count(e.problems().size(),
+                        "problem")).append("; 'airlock lint --policy ").append(policy).append("' says the same):");
+        for (PolicyProblem p : e.problems()) s.append('\n').append(p.under(policy));
+        return s.toString();
+    }
+
     /** Findings name files inside the policy folder; prefixing the folder makes them clickable from where lint ran. */
     private LintReport.Finding relativeToWorkingDirectory(LintReport.Finding f) {
-        PolicyProblem p = f.problem();
-        if (p.file().equals(policy.toString())) return f;
-        return new LintReport.Finding(f.severity(),
-                new PolicyProblem(policy.resolve(p.file()).toString(), p.line(), p.path(), p.message()));
+        return new LintReport.Finding(f.severity(), f.problem().under(policy));
     }
 }

@@ -2,6 +2,7 @@ package dev.airlock.cli;
 
 import dev.airlock.core.audit.AuditLog;
 import dev.airlock.core.audit.AuditSink;
+import dev.airlock.core.audit.IssuedTokens;
 import dev.airlock.core.check.TokenAdmin;
 import dev.airlock.core.journal.PrivateFiles;
 import dev.airlock.core.policy.Policy;
@@ -52,18 +53,18 @@ final class LocalState implements AutoCloseable {
     }
 
     private LocalState(Policy policy, FileStateStore store, AuditLog audit, Wrapping wrapping) {
-        this(policy, store, audit, wrapping, concat(store.recoveryNotes(), audit.recoveryNotes()), store, audit);
+        this(policy, store, audit, audit, wrapping, concat(store.recoveryNotes(), audit.recoveryNotes()), store, audit);
     }
 
-    private LocalState(Policy policy, StateStore store, AuditSink audit, Wrapping wrapping, List<String> notes,
-                       AutoCloseable storeToClose, AutoCloseable auditToClose) {
+    private LocalState(Policy policy, StateStore store, AuditSink audit, IssuedTokens issued, Wrapping wrapping,
+                       List<String> notes, AutoCloseable storeToClose, AutoCloseable auditToClose) {
         this.policy = policy;
         this.recoveryNotes = notes;
         this.storeToClose = storeToClose;
         this.auditToClose = auditToClose;
         this.store = wrapping.store(store);
         this.audit = wrapping.audit(audit);
-        this.admin = new TokenAdmin(policy, this.store, this.audit);
+        this.admin = new TokenAdmin(policy, this.store, this.audit, issued);
     }
 
     private static List<String> concat(List<String> a, List<String> b) {
@@ -79,7 +80,7 @@ final class LocalState implements AutoCloseable {
     private static LocalState openShared(DataDirOptions o, Policy policy, PgSettings shared) throws IOException {
         PgStateStore pg = PgStateStore.open(shared.location(), shared.password(), Clock.systemUTC(),
                 AssertionLimits.DEFAULT, new StorageHealth(), null, null);
-        return new LocalState(policy, pg, pg, o.wrapping, List.of(), pg, () -> {});
+        return new LocalState(policy, pg, pg, pg, o.wrapping, List.of(), pg, () -> {});
     }
 
     /** For commands that change state: a torn end of either file is repaired and the repair audited first. */
@@ -149,7 +150,7 @@ final class LocalState implements AutoCloseable {
             if (rc == 0 && !readOnly && s.storeToClose instanceof PgStateStore pg) awaitReplicas(pg, err);
             return rc;
         } catch (PolicyException e) {
-            err.println("policy " + o.policy + " is not valid:\n" + e.getMessage());
+            err.println(LintCommand.invalid(o.policy, e, ""));
             return 2;
         } catch (IllegalArgumentException e) {
             err.println(e.getMessage());

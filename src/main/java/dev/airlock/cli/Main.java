@@ -30,7 +30,7 @@ public final class Main implements Runnable {
 
     /** The whole command tree. */
     public static CommandLine commandLine() {
-        CommandLine cli = new CommandLine(new Main());
+        CommandLine cli = new CommandLine(new Main()).setParameterExceptionHandler(new Suggestions());
         SUBCOMMANDS.forEach((name, command) -> cli.addSubcommand(name, command.get()));
         return cli;
     }
@@ -44,7 +44,7 @@ public final class Main implements Runnable {
     static CommandLine commandLine(String... args) {
         Supplier<Object> only = args.length > 0 && !"help".equals(args[0]) ? SUBCOMMANDS.get(args[0]) : null;
         if (only == null) return commandLine();
-        CommandLine cli = new CommandLine(new Main());
+        CommandLine cli = new CommandLine(new Main()).setParameterExceptionHandler(new Suggestions());
         cli.addSubcommand(args[0], only.get());
         return cli;
     }

@@ -81,7 +81,7 @@ public final class OpsCommand implements Runnable {
         RemoteAdmin remote;
 
         /** Sends the change; prints the enrolment the server answered with, if any. */
-        int remotely(String what, String path, Map<String, Object> body, boolean qr, String done) {
+        int remotely(String what, String path, Map<String, Object> body, QrStyle qr, String done) {
             return GrantCommand.run(spec, () -> {
                 var r = remote.post(spec, what, path, body);
                 PrintWriter out = out();
@@ -134,10 +134,15 @@ public final class OpsCommand implements Runnable {
         @Option(names = "--no-qr", negatable = false, description = "do not print the QR code")
         boolean noQr;
 
+        @Option(names = "--no-color", negatable = false, description = "print the QR code without colour escapes (also"
+                + " when NO_COLOR is set or standard output is not a terminal)")
+        boolean noColor;
+
         @Override
         public Integer call() {
+            QrStyle qr = QrStyle.of(!noQr, noColor);
             if (remote.remote) {
-                return remotely("enrol " + name, "/v1/admin/ops-accounts", Map.of("name", name, "groups", groups), !noQr,
+                return remotely("enrol " + name, "/v1/admin/ops-accounts", Map.of("name", name, "groups", groups), qr,
                         "Ops account " + name + " created, groups: " + String.join(", ", new TreeSet<>(groups)));
             }
             return withAccounts((s, accounts) -> {
@@ -146,14 +151,9 @@ public final class OpsCommand implements Runnable {
                 try {
                     PrintWriter out = out();
                     out.println("Ops account " + name + " created, groups: " + String.join(", ", new TreeSet<>(wanted)));
-                    printEnrolment(out, e, !noQr);
-                    Set<String> unused = new TreeSet<>(wanted);
-                    unused.removeAll(approverGroups(s.policy));
-                    if (!unused.isEmpty()) {
-                        out.println("Note: " + String.join(", ", unused) + " approve(s) nothing yet: no environment in "
-                                + dirs.policy + "/grants.yaml lists it under approver_groups.");
-                    }
+                    printEnrolment(out, e, qr);
                     out.flush();
+                    warnUnnamedGroups(spec.commandLine().getErr(), wanted, s.policy, dirs.policy);
                 } finally {
                     Arrays.fill(e.passphrase(), '\0');
                 }
@@ -172,17 +172,22 @@ public final class OpsCommand implements Runnable {
         @Option(names = "--no-qr", negatable = false, description = "do not print the QR code")
         boolean noQr;
 
+        @Option(names = "--no-color", negatable = false, description = "print the QR code without colour escapes (also"
+                + " when NO_COLOR is set or standard output is not a terminal)")
+        boolean noColor;
+
         @Override
         public Integer call() {
+            QrStyle qr = QrStyle.of(!noQr, noColor);
             if (remote.remote) {
-                return remotely("reset " + name, account(name) + "/reset", Map.of(), !noQr,
+                return remotely("reset " + name, account(name) + "/reset", Map.of(), qr,
                         "Ops account " + name + " reset.");
             }
             return withAccounts((s, accounts) -> {
                 Enrolment e = accounts.reset(name).get();
                 try {
                     out().println("Ops account " + name + " reset.");
-                    printEnrolment(out(), e, !noQr);
+                    printEnrolment(out(), e, qr);
                     out().flush();
                 } finally {
                     Arrays.fill(e.passphrase(), '\0');
@@ -201,7 +206,7 @@ public final class OpsCommand implements Runnable {
         @Override
         public Integer call() {
             if (remote.remote) {
-                return remotely("disable " + name, account(name) + "/disable", Map.of(), false,
+                return remotely("disable " + name, account(name) + "/disable", Map.of(), QrStyle.NONE,
                         "Ops account " + name + " disabled.");
             }
             return withAccounts((s, accounts) -> {
@@ -279,20 +284,50 @@ public final class OpsCommand implements Runnable {
         }
     }
 
-    private static Set<String> approverGroups(Policy policy) {
-        Set<String> groups = new TreeSet<>();
-        for (Environment env : policy.environments()) groups.addAll(policy.grantRules(env.name()).approverGroups());
-        return groups;
+    /**
+     * One warning line on standard error for groups that no rule of grants.yaml names (neither an environment's
+     * approver_groups nor admin_groups): such an account can do nothing, which a new user found out only when their
+     * first approval was refused (issue 16). Names the groups grants.yaml does use, where the typo usually is.
+     */
+    static void warnUnnamedGroups(PrintWriter err, Set<String> wanted, Policy policy, Path policyDir) {
+        Set<String> named = new TreeSet<>(policy.adminGroups());
+        for (Environment env : policy.environments()) named.addAll(policy.grantRules(env.name()).approverGroups());
+        Set<String> unnamed = new TreeSet<>(wanted);
+        unnamed.removeAll(named);
+        if (unnamed.isEmpty()) return;
+        err.println("warning: no rule in " + policyDir.resolve("grants.yaml") + " names " + String.join(", ", unnamed)
+                + " (approver_groups, admin_groups), so it gives this account nothing to do; the groups named there: "
+                + (named.isEmpty() ? "none" : String.join(", ", named)));
+        err.flush();
     }
 
-    private static void printEnrolment(PrintWriter out, Enrolment e, boolean qr) {
+    /** Whether to print the QR code, and with colour escapes or without. */
+    enum QrStyle {
+        NONE, PLAIN, COLOUR;
+
+        /**
+         * Colour only on a terminal and unless asked not to (no-color.org: {@code NO_COLOR} set and not empty): in a
+         * file or a pipe the escapes are noise bytes that break a copy or a log (issue 16).
+         */
+        static QrStyle of(boolean print, boolean noColor) {
+            if (!print) return NONE;
+            String env = System.getenv("NO_COLOR");
+            boolean colour = !noColor && (env == null || env.isEmpty()) && System.console() != null;
+            return colour ? COLOUR : PLAIN;
+        }
+    }
+
+    private static void printEnrolment(PrintWriter out, Enrolment e, QrStyle qr) {
         out.println("Hand these to " + e.name() + " once; Airlock cannot show them again.");
         out.println("Passphrase:  " + new String(e.passphrase()));
         out.println("TOTP secret: " + e.totpSecretBase32());
         out.println("otpauth URI: " + e.otpauthUri());
-        if (qr) {
-            out.println("Scan with an authenticator app:");
-            out.print(qrCode(e.otpauthUri()));
+        switch (qr) {
+            case NONE -> { }
+            case PLAIN, COLOUR -> {
+                out.println("Scan with an authenticator app:");
+                out.print(qrCode(e.otpauthUri(), qr == QrStyle.COLOUR));
+            }
         }
     }
 
@@ -303,10 +338,11 @@ public final class OpsCommand implements Runnable {
     static final String RESET = "\u001b[0m";
 
     /**
-     * The QR code as text, two modules per character cell with half blocks (the foreground is a dark module), each
-     * line wrapped in explicit colours.
+     * The QR code as text, two modules per character cell with half blocks (the foreground is a dark module); with
+     * {@code colour}, each line wrapped in explicit colours (without, a dark-background terminal shows it inverted,
+     * which most authenticator apps still read).
      */
-    static String qrCode(String text) {
+    static String qrCode(String text, boolean colour) {
         BitMatrix m;
         try {
             m = new QRCodeWriter().encode(text, com.google.zxing.BarcodeFormat.QR_CODE, 0, 0,
@@ -316,13 +352,14 @@ public final class OpsCommand implements Runnable {
         }
         StringBuilder s = new StringBuilder();
         for (int y = 0; y < m.getHeight(); y += 2) {
-            s.append(DARK_ON_LIGHT);
+            if (colour) s.append(DARK_ON_LIGHT);
             for (int x = 0; x < m.getWidth(); x++) {
                 boolean top = m.get(x, y);
                 boolean bottom = y + 1 < m.getHeight() && m.get(x, y + 1);
                 s.append(top ? (bottom ? '\u2588' : '\u2580') : (bottom ? '\u2584' : ' '));
             }
-            s.append(RESET).append('\n');
+            if (colour) s.append(RESET);
+            s.append('\n');
         }
         return s.toString();
     }

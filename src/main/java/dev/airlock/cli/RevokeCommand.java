@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
         description = "Revoke a token now; every check and introspection refuses it from then on.")
 public final class RevokeCommand implements Callable<Integer> {
     static final class Which {
-        @Option(names = "--jti", description = "the token's jti (see the audit log)")
+        @Option(names = "--jti", description = "the token's jti (see the audit log); an id Airlock never issued is"
+                + " refused (exit 1)")
         String jti;
 
         @Option(names = "--token", description = "the token itself (read from the environment variable AIRLOCK_TOKEN if '-')")
@@ -72,8 +73,11 @@ public final class RevokeCommand implements Callable<Integer> {
         }
         Instant finalExp = exp;
         String finalEnv = env;
+        boolean typed = which.token == null;
         return LocalState.run(dirs, err, s -> {
-            s.admin.revoke(finalJti, finalExp, "cli", finalEnv).get();
+            // A typed jti must be one Airlock issued (else: exit 1, nothing revoked); a token in hand names its own.
+            if (typed) s.admin.revokeIssued(finalJti, finalExp, "cli").get();
+            else s.admin.revoke(finalJti, finalExp, "cli", finalEnv).get();
             spec.commandLine().getOut().println("revoked " + finalJti);
             return 0;
         });

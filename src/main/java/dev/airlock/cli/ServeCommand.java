@@ -131,7 +131,7 @@ public final class ServeCommand implements Callable<Integer> {
             airlock = Airlock.open(config, dirs.shared(), metrics ? dev.airlock.metrics.AirlockMetrics.on()
                     : dev.airlock.metrics.AirlockMetrics.off());
         } catch (PolicyException e) {
-            err.println("refusing to start: policy " + dirs.policy + " is not valid:\n" + e.getMessage());
+            err.println(LintCommand.invalid(dirs.policy, e, "refusing to start: "));
             return 2;
         } catch (IllegalArgumentException e) {
             err.println("refusing to start: " + e.getMessage());
@@ -159,7 +159,13 @@ public final class ServeCommand implements Callable<Integer> {
             airlock.close();
             return 2;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        // One stop, whichever comes first: the shutdown hook (SIGTERM, SIGINT, System.exit) or the serving thread
+        // interrupted (an embedding, a test). It prints exactly one line, on standard output beside the start line
+        // (issue 16: a stop used to print nothing unless a checkpoint was pending, so a supervisor's log could not
+        // tell a clean stop from a kill).
+        java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable stop = () -> {
+            if (!stopped.compareAndSet(false, true)) return;
             try {
                 server.stop().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
                 vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
@@ -169,20 +175,59 @@ public final class ServeCommand implements Callable<Integer> {
                 airlock.close();
                 // The logging framework shuts down in a hook of its own, which may already have run: the last
                 // checkpoint's copy for the outside goes to standard output, which the supervisor keeps.
-                airlock.audit.lastCheckpoint().ifPresent(c -> {
-                    out.println("Airlock stopped; audit checkpoint " + c);
-                    out.flush();
-                });
+                out.println("Airlock stopped" + airlock.audit.lastCheckpoint().map(c -> "; audit checkpoint " + c)
+                        .orElse(""));
+                out.flush();
             }
-        }, "airlock-shutdown"));
+        };
+        Thread hook = new Thread(stop, "airlock-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
         ReloadSignal.install(airlock, err);
         out.println("Airlock serving " + iss + " (policy " + dirs.policy + ", data " + dirs.data
                 + (dirs.store != null ? ", store " + PgLocation.parse(dirs.store) : "") + ", "
                 + airlock.keys.active().algorithm() + " key " + airlock.keys.active().kid() + ", audit key "
                 + airlock.auditKey.fingerprint() + ", policy " + airlock.policyHash() + ")");
         out.flush();
-        Thread.currentThread().join();
+        warnUnresolvedCredentials(err, airlock.domain().providers.all(), System.getenv());
+        try {
+            Thread.currentThread().join();
+        } catch (InterruptedException e) {
+            stop.run();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is exiting: the hook finds the stop done
+            }
+            ServeLock held = HELD;
+            HELD = null;
+            if (held != null) {
+                try {
+                    held.close();
+                } catch (IOException e2) {
+                    // released at process exit anyway
+                }
+            }
+        }
         return 0;
+    }
+
+    /**
+     * One warning line per provider whose credential cannot be read now, at start (issue 16: a new user learnt it
+     * only from the first proxied request's 502). Names where it was looked for, never a value
+     * ({@link dev.airlock.core.proxy.CredentialSource.Unavailable}); the server still starts, since the credential
+     * is read per request and may be provided later (a secret mounted after start).
+     */
+    static void warnUnresolvedCredentials(PrintWriter err, java.util.Collection<dev.airlock.core.proxy.Provider> providers,
+                                          java.util.Map<String, String> environment) {
+        for (dev.airlock.core.proxy.Provider p : providers) {
+            try {
+                p.credential().resolve(environment);
+            } catch (dev.airlock.core.proxy.CredentialSource.Unavailable e) {
+                err.println("warning: provider " + p.name() + ": its credential is unavailable (" + e.getMessage()
+                        + "); requests through /proxy/" + p.name() + "/ fail until it is set");
+            }
+        }
+        err.flush();
     }
 
     private static String hostForUrl(String host) {

@@ -56,13 +56,16 @@ final class AdminHandlers {
         this.clock = airlock.config.clock();
     }
 
-    /** POST /v1/admin/revoke {jti, code}: kept until the longest a token can live from now. */
+    /**
+     * POST /v1/admin/revoke {jti, code}: kept until the longest a token can live from now; an id Airlock never issued
+     * is a 404 and nothing is revoked ({@link TokenAdmin#revokeIssued}).
+     */
     void revoke(RoutingContext ctx) {
         Call body = call(ctx, "jti", "code");
         String jti = body.string("jti", 128);
         if (jti == null || !JTI.matcher(jti).matches()) throw new BadRequest("jti must match " + JTI.pattern());
         Instant exp = clock.instant().plus(Policy.MAX_TOKEN_LIFETIME);
-        admin(ctx, body, by -> domain.admin.revoke(jti, exp, by, null)
+        admin(ctx, body, by -> domain.admin.revokeIssued(jti, exp, by)
                 .thenApply(v -> Map.of("revoked", jti)));
     }
 
@@ -244,6 +247,10 @@ final class AdminHandlers {
             if (c instanceof TokenAdmin.NoSecret || c instanceof TokenAdmin.NoSuchAgent
                     || c instanceof OpsAccounts.NoSuchAccount) {
                 return new BadRequest(404, "not_found", c.getMessage());
+            }
+            if (c instanceof TokenAdmin.NothingToDo n) {
+                // Unknown jti: nothing by that id (404); not frozen: the state is not what the change undoes (409).
+                return new BadRequest("unknown_jti".equals(n.code) ? 404 : 409, n.code, n.getMessage());
             }
             if (c instanceof OpsAccounts.AccountExists) return new BadRequest(409, "account_exists", c.getMessage());
             if (c instanceof IllegalArgumentException) return new BadRequest(400, "invalid_request", c.getMessage());

@@ -46,6 +46,11 @@ final class GrantJson {
         m.put("expires_at", g.expiresAt().toString());
         if (g.decidedBy() != null) m.put("decided_by", g.decidedBy());
         if (g.denyReason() != null) m.put("deny_reason", g.denyReason());
+        // When a finished grant ended (its decision, cancellation or expiry), for "grants list --status all".
+        GrantStatus shown = g.statusAt(now);
+        if (shown == GrantStatus.DENIED || shown == GrantStatus.EXPIRED || shown == GrantStatus.CANCELLED) {
+            m.put("ended_at", (g.decidedAt() != null && shown == g.status() ? g.decidedAt() : g.expiresAt()).toString());
+        }
         if (g.status() == GrantStatus.REDEEMED) {
             m.put("uses_left", g.usesLeft());
             m.put("token_expires_at", g.tokenExpiresAt().toString());

@@ -33,9 +33,17 @@ class AdminCommandFaultTest {
 
     record Run(int exit, String out, String err) {}
 
+    /** A jti the audit log records as issued: revoke --jti refuses any other (issue 16). */
+    static final String JTI = "Issu3d_jti-0123456789a";
+
     @BeforeEach
     void serverRanOnce() throws Exception {
         MasterKey.load(data, null, new SecureRandom());
+        try (dev.airlock.core.audit.AuditLog log = dev.airlock.core.audit.AuditLog.open(data.resolve("audit.log"),
+                Clock.systemUTC())) {
+            log.append(dev.airlock.core.audit.AuditEvent.of("token.minted").with("client_id", "coding-agent")
+                    .with("env", "staging").with("jti", JTI).build()).join();
+        }
     }
 
     // --- agent add -------------------------------------------------------------------------------------------------
@@ -89,30 +97,30 @@ class AdminCommandFaultTest {
 
     @Test
     void revokeWhenTheAuditLogIsFullThenNotDoneAndNotRevoked() throws Exception {
-        Run r = run(new RevokeCommand(), FailingWrites.auditFromWrite(1), "--jti", "jti-1");
+        Run r = run(new RevokeCommand(), FailingWrites.auditFromWrite(1), "--jti", JTI);
         assertEquals(1, r.exit(), r.err());
         assertEquals("", r.out());
         assertTrue(r.err().contains("nothing was changed"), r.err());
-        assertFalse(flag(s -> s.isRevoked("jti-1")));
+        assertFalse(flag(s -> s.isRevoked(JTI)));
         assertEquals(0, events("token.revoked"));
     }
 
     @Test
     void revokeWhenTheStoreIsFullThenNotDoneNotRevokedAndTheAuditLogSaysSo() throws Exception {
-        Run r = run(new RevokeCommand(), FailingWrites.storeFromWrite(1), "--jti", "jti-1");
+        Run r = run(new RevokeCommand(), FailingWrites.storeFromWrite(1), "--jti", JTI);
         assertEquals(1, r.exit(), r.err());
         assertEquals("", r.out());
         assertTrue(r.err().contains("not done"), r.err());
-        assertFalse(flag(s -> s.isRevoked("jti-1")));
+        assertFalse(flag(s -> s.isRevoked(JTI)));
         assertEquals(1, events("token.revoked"));
-        assertTrue(last().contains("\"change\":\"token.revoked\"") && last().contains("\"jti\":\"jti-1\""), last());
+        assertTrue(last().contains("\"change\":\"token.revoked\"") && last().contains("\"jti\":\"" + JTI + "\""), last());
     }
 
     @Test
     void revokeWhenBothWritesSucceedThenBothFilesHaveIt() throws Exception {
-        Run r = run(new RevokeCommand(), null, "--jti", "jti-1");
+        Run r = run(new RevokeCommand(), null, "--jti", JTI);
         assertEquals(0, r.exit(), r.err());
-        assertTrue(flag(s -> s.isRevoked("jti-1")));
+        assertTrue(flag(s -> s.isRevoked(JTI)));
         assertEquals(1, events("token.revoked"));
     }
 

@@ -126,6 +126,13 @@ class GrantsCommandTest {
         assertEquals("gr_paging0204", body.get("grants").get(0).get("id").asText(), "newest first");
         assertTrue(body.get("next_cursor").isNull());
 
+        // Issue 16: each finished grant shows when it ended (its own decision time), not the shared expiry column.
+        Run ended = grants("list", "--status", "all", "--limit", "2");
+        java.time.Instant second = t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        assertTrue(ended.out().contains("gr_paging0204 ") && ended.out().contains("ended "
+                + second.plusSeconds(204 + 1)), ended.out());
+        assertTrue(ended.out().contains("ended " + second.plusSeconds(203 + 1)), ended.out());
+
         Run some = grants("list", "--status", "denied", "--limit", "3");
         assertEquals(0, some.exit(), some.err());
         String[] lines = some.out().strip().split("\\R");
@@ -157,15 +164,16 @@ class GrantsCommandTest {
         assertEquals(0, list.exit(), list.err());
         String[] lines = list.out().strip().split("\\R");
         assertEquals(2, lines.length, list.out());
-        assertTrue(lines[0].matches("ID +STATUS +ENV +AGENT +SCOPES +RESOURCES +APPROVALS +EXPIRES"), lines[0]);
-        assertTrue(lines[1].matches(id + " +pending +production +coding-agent +volume:delete +vol-7f3a +0/2 +\\S+Z"), lines[1]);
+        assertTrue(lines[0].matches("ID +STATUS +ENV +AGENT +SCOPES +RESOURCES +APPROVALS +WHEN"), lines[0]);
+        assertTrue(lines[1].matches(id + " +pending +production +coding-agent +volume:delete +vol-7f3a +0/2 +approve by"
+                + " \\S+Z"), lines[1]);
 
         Run show = grants("show", id);
         assertEquals(0, show.exit(), show.err());
         for (String expected : List.of("grant        " + id, "status       pending (0/2 approvals)",
                 "agent        coding-agent", "environment  production", "scopes       volume:delete",
                 "resources    vol-7f3a", "reason       " + REASON, "command      cloud volume delete vol-7f3a --force",
-                "recent refusals 1")) {
+                "refusals     1 recent")) {
             assertTrue(show.out().contains(expected), "show should contain '" + expected + "':\n" + show.out());
         }
         assertTrue(show.out().contains("volume:delete"), show.out());

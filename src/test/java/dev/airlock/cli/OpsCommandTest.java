@@ -71,6 +71,27 @@ class OpsCommandTest {
         assertEquals(find(URI, r.out()), decodeQr(r.out()));
     }
 
+    /** Issue 16: standard output here is no terminal (System.console() is null under the test runner). */
+    @Test
+    void addWhenStandardOutputIsNotATerminalThenTheQrCodeHasNoEscapeByteAndStillDecodes() throws Exception {
+        Run r = run("add", "alice", "--group", "ops");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(-1, r.out().indexOf('\u001b'), "no ESC byte in:\n" + r.out());
+        assertEquals(find(URI, r.out()), decodeQr(r.out()));
+        Run reset = run("reset", "alice", "--no-color");
+        assertEquals(-1, reset.out().indexOf('\u001b'), reset.out());
+        assertEquals(find(URI, reset.out()), decodeQr(reset.out()));
+    }
+
+    @Test
+    void theColouredQrCodeForATerminalDecodesToo() throws Exception {
+        String uri = "otpauth://totp/Airlock:alice?secret=JBSWY3DPEHPK3PXP&issuer=Airlock";
+        String coloured = OpsCommand.qrCode(uri, true);
+        assertTrue(coloured.lines().allMatch(l -> l.startsWith(OpsCommand.DARK_ON_LIGHT)
+                && l.endsWith(OpsCommand.RESET)), coloured);
+        assertEquals(uri, decodeQr("Scan with an authenticator app:\n" + coloured));
+    }
+
     @Test
     void addWithNoQrPrintsNone() {
         Run r = run("add", "alice", "--group", "ops", "--no-qr");
@@ -105,11 +126,15 @@ class OpsCommandTest {
     }
 
     @Test
-    void addNotesAGroupNoEnvironmentApproves() {
+    void addWarnsOfAGroupNoRuleOfGrantsYamlNamesAndNamesTheGroupsThatExist() {
         Run r = run("add", "alice", "--group", "ops", "--group", "auditors");
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.out().contains("Note: auditors approve(s) nothing yet"), r.out());
-        assertFalse(r.out().contains("Note: ops"), r.out());
+        List<String> warnings = r.err().lines().filter(l -> l.startsWith("warning: ")).toList();
+        assertEquals(1, warnings.size(), r.err());
+        assertTrue(warnings.get(0).contains(" names auditors (approver_groups, admin_groups)"), r.err());
+        assertTrue(warnings.get(0).endsWith("the groups named there: ops, prod-ops"), r.err());
+        assertFalse(r.out().contains("warning"), "the warning is not mixed into the credentials: " + r.out());
+        assertEquals("", run("add", "bob", "--group", "prod-ops").err(), "no warning for a group that approves");
     }
 
     @Test
@@ -252,8 +277,8 @@ class OpsCommandTest {
 
     /** Reads the half-block rendering back into modules and decodes it with ZXing's own decoder. */
     static String decodeQr(String out) throws Exception {
-        List<String> rows = out.lines().filter(l -> l.startsWith(OpsCommand.DARK_ON_LIGHT))
-                .map(l -> l.substring(OpsCommand.DARK_ON_LIGHT.length(), l.length() - OpsCommand.RESET.length()))
+        List<String> rows = out.lines().dropWhile(l -> !l.equals("Scan with an authenticator app:")).skip(1)
+                .map(l -> l.replace(OpsCommand.DARK_ON_LIGHT, "").replace(OpsCommand.RESET, ""))
                 .toList();
         int width = rows.get(0).length();
         int size = width - 2 * OpsCommand.QR_MARGIN;

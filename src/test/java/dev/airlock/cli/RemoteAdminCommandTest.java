@@ -75,8 +75,12 @@ class RemoteAdminCommandTest {
         assertEquals(0, remote("env", "unfreeze", "staging").exit());
         assertFalse(airlock.airlock.store.isFrozen("staging"));
 
-        assertEquals(0, remote("revoke", "--jti", "jti-seen-in-the-audit-log").exit());
-        assertTrue(airlock.airlock.store.isRevoked("jti-seen-in-the-audit-log"));
+        // A jti Airlock issued (issue 16: one it never issued is refused, NothingToDoCommandTest).
+        String token = airlock.token("coding-agent", airlock.issueSecret("coding-agent"), "staging", "volume:read")
+                .json().get("access_token").asText();
+        String jti = com.nimbusds.jwt.SignedJWT.parse(token).getJWTClaimsSet().getJWTID();
+        assertEquals(0, remote("revoke", "--jti", jti).exit());
+        assertTrue(airlock.airlock.store.isRevoked(jti));
 
         Run add = remote("ops", "add", "dana", "--group", "ops", "--no-qr");
         assertEquals(0, add.exit(), add.err());

@@ -83,6 +83,20 @@ class AdminApiTest {
     }
 
     @Test
+    void revokeOfAJtiNeverIssuedAndUnfreezeOfAnEnvironmentNotFrozenAreRefusedAndChangeNothing() throws Exception {
+        String session = airlock.opsSignIn(pat);
+        Reply unknown = admin(pat, session, "/v1/admin/revoke", Map.of("jti", "AAAAAAAAAAAAAAAAAAAAAA"));
+        assertEquals(404, unknown.status(), unknown.body());
+        assertEquals("unknown_jti", unknown.json().path("code").asText(), unknown.body());
+        assertFalse(airlock.airlock.store.isRevoked("AAAAAAAAAAAAAAAAAAAAAA"));
+        Reply notFrozen = admin(pat, session, "/v1/admin/environments/staging/unfreeze", Map.of());
+        assertEquals(409, notFrozen.status(), notFrozen.body());
+        assertEquals("not_frozen", notFrozen.json().path("code").asText(), notFrozen.body());
+        assertTrue(airlock.auditLines().stream().noneMatch(l -> l.contains("\"type\":\"token.revoked\"")
+                || l.contains("\"type\":\"env.unfrozen\"")), "no success event for a change not made");
+    }
+
+    @Test
     void opsAccountsAreEnrolledResetAndDisabledOverHttp() throws Exception {
         String session = airlock.opsSignIn(pat);
         Reply created = admin(pat, session, "/v1/admin/ops-accounts", Map.of("name", "dana", "groups", List.of("ops")));

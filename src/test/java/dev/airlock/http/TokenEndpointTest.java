@@ -132,7 +132,7 @@ class TokenEndpointTest {
     void issueWhenDestructiveScopeAgentMayNotEvenAskForThenSaysSo() throws Exception {
         // coding-agent has no grantable project:delete anywhere.
         TestAirlock.Reply r = token("production", "project:delete");
-        assertOAuthError(r, 400, "invalid_scope", "not allowed to request it there even so");
+        assertOAuthError(r, 400, "invalid_scope", "coding-agent may not have project:delete in production at all");
         assertFalse(r.json().path("grant_request").path("agent_may_request").asBoolean(true));
     }
 
@@ -174,7 +174,9 @@ class TokenEndpointTest {
     @Test
     void issueWhenScopeNotAllowedForAgentInEnvironmentThenInvalidScopeListingWhatIs() throws Exception {
         assertOAuthError(token("production", "db:write"), 400, "invalid_scope",
-                "coding-agent may not request db:write in production; allowed there: db:read");
+                "coding-agent may not have db:write in production at all");
+        assertOAuthError(token("production", "db:write"), 400, "invalid_scope",
+                "Allowed there without people: db:read; through a grant: db:drop service:delete volume:delete.");
         assertOAuthError(token("staging", "no:such"), 400, "invalid_scope", "unknown scope 'no:such'");
     }
 
@@ -218,7 +220,7 @@ class TokenEndpointTest {
 
     @Test
     void issueWhenScopeExistsButAgentNotGivenItThenInvalidScope() throws Exception {
-        assertOAuthError(token("staging", "deployment:restart"), 400, "invalid_scope", "may not request deployment:restart");
+        assertOAuthError(token("staging", "deployment:restart"), 400, "invalid_scope", "may not have deployment:restart in staging at all");
     }
 
     @Test

@@ -68,7 +68,7 @@ public final class TestCore implements AutoCloseable {
         tokens = new TokenUsability(policy, store, verifier, grants.redemption);
         check = new CheckService(policy, store, tokens, audit, ISSUER, grants.redemption);
         introspection = new Introspection(tokens, audit, ISSUER);
-        admin = new TokenAdmin(policy, store, audit);
+        admin = new TokenAdmin(policy, store, audit, audit);
     }
 
     /** An ordinary access token of coding-agent. */

@@ -131,6 +131,27 @@ public final class AuditLog implements AuditTrail {
         return Optional.ofNullable(lastCheckpoint.get());
     }
 
+    /**
+     * Reads the file from its start on a pool thread (never the caller's, which may be an event loop): lines that
+     * other processes append meanwhile may or may not be seen, as for any read of a growing file.
+     */
+    @Override
+    public CompletableFuture<Boolean> issued(String jti) {
+        Path path = file.path();
+        return CompletableFuture.supplyAsync(() -> {
+            // A reader that replaces malformed bytes (a torn last line) rather than failing, as Files.lines would.
+            try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(
+                    java.nio.file.Files.newInputStream(path), StandardCharsets.UTF_8), 1 << 16)) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    if (IssuedTokens.records(line, jti)) return true;
+                }
+                return false;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the audit log " + path, e);
+            }
+        });
+    }
+
     /** Queues a signed checkpoint after whatever is queued now. A failed write is retried by the next one. */
     private void checkpoint() {
         queuedAtCheckpoint = queued.get();

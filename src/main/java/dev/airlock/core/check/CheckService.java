@@ -251,11 +251,10 @@ public final class CheckService {
         Scope scope = policy.scope(req.action()).orElse(null);
         if (scope == null) return Decision.deny("unknown_action", "unknown action '" + req.action() + "'", t);
         if (!t.hasScope(scope.name())) {
-            Decision d = Decision.deny("scope_missing", "token does not carry " + scope.name(), t);
-            if (!scope.automatic()) {
-                d = d.withGuidance(GrantGuidance.structured(baseUrl, env.name(), List.of(scope.name()), true));
-            }
-            return d;
+            // Guidance says whether this agent may ask at all (issue 16: "agent_may_request": true for a scope the
+            // grant endpoint then refused it sent the agent round in a loop).
+            return guided(Decision.deny("scope_missing", "token does not carry " + scope.name(), t), t, env.name(),
+                    scope.name());
         }
         return resource(req, t, env, scope);
     }

@@ -3,6 +3,7 @@ package dev.airlock.core.check;
 import dev.airlock.core.audit.AuditEvent;
 import dev.airlock.core.audit.AuditSink;
 import dev.airlock.core.audit.AuditedChange;
+import dev.airlock.core.audit.IssuedTokens;
 import dev.airlock.core.crypto.Hashes;
 import dev.airlock.core.crypto.SecretShapes;
 import dev.airlock.core.policy.Agent;
@@ -27,12 +28,30 @@ public final class TokenAdmin {
     private final StateStore store;
     private final AuditSink audit;
     private final AuditedWrites writes;
+    private final StateStore store;
+    private final IssuedTokens issued;
 
-    public TokenAdmin(Policy policy, StateStore store, AuditSink audit) {
+    /** @param issued which jtis were issued (the audit trail): {@link #revokeIssued} asks it */
+    public TokenAdmin(Policy policy, StateStore store, AuditSink audit, IssuedTokens issued) {
         this.policy = policy;
         this.store = store;
         this.audit = audit;
+        this.store = store;
+        this.issued = issued;
         this.writes = store.audited(audit);
+    }
+
+    /**
+     * An operator's change that has nothing to act on (a jti never issued, an environment not frozen): nothing is
+     * written but, for a jti, an audit event of the refused attempt. {@code code} is the wire code over HTTP.
+     */
+    public static final class NothingToDo extends IllegalArgumentException {
+        public final String code;
+
+        NothingToDo(String code, String message) {
+            super(message);
+            this.code = code;
+        }
     }
 
     /** Outcome of an RFC 7009 request by a client. */
@@ -120,6 +139,27 @@ public final class TokenAdmin {
                 a.introspect().stream().sorted().toList())).toList();
     }
 
+    /**
+     * Revocation by an operator who names a jti: only an id Airlock issued is revoked (issue 16: a mistyped id used to
+     * be "revoked", which told the operator the wrong token was dealt with). An id not of the shape Airlock issues is
+     * refused without reading the trail and without an event (it may be anything pasted, even a secret); a well-formed
+     * id no issuance event names gets a {@code token.revoke_refused} event. Fails with {@link NothingToDo} for both.
+     */
+    public CompletableFuture<Void> revokeIssued(String jti, Instant expiresAt, String by) {
+        if (!IssuedTokens.JTI_SHAPE.matcher(jti).matches()) {
+            return CompletableFuture.failedFuture(new NothingToDo("unknown_jti", "not a token id Airlock issues (a jti"
+                    + " is 22 characters of A-Z a-z 0-9 _ -, as the audit log shows it); nothing revoked"));
+        }
+        return issued.issued(jti).thenCompose(found -> {
+            if (found) return revoke(jti, expiresAt, by, null);
+            return audit.append(AuditEvent.of("token.revoke_refused").with("jti", jti).with("by", by)
+                    .with("reason", "never_issued").build())
+                    .thenCompose(v -> CompletableFuture.failedFuture(new NothingToDo("unknown_jti", "Airlock never"
+                            + " issued a token with jti " + jti + " (no issuance of it in the audit log); nothing"
+                            + " revoked")));
+        });
+    }
+
     /** Why an agent cannot be given a secret: not declared, or it authenticates with a key instead. */
     public static final class NoSecret extends IllegalArgumentException {
         NoSecret(String message) {
@@ -190,6 +230,10 @@ public final class TokenAdmin {
     public CompletableFuture<Void> setFrozen(String environment, boolean frozen, String by) {
         if (policy.environment(environment).isEmpty()) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("unknown environment '" + environment + "'"));
+        }
+        if (!frozen && !store.isFrozen(environment)) {
+            return CompletableFuture.failedFuture(new NothingToDo("not_frozen", "environment " + environment
+                    + " is not frozen; nothing changed"));
         }
         AuditEvent e = AuditEvent.of(frozen ? "env.frozen" : "env.unfrozen").with("env", environment).with("by", by).build();
         return writes.apply(e, new StateChange.Freeze(environment, frozen));

@@ -3,6 +3,7 @@ package dev.airlock.core.grant;
 import dev.airlock.core.audit.AuditEvent;
 import dev.airlock.core.crypto.Hashes;
 import dev.airlock.core.crypto.SecretShapes;
+import dev.airlock.core.oauth.GrantGuidance;
 import dev.airlock.core.policy.Agent;
 import dev.airlock.core.policy.AgentGrants;
 import dev.airlock.core.policy.CanonicalId;
@@ -129,11 +130,13 @@ public final class GrantRequests {
         for (String name : req.scopes()) {
             Scope s = policy.scope(name).orElse(null);
             if (s == null) return bad("unknown_scope", "unknown scope '" + name + "' (scopes are case-sensitive)");
-            if (s.automatic()) automatic.add(name);
-            else if (!allowed.grantable().contains(name)) {
-                return forbidden("scope_not_grantable", agent.id() + " may not ask for " + name + " in " + env.name()
-                        + ", even through a grant. Stop and ask the person you work for.");
+            // Pointing to the token endpoint is right only where it would mint the scope (issue 16: it refused an
+            // automatic scope the agent is not given there, and the agent went back and forth).
+            boolean reachable = s.automatic() ? allowed.scopes().contains(name) : allowed.grantable().contains(name);
+            if (!reachable) {
+                return forbidden("scope_not_grantable", GrantGuidance.notAtAll(agent.id(), List.of(name), env.name()));
             }
+            if (s.automatic()) automatic.add(name);
         }
         if (!automatic.isEmpty()) {
             return new GrantOutcome(null, 400, "no_grant_needed", String.join(" ", automatic) + " needs no human:"

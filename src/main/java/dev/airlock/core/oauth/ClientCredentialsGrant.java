@@ -101,7 +101,10 @@ public final class ClientCredentialsGrant {
     private OAuthError checkScopes(Agent agent, Environment env, AgentGrants grants, Set<String> scopes) {
         List<String> needGrant = new ArrayList<>();
         List<String> why = new ArrayList<>();
-        List<String> notAllowed = new ArrayList<>();
+        // Scopes neither this endpoint nor a grant gives this agent here: saying "ask for a grant" of them would send
+        // the agent to the grant endpoint, which refuses them too (issue 16).
+        List<String> notAtAll = new ArrayList<>();
+        List<String> whyNotAtAll = new ArrayList<>();
         for (String name : scopes) {
             if (name.indexOf('*') >= 0) {
                 return OAuthError.of("invalid_scope", "wildcards are not accepted ('" + name
@@ -114,21 +117,28 @@ public final class ClientCredentialsGrant {
                         ? " (scopes are case-sensitive; the scope is '" + lower + "')" : "";
                 return OAuthError.of("invalid_scope", "unknown scope '" + name + "'" + hint);
             }
-            if (!s.automatic()) {
+            if (s.automatic() ? !grants.scopes().contains(name) : !grants.grantable().contains(name)) {
+                notAtAll.add(name);
+                if (!s.automatic()) whyNotAtAll.add(name + " is only ever issued through a human grant: "
+                        + s.whyNotAutomatic());
+            } else if (!s.automatic()) {
                 needGrant.add(name);
                 why.add(s.whyNotAutomatic());
-            } else if (!grants.scopes().contains(name)) notAllowed.add(name);
+            }
+        }
+        if (!notAtAll.isEmpty()) {
+            String because = whyNotAtAll.isEmpty() ? "" : " (" + String.join("; ", whyNotAtAll) + ")";
+            return new OAuthError(400, "invalid_scope", GrantGuidance.notAtAll(agent.id(), notAtAll, env.name())
+                    + because + " Allowed there without people: " + sorted(grants.scopes())
+                    + (grants.grantable().isEmpty() ? "" : "; through a grant: " + sorted(grants.grantable())) + ".",
+                    Map.of("grant_request", GrantGuidance.structured(minter.issuer(), env.name(), notAtAll, false)),
+                    null);
         }
         if (!needGrant.isEmpty()) {
-            boolean mayAsk = grants.grantable().containsAll(needGrant);
             String base = minter.issuer();
-            return new OAuthError(400, "invalid_scope", GrantGuidance.sentence(base, env.name(), needGrant, mayAsk,
+            return new OAuthError(400, "invalid_scope", GrantGuidance.sentence(base, env.name(), needGrant,
                     String.join("; ", why)),
-                    Map.of("grant_request", GrantGuidance.structured(base, env.name(), needGrant, mayAsk)), null);
-        }
-        if (!notAllowed.isEmpty()) {
-            return OAuthError.of("invalid_scope", agent.id() + " may not request " + String.join(" ", notAllowed)
-                    + " in " + env.name() + "; allowed there: " + sorted(grants.scopes()));
+                    Map.of("grant_request", GrantGuidance.structured(base, env.name(), needGrant, true)), null);
         }
         return null;
     }

@@ -16,19 +16,27 @@ public final class GrantGuidance {
     private GrantGuidance() {}
 
     /**
+     * What both the token endpoint and the grant endpoint say of scopes {@code agentId} can get from neither of them
+     * in {@code environment} (issue 16: the grant endpoint sent such an agent to the token endpoint, which refused it
+     * and named no way on; an agent following the two answers went round in a loop). Names who can change it, so that
+     * the agent stops instead of retrying or looking for another way in.
+     */
+    public static String notAtAll(String agentId, List<String> scopes, String environment) {
+        return agentId + " may not have " + String.join(" ", scopes) + " in " + environment + " at all: neither the"
+                + " token endpoint nor a grant gives it. An Airlock operator must change agents.yaml (this agent's entry"
+                + " for " + environment + ") to allow it. Stop and ask the person you work for; do not retry or look"
+                + " for another credential.";
+    }
+
+    /**
+     * How to ask people for scopes the agent may request through a grant; scopes it may not are {@link #notAtAll}.
+     *
      * @param why what makes the scopes need people ({@code volume:rm is destructive: its verb contains the built-in
      *            destructive word 'rm'}), so that an agent is never left to guess; empty to say nothing
      */
-    public static String sentence(String baseUrl, String environment, List<String> scopes, boolean agentMayAsk,
-                                  String why) {
+    public static String sentence(String baseUrl, String environment, List<String> scopes, String why) {
         String what = String.join(" ", scopes);
         String because = why.isEmpty() ? "" : " (" + why + ")";
-        if (!agentMayAsk) {
-            return what + " in " + environment + " is only ever issued through a human grant" + because
-                    + ", and this agent is not"
-                    + " allowed to request it there even so. Stop and ask the person you work for; do not look for"
-                    + " another credential.";
-        }
         return what + " in " + environment + " is never issued automatically" + because
                 + ": it needs approval by people. To ask:"
                 + " POST " + baseUrl + GRANTS_PATH + " (authenticated like this request) with JSON {\"environment\":\""

@@ -18,6 +18,16 @@ public record PolicyProblem(String file, int line, String path, String message) 
         path = path == null ? "" : path;
     }
 
+    /**
+     * This problem with its file named from where the command ran ({@code scopes/agents.yaml}, not
+     * {@code agents.yaml}), so that a click or a copy finds it: the form of every command that prints policy problems
+     * ({@code lint}, {@code serve}, the CLI's others; issue 16: serve printed the bare name).
+     */
+    public PolicyProblem under(java.nio.file.Path folder) {
+        if (file.equals(folder.toString())) return this;
+        return new PolicyProblem(folder.resolve(file).toString(), line, path, message);
+    }
+
     /** {@code file:line: path: message}, the form editors and CI logs turn into links. */
     @Override
     public String toString() {

@@ -123,6 +123,7 @@ public final class TokenMinter {
         // JWT NumericDate is whole seconds (RFC 7519 §2); truncate so the claims we report equal the claims we sign.
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         Instant exp = now.plus(lifetime);
+        // The shape IssuedTokens.JTI_SHAPE describes (22 base64url characters): revoke --jti refuses any other.
         String jti = Hashes.randomToken(random, 16);
         String audience = grant == null ? env.audience() : grantAudience(grant.id());
         JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()

@@ -354,6 +354,33 @@ public final class PgStateStore implements StateStore, AuditedWrites, AuditTrail
         return Optional.ofNullable(lastCheckpoint.get());
     }
 
+    /**
+     * One scan of the audit table (no index by jti: see {@link dev.airlock.core.audit.IssuedTokens} for the cost),
+     * narrowed by the {@code type} column and {@code strpos}, which unlike {@code LIKE} reads no
+     * character of the id as a wildcard; each candidate line is then parsed and matched exactly. A database failure
+     * fails the answer (503 where it is an outage); it is this caller's, so the replica's health is not marked.
+     */
+    @Override
+    public CompletableFuture<Boolean> issued(String jti) {
+        CompletableFuture<Boolean> out = new CompletableFuture<>();
+        pool.preparedQuery("SELECT line FROM audit_log WHERE type = ANY($1) AND strpos(line, $2) > 0 LIMIT 16")
+                .execute(io.vertx.sqlclient.Tuple.of(
+                        dev.airlock.core.audit.IssuedTokens.ISSUANCE_EVENTS.toArray(new String[0]), jti))
+                .onComplete(r -> {
+                    if (r.failed()) {
+                        out.completeExceptionally(PgFaults.classify(r.cause(), new StorageHealth(),
+                                StorageHealth.Condition.UNREADABLE));
+                        return;
+                    }
+                    boolean found = false;
+                    for (io.vertx.sqlclient.Row row : r.result()) {
+                        found |= dev.airlock.core.audit.IssuedTokens.records(row.getString(0), jti);
+                    }
+                    out.complete(found);
+                });
+        return out;
+    }
+
     /** Every line of the chain in order, for {@code audit verify --store}. */
     public List<String> auditLines() throws IOException {
         return await(pool.withConnection(PgChain::lines).toCompletionStage().toCompletableFuture(), "reading the log");

@@ -75,7 +75,7 @@ class CachedCheckTest {
         uncached = new CheckService(policy, store, new TokenUsability(policy, store, new TokenVerifier(keys, ISSUER,
                 clock), grants.redemption), audit, ISSUER, grants.redemption);
         introspection = new Introspection(tokens, audit, ISSUER);
-        admin = new TokenAdmin(policy, store, audit);
+        admin = new TokenAdmin(policy, store, audit, audit);
     }
 
     @AfterEach
