@@ -34,18 +34,20 @@ class LintCommandTest {
         assertEquals(0, run("--policy", "scopes"));
         assertEquals("", err.toString());
         String[] lines = out.toString().strip().split("\\R");
-        assertEquals(10, lines.length, out.toString());
+        assertEquals(11, lines.length, out.toString());
         assertEquals("coding-agent in production: automatic: db:read; only through a human grant: db:drop, service:delete, volume:delete",
                 lines[2]);
         assertEquals("policy OK: 3 environments, 14 scopes (5 destructive, 5 of them by a built-in destructive word in the"
                 + " verb), 2 agents; no agent can reach a destructive scope without a human grant", lines[6]);
         assertEquals("account-level action (resources: none): generic-rest POST /v1/volumes -> volume:write: creates a new"
                 + " volume; the API assigns its id, so there is no resource to check yet", lines[7]);
-        assertEquals("provider rules: 24 classified by shape; 7 destructive by shape, all mapped to destructive scopes;"
-                + " every state-changing rule names its resources or declares resources: none (1 account-level action)",
-                lines[8]);
-        assertEquals("providers OK: generic-rest (rest), railway (graphql); every rule names a known scope, no credential"
-                + " is written in a provider file", lines[9]);
+        assertEquals("account-level action (resources: none): volumes-mcp tools/call list_volumes -> volume:read: lists"
+                + " the volumes the provider account can see", lines[8]);
+        assertEquals("provider rules: 28 classified by shape; 8 destructive by shape, all mapped to destructive scopes;"
+                + " every state-changing rule names its resources or declares resources: none (2 account-level actions)",
+                lines[9]);
+        assertEquals("providers OK: generic-rest (rest), railway (graphql), volumes-mcp (mcp); every rule names a known"
+                + " scope, no credential is written in a provider file", lines[10]);
     }
 
     @Test
