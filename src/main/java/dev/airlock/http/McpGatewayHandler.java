@@ -104,10 +104,12 @@ final class McpGatewayHandler implements Handler<RoutingContext> {
     private void admit(RoutingContext ctx, Provider provider, String gateway, String token, ProxyGate.Call call,
                        Buffer body) {
         Decision who = gate.authenticate(token, gateway);
-        if (!who.allowed()) {
+        if (!who.allowed() && ProxyGate.unauthenticated(who.code())) {
             unauthenticated(ctx, provider, call, who.code(), who.reason());
             return;
         }
+        // A token that is ours but not usable now (frozen environment, spent grant) still speaks MCP: its tools/call is
+        // refused by the gate with a reason the model reads, rather than by a 401 an MCP client would take as "log in".
         String type = ctx.request().getHeader("Content-Type");
         if (type == null || !type.split(";", 2)[0].trim().equalsIgnoreCase("application/json")) {
             McpReplies.send(ctx, 415, JsonRpc.error(null, JsonRpc.INVALID_REQUEST, "send one JSON-RPC message as"
@@ -123,7 +125,7 @@ final class McpGatewayHandler implements Handler<RoutingContext> {
                 McpReplies.send(ctx, 400, JsonRpc.error(r.id(), JsonRpc.INVALID_REQUEST, disagreement, null));
                 return;
             }
-            request(ctx, provider, gateway, token, who.token(), call, r);
+            request(ctx, provider, gateway, token, who, call, r);
         } else {
             // Notifications and responses: nothing the client notifies or answers is relayed, since the upstream
             // session is the gateway's own and the gateway sends the client no requests (Streamable HTTP: 202).
@@ -131,7 +133,7 @@ final class McpGatewayHandler implements Handler<RoutingContext> {
         }
     }
 
-    private void request(RoutingContext ctx, Provider provider, String gateway, String token, AccessToken who,
+    private void request(RoutingContext ctx, Provider provider, String gateway, String token, Decision who,
                          ProxyGate.Call call, JsonRpc.Request r) {
         switch (r.method()) {
             case "initialize" -> McpReplies.ok(ctx, r.id(), McpLifecycle.initialize(r.params(), provider.name()));
@@ -143,7 +145,13 @@ final class McpGatewayHandler implements Handler<RoutingContext> {
         }
     }
 
-    private void list(RoutingContext ctx, Provider provider, AccessToken who, JsonRpc.Request r) {
+    private void list(RoutingContext ctx, Provider provider, Decision decision, JsonRpc.Request r) {
+        if (!decision.allowed()) {
+            McpReplies.ok(ctx, JsonRpc.error(r.id(), JsonRpc.FORBIDDEN, "Airlock lists no tools for this token: "
+                    + decision.reason() + ". Ask the person you work for; do not look for another credential.", null));
+            return;
+        }
+        AccessToken who = decision.token();
         McpMapper mapper = (McpMapper) provider.mapper();
         tools(provider).onSuccess(upstreamTools -> {
             ArrayNode out = JsonNodeFactory.instance.arrayNode();

@@ -117,6 +117,14 @@ public final class ProxyGate {
     }
 
     /**
+     * Whether a refusal {@code code} means there is no usable token at all (RFC 6750 §3.1 invalid_token: missing,
+     * malformed, expired, revoked, or for another audience), as opposed to a usable token that may not do this.
+     */
+    public static boolean unauthenticated(String code) {
+        return UNAUTHENTICATED.contains(code);
+    }
+
+    /**
      * Whether {@code token} is usable at the MCP gateway {@code gateway} at all (before anything it asks is decided):
      * the gateway answers 401 with its metadata URL when not (MCP authorization, RFC 9728 §5.1).
      */
