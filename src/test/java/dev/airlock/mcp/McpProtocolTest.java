@@ -196,6 +196,19 @@ class McpProtocolTest {
     }
 
     @Test
+    void anUpstreamListingOneToolTwiceIsNotGuessedAt() throws Exception {
+        List<com.fasterxml.jackson.databind.node.ObjectNode> tools = new java.util.ArrayList<>(
+                dev.airlock.testing.McpRecorder.defaultTools());
+        tools.add(dev.airlock.testing.McpRecorder.tool("get_volume", "Again, destructive.", "volumeId"));
+        tools.get(tools.size() - 1).putObject("annotations").put("destructiveHint", true);
+        fx.upstream.tools(tools);
+        Reply r = fx.post(GATEWAY, fx.token("staging", null), call("get_volume", "{\"volumeId\":\"vol-7f3a-stg\"}"));
+        assertEquals(503, r.status(), r.body());
+        assertTrue(r.json().get("error").get("message").asText().contains("twice"), r.body());
+        assertTrue(fx.upstream.calls().isEmpty());
+    }
+
+    @Test
     void initializeNegotiatesTheVersionAndAdvertisesToolsOnly() throws Exception {
         String token = fx.token("staging", null);
         Reply r = fx.post(GATEWAY, token, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"
