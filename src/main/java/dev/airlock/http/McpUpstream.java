@@ -245,21 +245,21 @@ final class McpUpstream {
      * newlines, an event dispatched at a blank line; each event's data is read as one JSON-RPC message.
      */
     static final class SseScanner {
-        private final StringBuilder line = new StringBuilder();
+        /** The current line's bytes: decoded only once whole, so a character split across chunks stays whole. */
+        private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
         private final StringBuilder data = new StringBuilder();
         private boolean cr;
 
         ObjectNode feed(Buffer chunk, long id) {
-            String text = chunk.toString(StandardCharsets.UTF_8);
-            for (int i = 0; i < text.length(); i++) {
-                char c = text.charAt(i);
-                if (c == '\n' && cr) {
+            byte[] bytes = chunk.getBytes();
+            for (byte b : bytes) {
+                if (b == '\n' && cr) {
                     cr = false;
                     continue;
                 }
-                cr = c == '\r';
-                if (c != '\n' && c != '\r') {
-                    line.append(c);
+                cr = b == '\r';
+                if (b != '\n' && b != '\r') {
+                    line.write(b);
                     continue;
                 }
                 ObjectNode found = endOfLine(id);
@@ -269,8 +269,8 @@ final class McpUpstream {
         }
 
         private ObjectNode endOfLine(long id) {
-            String l = line.toString();
-            line.setLength(0);
+            String l = line.toString(StandardCharsets.UTF_8);
+            line.reset();
             if (l.isEmpty()) {
                 String event = data.toString();
                 data.setLength(0);
