@@ -57,6 +57,7 @@ final class DiscoveryHandlers {
         Map<String, String> proxies = new LinkedHashMap<>();
         Map<String, String> graphql = new LinkedHashMap<>();
         for (Provider p : providers.all()) {
+            if (p.kind() == Provider.Kind.MCP) continue; // reached at /mcp/<name>, never through the proxy
             String base = issuer + "/proxy/" + p.name();
             proxies.put(p.name(), base);
             if (p.mapper() instanceof GraphQlMapper g) graphql.put(p.name(), base + g.endpoint());

@@ -61,7 +61,8 @@ public final class ClientCredentialsGrant {
     public CompletableFuture<Outcome> issue(Agent agent, Request req) {
         String gateway = null;
         for (String r : req.resources()) {
-            String g = gateways.get(ResourceIndicator.canonical(r));
+            String canonical = ResourceIndicator.canonical(r);
+            String g = canonical == null ? null : gateways.get(canonical);
             if (g != null) gateway = g;
         }
         if (gateway != null && req.resources().size() > 1) {
@@ -142,9 +143,9 @@ public final class ClientCredentialsGrant {
         // The minter clamps the lifetime and refuses any scope that is not automatic: a second line behind checkScopes.
         TokenMinter.Minted minted = minter.mint(agent.id(), env.name(), scopes, env.tokenLifetime(), null, gateway);
         AuditEvent event = AuditEvent.of("token.minted").with("client_id", agent.id()).with("env", env.name())
-                .with("aud", minted.token().audience())
                 .with("scope", String.join(" ", new TreeSet<>(scopes))).with("jti", minted.token().jti())
-                .with("exp", minted.token().expiresAt().getEpochSecond()).with("address", req.address()).build();
+                .with("exp", minted.token().expiresAt().getEpochSecond()).with("address", req.address())
+                .with("aud", minted.token().audience()).build();
         return audit.append(event).thenApply(v -> new Outcome(minted, null));
     }
 
