@@ -61,7 +61,11 @@ public final class Domain implements AutoCloseable {
         this.minter = new TokenMinter(s.keys(), config.issuer(), config.clock(), s.random(), policy);
         this.authenticator = new ClientAuthenticator(policy, s.store(), s.audit(), s.perClient(), s.perAddress(),
                 config.clock(), s.fresh(), List.of(config.issuer(), Airlock.tokenEndpoint(config.issuer())));
-        this.clientCredentials = new ClientCredentialsGrant(policy, s.store(), minter, s.audit());
+        java.util.Set<String> gateways = new java.util.LinkedHashSet<>();
+        for (dev.airlock.core.proxy.Provider p : providers.all()) {
+            if (p.kind() == dev.airlock.core.proxy.Provider.Kind.MCP) gateways.add(minter.gatewayPrefix() + p.name());
+        }
+        this.clientCredentials = new ClientCredentialsGrant(policy, s.store(), minter, s.audit(), gateways);
         this.notifier = new WebhookNotifier(policy.webhooks(), config.issuer(), System::getenv, config.clock());
         this.grants = new Grants(policy, s.store(), s.audit(), notifier, s.ops(), s.passkeys(), minter, config.clock(),
                 s.random(), Airlock.tokenEndpoint(config.issuer()), providers, s.probe());

@@ -133,6 +133,7 @@ public final class AirlockServer {
         private HttpServer server;
         /** Only touched on this verticle's event loop. */
         private ProxyForwarder forwarder;
+        private McpClients mcp;
         private Domain routed;
         private Router router;
 
@@ -148,6 +149,7 @@ public final class AirlockServer {
         public Future<?> start() {
             server = vertx.createHttpServer(options(host, port));
             forwarder = new ProxyForwarder(vertx, ProxyForwarder.Options.DEFAULTS);
+            mcp = McpClients.create(vertx, McpClients.Options.DEFAULTS, airlock.config.clock());
             return server.connectionHandler(c -> guard.onConnection(vertx, c)).requestHandler(req -> {
                 guard.onRequest(vertx, req);
                 routerFor(airlock.domain()).handle(req);
@@ -160,7 +162,7 @@ public final class AirlockServer {
          */
         private Router routerFor(Domain d) {
             if (d != routed) {
-                router = Routes.router(vertx, airlock, d, forwarder, watch::serving);
+                router = Routes.router(vertx, airlock, d, forwarder, mcp, watch::serving);
                 routed = d;
             }
             return router;

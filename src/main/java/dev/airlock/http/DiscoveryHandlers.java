@@ -5,6 +5,8 @@ import dev.airlock.core.policy.Policy;
 import dev.airlock.core.oauth.GrantGuidance;
 import dev.airlock.core.policy.Scope;
 import dev.airlock.core.proxy.GraphQlMapper;
+import dev.airlock.core.proxy.McpMapper;
+import dev.airlock.core.proxy.McpRule;
 import dev.airlock.core.proxy.Provider;
 import dev.airlock.core.proxy.Providers;
 import dev.airlock.core.token.KeyRing;
@@ -20,6 +22,8 @@ import java.util.Map;
 final class DiscoveryHandlers {
     private final KeyRing keys;
     private final Buffer metadata;
+    /** RFC 9728 metadata of each MCP gateway, by provider name. */
+    private final Map<String, Buffer> protectedResources = new LinkedHashMap<>();
     /** The JWKS {@code max-age}; the key rotation's publication delay is derived from the same constant. */
     static final String JWKS_CACHE_CONTROL = "public, max-age=" + KeySchedule.JWKS_MAX_AGE.toSeconds();
 
@@ -53,13 +57,50 @@ final class DiscoveryHandlers {
         Map<String, String> proxies = new LinkedHashMap<>();
         Map<String, String> graphql = new LinkedHashMap<>();
         for (Provider p : providers.all()) {
+            if (p.kind() == Provider.Kind.MCP) continue; // reached at /mcp/<name>, never through the proxy
             String base = issuer + "/proxy/" + p.name();
             proxies.put(p.name(), base);
             if (p.mapper() instanceof GraphQlMapper g) graphql.put(p.name(), base + g.endpoint());
         }
         m.put("airlock_proxy_endpoints", proxies);
+        Map<String, String> gateways = new LinkedHashMap<>();
+        for (Provider p : providers.all()) {
+            if (p.kind() != Provider.Kind.MCP) continue;
+            String url = McpGatewayHandler.url(issuer, p.name());
+            gateways.put(p.name(), url);
+            protectedResources.put(p.name(), Buffer.buffer(Responses.bytes(protectedResource(p, url, issuer))));
+        }
+        // RFC 8707 resource indicators are accepted at the token endpoint for these URLs (docs/providers.md).
+        m.put("airlock_mcp_gateways", gateways);
         m.put("airlock_proxy_graphql_endpoints", graphql);
         this.metadata = Buffer.buffer(Responses.bytes(m));
+    }
+
+    /**
+     * RFC 9728 §3.2, for one MCP gateway: Airlock is its authorization server; Bearer tokens in the header only (MCP
+     * authorization forbids tokens in the query string); the scopes its tools need.
+     */
+    private static Map<String, Object> protectedResource(Provider p, String url, String issuer) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("resource", url);
+        m.put("authorization_servers", List.of(issuer));
+        m.put("bearer_methods_supported", List.of("header"));
+        java.util.Set<String> scopes = new java.util.TreeSet<>();
+        for (McpRule r : ((McpMapper) p.mapper()).rules()) scopes.add(r.scope());
+        m.put("scopes_supported", List.copyOf(scopes));
+        m.put("resource_name", "Airlock MCP gateway for " + p.name());
+        return m;
+    }
+
+    void protectedResource(RoutingContext ctx) {
+        String path = ctx.request().path();
+        Buffer body = protectedResources.get(path.substring(path.lastIndexOf('/') + 1));
+        if (body == null) {
+            ctx.next();
+            return;
+        }
+        ctx.response().putHeader("Content-Type", "application/json")
+                .putHeader("Cache-Control", "public, max-age=300").end(body);
     }
 
     void jwks(RoutingContext ctx) {

@@ -29,7 +29,14 @@ public final class Routes {
 
     private static Router router(Vertx vertx, Airlock airlock, ProxyForwarder.Options upstream,
                                  java.util.function.BooleanSupplier serving) {
-        return router(vertx, airlock, airlock.domain(), new ProxyForwarder(vertx, upstream), serving);
+        return router(vertx, airlock, airlock.domain(), new ProxyForwarder(vertx, upstream),
+                McpClients.create(vertx, McpClients.Options.DEFAULTS, airlock.config.clock()), serving);
+    }
+
+    /** With the MCP gateway's upstream limits given (tests, benchmarks). */
+    static Router router(Vertx vertx, Airlock airlock, McpClients.Options mcp) {
+        return router(vertx, airlock, airlock.domain(), new ProxyForwarder(vertx, ProxyForwarder.Options.DEFAULTS),
+                McpClients.create(vertx, mcp, airlock.config.clock()), () -> true);
     }
 
     /**
@@ -37,7 +44,7 @@ public final class Routes {
      * one policy throughout. {@link AirlockServer} builds a new router when a reload swaps the domain; the forwarder
      * (its connection pools hold no policy) is kept across them.
      */
-    static Router router(Vertx vertx, Airlock airlock, Domain d, ProxyForwarder forwarder,
+    static Router router(Vertx vertx, Airlock airlock, Domain d, ProxyForwarder forwarder, McpClients mcp,
                          java.util.function.BooleanSupplier serving) {
         Router router = Router.router(vertx);
         StorageGuard storage = new StorageGuard(airlock.storage, () -> d.policyHash,
@@ -46,6 +53,10 @@ public final class Routes {
         // First, and on the raw path: see ProxyHandler. Credentials named {env: ...} come from Airlock's environment.
         ProxyGate gate = new ProxyGate(d.check, airlock.refusals, System.getenv());
         router.route().handler(new ProxyHandler(d.providers, gate, forwarder));
+        // The MCP gateways, on the raw path too, before any body handler: the gateway reads its own body, bounded.
+        McpGatewayHandler gateways = new McpGatewayHandler(d.providers, gate, mcp.upstream(), mcp.catalog(),
+                airlock.config.issuer());
+        router.routeWithRegex("/mcp/[^/]+").handler(gateways);
         ClientAuthStep auth = new ClientAuthStep(d.authenticator);
         DiscoveryHandlers discovery = new DiscoveryHandlers(airlock.keys, d.policy, d.providers,
                 airlock.config.issuer());
@@ -65,9 +76,9 @@ public final class Routes {
                 origins);
         OpsPage page = new OpsPage();
         // Airlock's own MCP server (issue 15). Exact path: /mcp/<server> is the gateway's.
-        McpHandler mcp = new McpHandler(new AirlockMcp(new AirlockTools(d.clientCredentials, d.check, d.grants,
+        McpHandler own = new McpHandler(new AirlockMcp(new AirlockTools(d.clientCredentials, d.check, d.grants,
                 airlock.config.clock(), airlock.config.issuer()), Airlock.VERSION), callers, origins);
-        router.post("/mcp").handler(new BodyReader(BodyLimits.MCP)).handler(mcp).failureHandler(McpHandler::failure);
+        router.post("/mcp").handler(new BodyReader(BodyLimits.MCP)).handler(own).failureHandler(McpHandler::failure);
         router.route("/mcp").handler(McpHandler::notAllowed);
         router.post("/v1/grants").handler(json).handler(grants::request);
         router.get("/v1/grants").handler(grants::list);
@@ -103,6 +114,7 @@ public final class Routes {
         router.getWithRegex("/ops(/.*)?").handler(page::serve);
         router.get("/.well-known/jwks.json").handler(discovery::jwks);
         router.get("/.well-known/oauth-authorization-server").handler(discovery::metadata);
+        router.getWithRegex("/\\.well-known/oauth-protected-resource/mcp/[^/]+").handler(discovery::protectedResource);
         router.get("/healthz").handler(ctx -> DiscoveryHandlers.healthz(ctx, serving.getAsBoolean()));
         router.get("/readyz").handler(storage::readyz);
         if (airlock.metrics.enabled()) router.get("/metrics").handler(new MetricsHandler(airlock.metrics));

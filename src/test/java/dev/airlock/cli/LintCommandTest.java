@@ -43,11 +43,13 @@ class LintCommandTest {
                 + " environments", lines[5]);
         assertEquals("account-level action (resources: none): generic-rest POST /v1/volumes -> volume:write: creates a new"
                 + " volume; the API assigns its id, so there is no resource to check yet", lines[8]);
-        assertEquals("provider rules: 24 classified by shape; 7 destructive by shape, all mapped to destructive scopes;"
-                + " every state-changing rule names its resources or declares resources: none (1 account-level action)",
-                lines[9]);
-        assertEquals("providers OK: generic-rest (rest), railway (graphql); every rule names a known scope, no credential"
-                + " is written in a provider file", lines[10]);
+        assertEquals("account-level action (resources: none): volumes-mcp tools/call list_volumes -> volume:read: lists"
+                + " the volumes the provider account can see", lines[9]);
+        assertEquals("provider rules: 28 classified by shape; 8 destructive by shape, all mapped to destructive scopes;"
+                + " every state-changing rule names its resources or declares resources: none (2 account-level actions)",
+                lines[10]);
+        assertEquals("providers OK: generic-rest (rest), railway (graphql), volumes-mcp (mcp); every rule names a known"
+                + " scope, no credential is written in a provider file", lines[11]);
     }
 
     @Test

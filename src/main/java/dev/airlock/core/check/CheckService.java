@@ -139,7 +139,12 @@ public final class CheckService {
      * {@link #decide} uses. For callers that must know who asks before they know what is asked.
      */
     public Decision authenticate(String token) {
-        TokenUsability.Verdict v = tokens.forAction(token);
+        return authenticate(token, null);
+    }
+
+    /** As {@link #authenticate(String)}, at the MCP gateway {@code gateway} ({@link TokenUsability#forAction(String, String)}). */
+    public Decision authenticate(String token, String gateway) {
+        TokenUsability.Verdict v = tokens.forAction(token, gateway);
         return v.ok() ? Decision.allow(v.token(), "token valid for " + v.token().environment()) : refused(v);
     }
 
@@ -173,8 +178,16 @@ public final class CheckService {
      * whether the grant has a use left for every item.
      */
     public Outcome decideAll(String token, List<Item> items) {
+        return decideAll(token, null, items);
+    }
+
+    /**
+     * As {@link #decideAll(String, List)}, at the MCP gateway {@code gateway}, whose tokens are bound to its URL
+     * ({@link TokenUsability#forAction(String, String)}); null for the proxy.
+     */
+    public Outcome decideAll(String token, String gateway, List<Item> items) {
         if (items.isEmpty()) throw new IllegalArgumentException("nothing to decide");
-        TokenUsability.Verdict v = tokens.forAction(token);
+        TokenUsability.Verdict v = tokens.forAction(token, gateway);
         if (!v.ok()) {
             Decision d = refused(v);
             // A used-up grant is the one token refusal a new grant fixes.

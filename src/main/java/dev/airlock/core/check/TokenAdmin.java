@@ -28,7 +28,6 @@ public final class TokenAdmin {
     private final StateStore store;
     private final AuditSink audit;
     private final AuditedWrites writes;
-    private final StateStore store;
     private final IssuedTokens issued;
 
     /** @param issued which jtis were issued (the audit trail): {@link #revokeIssued} asks it */
@@ -36,7 +35,6 @@ public final class TokenAdmin {
         this.policy = policy;
         this.store = store;
         this.audit = audit;
-        this.store = store;
         this.issued = issued;
         this.writes = store.audited(audit);
     }

@@ -22,8 +22,11 @@ import dev.airlock.core.token.TokenVerifier;
  *   <li>its agent is not disabled, and the token was issued after the agent's tokens were last revoked
  *       ({@code airlock agent disable}, {@code airlock agent revoke-tokens}: run-time state in the store);</li>
  *   <li>its environment is not frozen;</li>
- *   <li>its audience is its environment's (an access token) or its own grant's (a grant token), so a token minted
- *       for one audience is never accepted for another;</li>
+ *   <li>its audience is its environment's (an access token), the MCP gateway's that asks (an access token requested
+ *       with RFC 8707 {@code resource=<gateway URL>}), or its own grant's (a grant token), so a token minted for one
+ *       audience is never accepted for another: a gateway-bound token is refused by {@code /v1/check}, the proxy and
+ *       every other gateway, and an environment token is refused by gateways (MCP authorization, "Token Audience
+ *       Binding and Validation": a server accepts only tokens issued for it);</li>
  *   <li>a grant token is bound to its redeemed grant and that grant has a use left.</li>
  * </ol>
  * Then each caller adds what only it knows: introspection never calls a grant token active, Bearer authentication
@@ -74,6 +77,17 @@ public final class TokenUsability {
      * Airlock token, grant tokens included: this is where they are meant to be used.
      */
     public Verdict forAction(String jwt) {
+        return forAction(jwt, null);
+    }
+
+    /**
+     * As {@link #forAction(String)}, for the MCP gateway at {@code gateway} (its URL, {@code <issuer>/mcp/<server>}):
+     * an access token must have been requested for that URL (RFC 8707); a grant token is accepted as at the proxy,
+     * since it is bound tighter still, to one approved act on named resources (docs/decisions.md).
+     *
+     * @param gateway null where environment tokens are decided ({@code /v1/check}, the proxy)
+     */
+    public Verdict forAction(String jwt, String gateway) {
         TokenVerifier.Result v = verifier.verify(jwt);
         if (!v.ok()) {
             String code = v.rejection().code().equals("expired") ? "token_expired" : "token_invalid";
@@ -103,7 +117,12 @@ public final class TokenUsability {
         if (store.isFrozen(env.name())) {
             return Verdict.no(t, "environment_frozen", "environment " + env.name() + " is frozen by ops");
         }
-        String audience = t.isGrantToken() ? TokenMinter.grantAudience(t.grantId()) : env.audience();
+        if (gateway != null && !t.isGrantToken() && !t.audience().equals(gateway)) {
+            return Verdict.no(t, "wrong_audience", "token's audience " + t.audience() + " is not this MCP gateway ("
+                    + gateway + "): request a token with resource=" + gateway);
+        }
+        String audience = t.isGrantToken() ? TokenMinter.grantAudience(t.grantId())
+                : gateway != null ? gateway : env.audience();
         if (!t.audience().equals(audience)) {
             return Verdict.no(t, "wrong_environment", (t.isGrantToken() ? "grant token's audience " : "token's audience ")
                     + t.audience() + " is not " + (t.isGrantToken() ? "its grant's" : env.name() + "'s") + " ("

@@ -39,7 +39,19 @@ public final class ClientCredentialsGrant {
     private final TokenMinter minter;
     private final AuditSink audit;
 
+    /** The MCP gateways' URLs by their {@link ResourceIndicator#canonical} form. */
+    private final Map<String, String> gateways;
+
     public ClientCredentialsGrant(Policy policy, StateStore store, TokenMinter minter, AuditSink audit) {
+        this(policy, store, minter, audit, Set.of());
+    }
+
+    /** @param gateways the URLs of this Airlock's MCP gateways ({@code <issuer>/mcp/<server>}), valid RFC 8707 resources */
+    public ClientCredentialsGrant(Policy policy, StateStore store, TokenMinter minter, AuditSink audit,
+                                  Set<String> gateways) {
+        Map<String, String> g = new java.util.HashMap<>();
+        for (String url : gateways) g.put(ResourceIndicator.canonical(url), url);
+        this.gateways = Map.copyOf(g);
         this.policy = policy;
         this.store = store;
         this.minter = minter;
@@ -47,6 +59,18 @@ public final class ClientCredentialsGrant {
     }
 
     public CompletableFuture<Outcome> issue(Agent agent, Request req) {
+        String gateway = null;
+        for (String r : req.resources()) {
+            String canonical = ResourceIndicator.canonical(r);
+            String g = canonical == null ? null : gateways.get(canonical);
+            if (g != null) gateway = g;
+        }
+        if (gateway != null && req.resources().size() > 1) {
+            // RFC 8707 §2: a server may refuse several resources; a token bound to a gateway is bound to it alone.
+            return refuse(agent, req, null, target("a token for an MCP gateway is for that gateway only; this request"
+                    + " names " + req.resources().size() + " resources"));
+        }
+        if (gateway != null) return issueFor(agent, req, gateway);
         Set<String> envs = new LinkedHashSet<>();
         if (req.environment() != null) {
             Environment e = policy.environment(req.environment()).orElse(null);
@@ -65,7 +89,33 @@ public final class ClientCredentialsGrant {
             return refuse(agent, req, null, target("a token is for exactly one environment; this request names "
                     + String.join(", ", envs)));
         }
-        Environment env = policy.environment(envs.iterator().next()).orElseThrow();
+        return mint(agent, req, policy.environment(envs.iterator().next()).orElseThrow(), null);
+    }
+
+    /**
+     * RFC 8707 {@code resource=<issuer>/mcp/<server>}: a token whose audience is that gateway, for one environment:
+     * {@code environment=} when given, else the only environment the agent has in the policy. An agent with several
+     * must say which (refused as {@code invalid_target}, naming them): guessing could hand a production token to a
+     * client that meant staging.
+     */
+    private CompletableFuture<Outcome> issueFor(Agent agent, Request req, String gateway) {
+        Environment env;
+        if (req.environment() != null) {
+            env = policy.environment(req.environment()).orElse(null);
+            if (env == null) return refuse(agent, req, null, target("unknown environment '" + req.environment() + "'"));
+        } else {
+            Set<String> mine = new TreeSet<>(agent.environments().keySet());
+            if (mine.size() != 1) {
+                return refuse(agent, req, null, target(mine.isEmpty() ? agent.id() + " may not request tokens for any"
+                        + " environment" : gateway + " is served in every environment; " + agent.id() + " has "
+                        + String.join(", ", mine) + ": name one with environment=<name>"));
+            }
+            env = policy.environment(mine.iterator().next()).orElseThrow();
+        }
+        return mint(agent, req, env, gateway);
+    }
+
+    private CompletableFuture<Outcome> mint(Agent agent, Request req, Environment env, String gateway) {
         AgentGrants grants = agent.in(env.name()).orElse(null);
         if (grants == null) {
             return refuse(agent, req, env, target(agent.id() + " may not request tokens for " + env.name()));
@@ -91,10 +141,11 @@ public final class ClientCredentialsGrant {
         if (scopeError != null) return refuse(agent, req, env, scopeError);
 
         // The minter clamps the lifetime and refuses any scope that is not automatic: a second line behind checkScopes.
-        TokenMinter.Minted minted = minter.mint(agent.id(), env.name(), scopes, env.tokenLifetime(), null);
+        TokenMinter.Minted minted = minter.mint(agent.id(), env.name(), scopes, env.tokenLifetime(), null, gateway);
         AuditEvent event = AuditEvent.of("token.minted").with("client_id", agent.id()).with("env", env.name())
                 .with("scope", String.join(" ", new TreeSet<>(scopes))).with("jti", minted.token().jti())
-                .with("exp", minted.token().expiresAt().getEpochSecond()).with("address", req.address()).build();
+                .with("exp", minted.token().expiresAt().getEpochSecond()).with("address", req.address())
+                .with("aud", minted.token().audience()).build();
         return audit.append(event).thenApply(v -> new Outcome(minted, null));
     }
 

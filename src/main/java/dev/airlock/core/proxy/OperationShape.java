@@ -60,6 +60,17 @@ public record OperationShape(String operation, boolean changesState, Optional<St
                 .map(w -> "field name '" + field + "' contains the destructive word '" + w + "'"));
     }
 
+    /**
+     * An MCP tool: opaque to us, so it is taken to change state whatever its name (every rule must then say where its
+     * resources come from, or declare {@code resources: none}); destructive when a part of its name is a destructive
+     * word ({@code delete_volume}, {@code volumeDelete}, {@code purge-cache}). The upstream's {@code destructiveHint}
+     * is the third reading, known only at run time ({@link McpMapper}).
+     */
+    public static OperationShape mcp(String tool) {
+        return new OperationShape(McpRule.describe(tool), true, DestructiveWords.destructivePart(tool)
+                .map(w -> "tool name '" + tool + "' contains the destructive word '" + w + "'"));
+    }
+
     public boolean destructive() {
         return destructiveBecause.isPresent();
     }

@@ -11,17 +11,17 @@ import java.util.regex.Pattern;
  * @param name       the file name without {@code .yaml}; the proxy serves it at {@code /proxy/<name>/...}
  * @param kind       how requests are mapped
  * @param upstream   absolute http(s) base URL without user info, query or fragment, and without a trailing '/';
- *                   a request's raw path is appended to it
+ *                   a request's raw path is appended to it; for {@code kind: mcp}, the upstream MCP endpoint itself
  * @param credential where the real credential is read from
  * @param injection  how it is put on the forwarded request
- * @param mapper     a {@link RestMapper} or a {@link GraphQlMapper}, as {@code kind} says
+ * @param mapper     a {@link RestMapper}, {@link GraphQlMapper} or {@link McpMapper}, as {@code kind} says
  */
 public record Provider(String name, Kind kind, URI upstream, CredentialSource credential, Injection injection,
                        RequestMapper mapper) {
     public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
 
     public enum Kind {
-        REST, GRAPHQL;
+        REST, GRAPHQL, MCP;
 
         public String keyword() {
             return name().toLowerCase(java.util.Locale.ROOT);
@@ -36,7 +36,8 @@ public record Provider(String name, Kind kind, URI upstream, CredentialSource cr
         Objects.requireNonNull(credential, "credential");
         Objects.requireNonNull(injection, "injection");
         Objects.requireNonNull(mapper, "mapper");
-        if (kind == Kind.REST != mapper instanceof RestMapper || kind == Kind.GRAPHQL != mapper instanceof GraphQlMapper) {
+        if (kind == Kind.REST != mapper instanceof RestMapper || kind == Kind.GRAPHQL != mapper instanceof GraphQlMapper
+                || kind == Kind.MCP != mapper instanceof McpMapper) {
             throw new IllegalArgumentException("a " + kind.keyword() + " provider needs the matching mapper");
         }
     }

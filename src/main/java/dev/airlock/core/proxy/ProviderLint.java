@@ -41,14 +41,16 @@ public record ProviderLint(List<PolicyProblem> violations, int rules, int destru
             List<? extends ProviderRule> list = switch (p.kind()) {
                 case REST -> ((RestMapper) p.mapper()).rules();
                 case GRAPHQL -> ((GraphQlMapper) p.mapper()).rules();
+                case MCP -> ((McpMapper) p.mapper()).rules();
             };
             String file = "providers/" + p.name() + ".yaml";
+            String section = p.kind() == Provider.Kind.MCP ? "tools" : "rules";
             for (int i = 0; i < list.size(); i++) {
                 ProviderRule rule = list.get(i);
                 OperationShape shape = rule.shape();
                 rules++;
                 if (shape.destructive()) destructive++;
-                String path = "rules[" + i + "]";
+                String path = section + "[" + i + "]";
                 Optional<Scope> scope = policy.scope(rule.scope());
                 if (scope.isEmpty()) {
                     violations.add(new PolicyProblem(file, 0, path, shape.operation() + " names unknown scope '"

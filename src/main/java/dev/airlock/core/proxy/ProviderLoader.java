@@ -29,6 +29,9 @@ import java.util.regex.Pattern;
 public final class ProviderLoader {
     static final List<String> REQUIRED = List.of("kind", "upstream", "credential", "inject", "rules");
     static final List<String> OPTIONAL = List.of("description", "endpoint", "introspection_scope", "ids");
+    /** A {@code kind: mcp} file: tools instead of rules, no GraphQL keys. */
+    static final List<String> MCP_REQUIRED = List.of("kind", "upstream", "credential", "inject", "tools");
+    static final List<String> MCP_OPTIONAL = List.of("description", "ids");
     /** Keys someone might use to paste the credential itself into the file. */
     static final Pattern SECRET_KEY = Pattern.compile("(?i).*(value|literal|token|secret|pass|key|bearer|auth|cred).*");
     static final int MAX_RULES = 500;
@@ -128,7 +131,9 @@ public final class ProviderLoader {
 
     /** One provider, or null when it has problems (all reported). */
     private static Provider read(String name, StrictYaml doc, Policy policy) {
-        StrictYaml.Fields top = doc.root().fields(REQUIRED, OPTIONAL);
+        boolean mcp = doc.root().isMap() && doc.root().keys().stream()
+                .anyMatch(k -> k.name().equals("kind") && "mcp".equals(k.value().text()));
+        StrictYaml.Fields top = mcp ? doc.root().fields(MCP_REQUIRED, MCP_OPTIONAL) : doc.root().fields(REQUIRED, OPTIONAL);
         if (top == null) return null;
         Provider.Kind kind = kind(top);
         URI upstream = top.get("upstream") == null ? null : upstream(top.get("upstream"));
@@ -152,6 +157,10 @@ public final class ProviderLoader {
             if (rules != null && endpoint != null && introspectionOk && ids != null) {
                 mapper = new GraphQlMapper(name, endpoint, rules, introspection, ids);
             }
+        } else if (kind == Provider.Kind.MCP) {
+            List<McpRule> tools = top.get("tools") == null ? null : McpToolsSection.read(top.get("tools"), policy);
+            if (tools != null && ids != null) mapper = new McpMapper(name, tools, ids,
+                    scope -> policy.scope(scope).map(dev.airlock.core.policy.Scope::destructive).orElse(false));
         }
         if (kind == null || upstream == null || credential == null || injection == null || mapper == null) return null;
         return new Provider(name, kind, upstream, credential, injection, mapper);
@@ -208,8 +217,9 @@ public final class ProviderLoader {
         return switch (s) {
             case "rest" -> Provider.Kind.REST;
             case "graphql" -> Provider.Kind.GRAPHQL;
+            case "mcp" -> Provider.Kind.MCP;
             default -> {
-                node.error("kind must be rest or graphql, not '" + s + "'");
+                node.error("kind must be rest, graphql or mcp, not '" + s + "'");
                 yield null;
             }
         };

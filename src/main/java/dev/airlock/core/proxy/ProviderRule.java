@@ -1,7 +1,7 @@
 package dev.airlock.core.proxy;
 
 /** What every provider rule says, whatever its kind: an operation, the scope it needs, and where its resources are. */
-public sealed interface ProviderRule permits RestRule, GraphQlRule {
+public sealed interface ProviderRule permits RestRule, GraphQlRule, McpRule {
     String scope();
 
     /** The operation by its shape, which the rule's scope and resources must agree with. */

@@ -28,7 +28,7 @@ public final class ProxyGate {
     /** Request paths in the audit log are cut here; query strings are never audited (they may carry API keys). */
     static final int AUDIT_PATH_MAX = 200;
     private static final Set<String> UNAUTHENTICATED = Set.of("token_invalid", "token_expired", "token_revoked",
-            "agent_disabled");
+            "agent_disabled", "wrong_audience");
 
     private final CheckService check;
     private final AuditSink audit;
@@ -53,10 +53,32 @@ public final class ProxyGate {
      */
     public CompletableFuture<ProxyVerdict> admit(String token, Provider provider, ProxyRequest request, String address) {
         Call call = new Call(provider.name(), request.method(), request.rawPath(), address);
-        MappingResult mapping = provider.map(request);
+        return decide(call, null, token, provider, provider.map(request));
+    }
+
+    /**
+     * Decides one MCP {@code tools/call} at the gateway {@code gateway} ({@code <issuer>/mcp/<provider>}), by the same
+     * steps as a proxied request: map, decide every action for the token's environment, read the credential, spend a
+     * grant use, audit. One {@value #AUDIT_TYPE} event per call, method {@code tools/call}.
+     *
+     * @param arguments the call's {@code arguments}, or null when absent
+     * @param hint      the upstream announces the tool as destructive ({@code destructiveHint})
+     */
+    public CompletableFuture<ProxyVerdict> admitTool(String token, Provider provider, String gateway, String tool,
+                                                     com.fasterxml.jackson.databind.JsonNode arguments, boolean hint,
+                                                     String address) {
+        if (!(provider.mapper() instanceof McpMapper mcp)) throw new IllegalArgumentException("not an MCP provider");
+        Call call = new Call(provider.name(), "tools/call", "/mcp/" + provider.name(), address);
+        return decide(call, Objects.requireNonNull(gateway, "gateway"), token, provider, mcp.mapCall(tool, arguments, hint));
+    }
+
+    /** @param gateway the MCP gateway's URL, whose audience tokens must carry; null for the proxy */
+    private CompletableFuture<ProxyVerdict> decide(Call call, String gateway, String token, Provider provider,
+                                                   MappingResult mapping) {
+        String address = call.address();
         if (mapping instanceof MappingResult.Refused r) {
             // Who asks comes first: a caller without a valid token learns nothing about the mapping rules.
-            Decision who = check.authenticate(token);
+            Decision who = check.authenticate(token, gateway);
             ProxyVerdict v = who.allowed()
                     ? new ProxyVerdict(ProxyVerdict.Kind.FORBIDDEN, r.code(), r.reason(), null, List.of(), null,
                     who.token(), null)
@@ -76,29 +98,57 @@ public final class ProxyGate {
                 itemAction.add(a);
             }
         }
-        CheckService.Outcome outcome = check.decideAll(token, items);
+        CheckService.Outcome outcome = check.decideAll(token, gateway, items);
         if (!outcome.decision().allowed()) {
             ProxyAction on = outcome.refused() < 0 ? null : itemAction.get(outcome.refused());
             return audited(call, refusal(outcome.decision(), actions, on));
         }
         ProxyVerdict.Credential credential;
         try {
-            String value = provider.credential().resolve(environment);
-            credential = new ProxyVerdict.Credential(provider.injection().header(), provider.injection().render(value));
+            credential = credential(provider);
         } catch (CredentialSource.Unavailable e) {
             return audited(call, new ProxyVerdict(ProxyVerdict.Kind.CREDENTIAL_UNAVAILABLE, "credential_unavailable",
-                    "the credential for provider " + provider.name() + " is unavailable: " + e.getMessage()
-                            + "; the operator of this Airlock must provide it", null, actions, null,
-                    outcome.decision().token(), null));
-        } catch (IllegalArgumentException e) {
-            return audited(call, new ProxyVerdict(ProxyVerdict.Kind.CREDENTIAL_UNAVAILABLE, "credential_unavailable",
-                    "the credential for provider " + provider.name() + " (" + provider.credential()
-                            + ") cannot go in a header", null, actions, null, outcome.decision().token(), null));
+                    e.getMessage(), null, actions, null, outcome.decision().token(), null));
         }
         return check.spend(outcome.decision(), items, address).thenCompose(d -> audited(call, d.allowed()
                 ? new ProxyVerdict(ProxyVerdict.Kind.FORWARD, d.code(), d.reason(), null, actions, null, d.token(),
                 credential)
                 : refusal(d, actions, actions.size() == 1 ? actions.get(0) : null)));
+    }
+
+    /**
+     * Whether a refusal {@code code} means there is no usable token at all (RFC 6750 §3.1 invalid_token: missing,
+     * malformed, expired, revoked, or for another audience), as opposed to a usable token that may not do this.
+     */
+    public static boolean unauthenticated(String code) {
+        return UNAUTHENTICATED.contains(code);
+    }
+
+    /**
+     * Whether {@code token} is usable at the MCP gateway {@code gateway} at all (before anything it asks is decided):
+     * the gateway answers 401 with its metadata URL when not (MCP authorization, RFC 9728 §5.1).
+     */
+    public Decision authenticate(String token, String gateway) {
+        return check.authenticate(token, gateway);
+    }
+
+    /**
+     * The provider's credential as the header to add upstream. Also for the MCP gateway's own calls to its upstream
+     * ({@code initialize}, {@code tools/list}), which no agent's action causes directly.
+     *
+     * @throws CredentialSource.Unavailable with a reason for the operator, never the value
+     */
+    public ProxyVerdict.Credential credential(Provider provider) throws CredentialSource.Unavailable {
+        try {
+            String value = provider.credential().resolve(environment);
+            return new ProxyVerdict.Credential(provider.injection().header(), provider.injection().render(value));
+        } catch (CredentialSource.Unavailable e) {
+            throw new CredentialSource.Unavailable("the credential for provider " + provider.name() + " is unavailable: "
+                    + e.getMessage() + "; the operator of this Airlock must provide it");
+        } catch (IllegalArgumentException e) {
+            throw new CredentialSource.Unavailable("the credential for provider " + provider.name() + " ("
+                    + provider.credential() + ") cannot go in a header");
+        }
     }
 
     /**

@@ -107,6 +107,27 @@ public final class TokenMinter {
      * @throws Refused if the request breaks an invariant (see the class comment)
      */
     public Minted mint(String clientId, String environment, Set<String> scopes, Duration wanted, GrantClaim grant) {
+        return mint(clientId, environment, scopes, wanted, grant, null);
+    }
+
+    /** Where Airlock's MCP gateways live: {@code <issuer>/mcp/<server>} is the audience of a token bound to one. */
+    public String gatewayPrefix() {
+        return issuer + "/mcp/";
+    }
+
+    /**
+     * @param gateway null for the environment's audience; else the URL of one of this Airlock's MCP gateways
+     *                ({@link #gatewayPrefix()}), requested with RFC 8707 {@code resource}: the token is then accepted
+     *                there only, still for one environment (its {@code env} claim). Never with a grant, whose token
+     *                has its own audience.
+     */
+    public Minted mint(String clientId, String environment, Set<String> scopes, Duration wanted, GrantClaim grant,
+                       String gateway) {
+        if (gateway != null && (grant != null || !gateway.startsWith(gatewayPrefix())
+                || gateway.length() == gatewayPrefix().length() || gateway.indexOf('/', gatewayPrefix().length()) >= 0)) {
+            throw new Refused("a token is bound to one of this Airlock's MCP gateways, " + gatewayPrefix() + "<server>,"
+                    + " and a grant token to its grant");
+        }
         Environment env = policy.environment(environment)
                 .orElseThrow(() -> new Refused("unknown environment '" + environment + "'"));
         if (scopes.isEmpty()) throw new Refused("a token carries at least one scope");
@@ -125,7 +146,7 @@ public final class TokenMinter {
         Instant exp = now.plus(lifetime);
         // The shape IssuedTokens.JTI_SHAPE describes (22 base64url characters): revoke --jti refuses any other.
         String jti = Hashes.randomToken(random, 16);
-        String audience = grant == null ? env.audience() : grantAudience(grant.id());
+        String audience = grant != null ? grantAudience(grant.id()) : gateway != null ? gateway : env.audience();
         JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
                 .issuer(issuer)
                 .subject(clientId)

@@ -27,11 +27,13 @@ class ProviderLintTest {
     void shippedProvidersAreClassifiedRuleByRuleWithTheirAccountLevelActionsListed() throws Exception {
         ProviderLint lint = ProviderLint.of(ProviderLoader.load(Path.of("scopes/providers"), policy), policy);
         assertEquals(List.of(), lint.violations());
-        assertEquals(24, lint.rules());
-        // generic-rest: DELETE volumes, services, databases; railway: four *Delete mutations.
-        assertEquals(7, lint.destructive());
+        assertEquals(28, lint.rules());
+        // generic-rest: DELETE volumes, services, databases; railway: four *Delete mutations; volumes-mcp: delete_volume.
+        assertEquals(8, lint.destructive());
         assertEquals(List.of(new ProviderLint.AccountLevel("generic-rest", "POST /v1/volumes", "volume:write",
-                "creates a new volume; the API assigns its id, so there is no resource to check yet")), lint.accountLevel());
+                "creates a new volume; the API assigns its id, so there is no resource to check yet"),
+                new ProviderLint.AccountLevel("volumes-mcp", "tools/call list_volumes", "volume:read",
+                        "lists the volumes the provider account can see")), lint.accountLevel());
     }
 
     @Test

@@ -37,7 +37,8 @@ class ProviderLoaderTest {
     @Test
     void shippedProvidersLoadAgainstTheShippedPolicy() throws Exception {
         Providers providers = ProviderLoader.load(Path.of("scopes/providers"), policy);
-        assertEquals(List.of("generic-rest", "railway"), providers.all().stream().map(Provider::name).toList());
+        assertEquals(List.of("generic-rest", "railway", "volumes-mcp"),
+                providers.all().stream().map(Provider::name).toList());
 
         Provider railway = providers.get("railway").orElseThrow();
         assertEquals(Provider.Kind.GRAPHQL, railway.kind());
@@ -59,6 +60,14 @@ class ProviderLoaderTest {
         assertEquals(Provider.Kind.REST, rest.kind());
         assertTrue(((RestMapper) rest.mapper()).rules().stream().anyMatch(r -> r.describe().equals("DELETE /v1/volumes/{id}")
                 && r.scope().equals("volume:delete")));
+
+        Provider mcp = providers.get("volumes-mcp").orElseThrow();
+        assertEquals(Provider.Kind.MCP, mcp.kind());
+        assertEquals(URI.create("https://mcp.volumes.example.com/mcp"), mcp.upstream());
+        McpRule delete = ((McpMapper) mcp.mapper()).rule("delete_volume").orElseThrow();
+        assertEquals("volume:delete", delete.scope());
+        assertEquals("/volumeId", delete.resources().get(0).toString());
+        assertTrue(delete.shape().destructive());
     }
 
     @Test
@@ -67,6 +76,7 @@ class ProviderLoaderTest {
         for (Provider p : providers.all()) {
             List<String> scopes = p.mapper() instanceof GraphQlMapper g
                     ? g.rules().stream().map(GraphQlRule::scope).toList()
+                    : p.mapper() instanceof McpMapper m ? m.rules().stream().map(McpRule::scope).toList()
                     : ((RestMapper) p.mapper()).rules().stream().map(RestRule::scope).toList();
             for (String s : scopes) assertTrue(policy.scope(s).isPresent(), p.name() + " names " + s);
         }
@@ -260,7 +270,7 @@ class ProviderLoaderTest {
                 "kind-keys/graphql-without-endpoint.yaml:1: missing required key 'endpoint' (the path GraphQL is served"
                         + " at, such as /graphql)",
                 "kind-keys/rest-with-endpoint.yaml:3: endpoint: endpoint is only for kind: graphql",
-                "kind-keys/soap.yaml:1: kind: kind must be rest or graphql, not 'soap'"), invalid("kind-keys"));
+                "kind-keys/soap.yaml:1: kind: kind must be rest, graphql or mcp, not 'soap'"), invalid("kind-keys"));
     }
 
     @Test

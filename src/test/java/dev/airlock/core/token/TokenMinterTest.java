@@ -56,6 +56,18 @@ class TokenMinterTest {
     }
 
     @Test
+    void mintWhenTheAudienceIsNoGatewayOfThisIssuerThenRefused() {
+        String gateway = minter.gatewayPrefix() + "volumes-mcp";
+        assertEquals(gateway, minter.mint("coding-agent", "staging", Set.of("volume:read"), Duration.ofMinutes(5), null,
+                gateway).token().audience());
+        for (String other : List.of("https://elsewhere.example/mcp/volumes-mcp", minter.gatewayPrefix(),
+                minter.gatewayPrefix() + "a/b", "urn:airlock:env:production")) {
+            assertThrows(TokenMinter.Refused.class, () -> minter.mint("coding-agent", "staging", Set.of("volume:read"),
+                    Duration.ofMinutes(5), null, other), other);
+        }
+    }
+
+    @Test
     void mintWhenAGrantRequiredScopeAndNoGrantThenRefused() {
         TokenMinter.Refused e = assertThrows(TokenMinter.Refused.class, () -> minter.mint("coding-agent", "staging",
                 Set.of("variable:write"), Duration.ofMinutes(5), null));
