@@ -120,7 +120,9 @@ public final class Airlock implements AutoCloseable {
                 database != null ? database.sessions() : dev.airlock.core.ops.SessionStore.LOCAL);
         this.shared = new Domain.Shared(config, store, audit, keys, verifier, ops,
                 new FailureThrottle(FailureThrottle.Limits.PER_CLIENT, config.clock()),
-                new FailureThrottle(FailureThrottle.Limits.PER_ADDRESS, config.clock()), fresh, random);
+                new FailureThrottle(FailureThrottle.Limits.PER_ADDRESS, config.clock()), fresh, random,
+                // Shared by every domain: a policy reload keeps the identity providers' cached keys and fetch limits.
+                new dev.airlock.core.identity.IssuerKeys(new JwksFetcher(), config.clock()));
         this.domain = new Domain(policy, providers, policyHash, shared);
         metrics.watch(this.store, this::policyHash);
         java.util.function.Supplier<java.util.Optional<PgStateStore.PolicyAnnouncement>> announced =

@@ -46,50 +46,66 @@ public final class ClientCredentialsGrant {
         this.audit = audit;
     }
 
-    public CompletableFuture<Outcome> issue(Agent agent, Request req) {
+    /**
+     * What {@code agent} would get for {@code req}: one environment and only scopes it may have automatically there, or
+     * the refusal. The one rule for every way an agent obtains an ordinary access token (this grant, and token
+     * exchange, which must never yield more than this).
+     *
+     * @param env    the environment, once it is known (also on some refusals, for the audit record)
+     * @param scopes the scopes to mint, when {@code error} is null
+     */
+    public record Decision(Environment env, Set<String> scopes, OAuthError error) {}
+
+    public Decision decide(Agent agent, Request req) {
         Set<String> envs = new LinkedHashSet<>();
         if (req.environment() != null) {
             Environment e = policy.environment(req.environment()).orElse(null);
-            if (e == null) return refuse(agent, req, null, target("unknown environment '" + req.environment() + "'"));
+            if (e == null) return new Decision(null, null, target("unknown environment '" + req.environment() + "'"));
             envs.add(e.name());
         }
         for (String r : req.resources()) {
             Environment e = policy.environmentByAudience(r).orElse(null);
-            if (e == null) return refuse(agent, req, null, target("unknown resource (environment audience) '" + r + "'"));
+            if (e == null) return new Decision(null, null, target("unknown resource (environment audience) '" + r + "'"));
             envs.add(e.name());
         }
         if (envs.isEmpty()) {
-            return refuse(agent, req, null, target("name one environment: environment=<name> or resource=<audience>"));
+            return new Decision(null, null, target("name one environment: environment=<name> or resource=<audience>"));
         }
         if (envs.size() > 1) {
-            return refuse(agent, req, null, target("a token is for exactly one environment; this request names "
+            return new Decision(null, null, target("a token is for exactly one environment; this request names "
                     + String.join(", ", envs)));
         }
         Environment env = policy.environment(envs.iterator().next()).orElseThrow();
         AgentGrants grants = agent.in(env.name()).orElse(null);
         if (grants == null) {
-            return refuse(agent, req, env, target(agent.id() + " may not request tokens for " + env.name()));
+            return new Decision(env, null, target(agent.id() + " may not request tokens for " + env.name()));
         }
         if (store.isFrozen(env.name())) {
-            return refuse(agent, req, env, target("environment " + env.name()
+            return new Decision(env, null, target("environment " + env.name()
                     + " is frozen by ops: no tokens are issued for it until it is unfrozen"));
         }
         Set<String> scopes;
         try {
             scopes = ScopeParser.parse(req.scope());
         } catch (IllegalArgumentException e) {
-            return refuse(agent, req, env, OAuthError.of("invalid_scope", e.getMessage()));
+            return new Decision(env, null, OAuthError.of("invalid_scope", e.getMessage()));
         }
         if (scopes.isEmpty()) {
             if (grants.defaultScopes().isEmpty()) {
-                return refuse(agent, req, env, OAuthError.of("invalid_scope", agent.id() + " has no default scopes in "
+                return new Decision(env, null, OAuthError.of("invalid_scope", agent.id() + " has no default scopes in "
                         + env.name() + "; name them with scope=. Allowed: " + sorted(grants.scopes())));
             }
             scopes = grants.defaultScopes();
         }
         OAuthError scopeError = checkScopes(agent, env, grants, scopes);
-        if (scopeError != null) return refuse(agent, req, env, scopeError);
+        return scopeError != null ? new Decision(env, null, scopeError) : new Decision(env, scopes, null);
+    }
 
+    public CompletableFuture<Outcome> issue(Agent agent, Request req) {
+        Decision d = decide(agent, req);
+        if (d.error() != null) return refuse(agent, req, d.env(), d.error());
+        Environment env = d.env();
+        Set<String> scopes = d.scopes();
         // The minter clamps the lifetime and refuses any scope that is not automatic: a second line behind checkScopes.
         TokenMinter.Minted minted = minter.mint(agent.id(), env.name(), scopes, env.tokenLifetime(), null);
         AuditEvent event = AuditEvent.of("token.minted").with("client_id", agent.id()).with("env", env.name())
