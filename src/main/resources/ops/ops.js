@@ -166,6 +166,7 @@
       case 'not_an_approver': return 'You are not in an approver group for this environment.';
       case 'requester_cannot_approve':
       case 'owner_cannot_approve': return 'The owner of the requesting agent cannot decide its grants.';
+      case 'on_behalf_of_cannot_approve': return 'The agent filed this on your behalf; another person must approve it.';
       case 'wrong_realm': return 'This needs an ops session, not an agent credential.';
       case 'already_approved_by_you':
       case 'already_approved': return 'Your approval is already counted; another person must approve.';
@@ -400,6 +401,12 @@
     status.textContent = g.status;
     status.className = 'status status-' + String(g.status).replace(/[^a-z]/g, '');
     $('detail-agent').textContent = g.agent;
+    // A delegated request (RFC 8693): the person the agent acts for, who can never approve it themselves.
+    var obo = g.on_behalf_of;
+    $('detail-obo').textContent = obo ? (obo.name ? obo.name + ' (' + obo.issuer + ':' + obo.sub + ')'
+        : obo.issuer + ':' + obo.sub) : '';
+    show($('detail-obo-label'), !!obo);
+    show($('detail-obo'), !!obo);
     renderScopes(g);
     chips($('detail-resources'), g.resources);
     $('detail-effect').textContent = effect(g);

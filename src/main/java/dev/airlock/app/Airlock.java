@@ -133,7 +133,9 @@ public final class Airlock implements AutoCloseable {
         this.shared = new Domain.Shared(config, store, audit, log, keys, verifier, ops, passkeys,
                 new FailureThrottle(FailureThrottle.Limits.PER_CLIENT, config.clock()),
                 new FailureThrottle(FailureThrottle.Limits.PER_ADDRESS, config.clock()), fresh, random,
-                (provider, target) -> preconditionProbe.get(provider, target));
+                (provider, target) -> preconditionProbe.get(provider, target),
+                // Shared by every domain: a policy reload keeps the identity providers' cached keys and fetch limits.
+                new dev.airlock.core.identity.IssuerKeys(new JwksFetcher(), config.clock()));
         this.domain = new Domain(policy, providers, policyHash, shared);
         metrics.watch(this.store, this::policyHash);
         java.util.function.Supplier<java.util.Optional<PgStateStore.PolicyAnnouncement>> announced =

@@ -10,7 +10,10 @@ import dev.airlock.core.check.TokenAdmin;
 import dev.airlock.core.check.TokenUsability;
 import dev.airlock.core.grant.Grants;
 import dev.airlock.core.grant.PreconditionProbe;
+import dev.airlock.core.identity.IssuerKeys;
+import dev.airlock.core.identity.SubjectTokens;
 import dev.airlock.core.oauth.ClientCredentialsGrant;
+import dev.airlock.core.oauth.TokenExchange;
 import dev.airlock.core.ops.OpsAccounts;
 import dev.airlock.core.ops.Passkeys;
 import dev.airlock.core.policy.Policy;
@@ -40,6 +43,8 @@ public final class Domain implements AutoCloseable {
     public final TokenMinter minter;
     public final ClientAuthenticator authenticator;
     public final ClientCredentialsGrant clientCredentials;
+    /** RFC 8693 delegation: a user's token from a trusted identity provider for an agent's token acting for them. */
+    public final TokenExchange exchange;
     /** Whether a token is usable now, for whom: the one rule check, proxy, introspection, revocation and Bearer use. */
     public final TokenUsability tokens;
     public final CheckService check;
@@ -51,7 +56,8 @@ public final class Domain implements AutoCloseable {
     /** What every domain shares; built once by {@link Airlock}. */
     record Shared(AirlockConfig config, StateStore store, AuditSink audit, IssuedTokens issued, KeyRing keys,
                   TokenVerifier verifier, OpsAccounts ops, Passkeys passkeys, FailureThrottle perClient,
-                  FailureThrottle perAddress, RefreshOnMiss fresh, SecureRandom random, PreconditionProbe probe) {}
+                  FailureThrottle perAddress, RefreshOnMiss fresh, SecureRandom random, PreconditionProbe probe,
+                  IssuerKeys issuerKeys) {}
 
     Domain(Policy policy, Providers providers, String policyHash, Shared s) {
         AirlockConfig config = s.config();
@@ -73,6 +79,8 @@ public final class Domain implements AutoCloseable {
         this.check = new CheckService(policy, s.store(), tokens, s.audit(), config.issuer(), grants.redemption);
         this.introspection = new Introspection(tokens, s.audit(), config.issuer());
         this.admin = new TokenAdmin(policy, s.store(), s.audit(), s.issued());
+        this.exchange = new TokenExchange(clientCredentials,
+                new SubjectTokens(policy, s.issuerKeys(), config.clock(), config.issuer()), tokens, minter, s.audit());
     }
 
     /** Stops this domain's webhook senders, letting queued deliveries finish for their grace period. */

@@ -105,6 +105,11 @@ final class GrantView {
         String status = text(g.path("status"));
         field(out, "status", status + ("pending".equals(status) ? " (" + approvals(g) + " approvals)" : ""));
         field(out, "agent", text(g.path("agent")));
+        JsonNode obo = g.path("on_behalf_of");
+        if (obo.isObject()) {
+            String who = text(obo.path("issuer")) + ":" + text(obo.path("sub"));
+            field(out, "on behalf of", obo.hasNonNull("name") ? text(obo.path("name")) + " (" + who + ")" : who);
+        }
         field(out, "environment", text(g.path("environment")));
         scopes(out, g);
         field(out, "resources", list(g.path("resources"), " "));

@@ -7,6 +7,7 @@ import dev.airlock.core.grant.Approver;
 import dev.airlock.core.ops.OpsSessions;
 import dev.airlock.core.policy.Agent;
 import dev.airlock.core.policy.Policy;
+import dev.airlock.core.token.OnBehalfOf;
 import io.vertx.core.Future;
 import io.vertx.core.http.Cookie;
 import io.vertx.ext.web.RoutingContext;
@@ -35,6 +36,16 @@ final class Callers {
 
     /** The calling agent; fails with a 401/403 BadRequest otherwise. */
     Future<Agent> agent(RoutingContext ctx) {
+        return agentCall(ctx).map(AgentCall::agent);
+    }
+
+    /**
+     * An agent's call: the agent, and the user its token acts for when it presented a delegated token (RFC 8693
+     * token exchange), else null. Rights are the agent's either way.
+     */
+    record AgentCall(Agent agent, OnBehalfOf onBehalfOf) {}
+
+    Future<AgentCall> agentCall(RoutingContext ctx) {
         String authz = ctx.request().getHeader("Authorization");
         if (authz != null && authz.regionMatches(true, 0, "Basic ", 0, 6)) {
             ClientCredentials c = ClientAuthParser.basicHeader(authz);
@@ -44,8 +55,8 @@ final class Callers {
                     ctx.response().putHeader("Retry-After", Long.toString(Math.max(1,
                             (o.retryAfter().toMillis() + 999) / 1000)));
                 }
-                return o.ok() ? Future.succeededFuture(o.agent())
-                    : Future.<Agent>failedFuture(o.retryAfter() != null
+                return o.ok() ? Future.succeededFuture(new AgentCall(o.agent(), null))
+                    : Future.<AgentCall>failedFuture(o.retryAfter() != null
                             ? new BadRequest(429, "invalid_client", "too many failed attempts; retry later")
                             : new BadRequest(401, "invalid_client", o.reason()));
             });
@@ -58,7 +69,8 @@ final class Callers {
                 return Future.failedFuture(new BadRequest(401, "invalid_token", "access token refused: "
                         + v.refusal().reason()));
             }
-            return policy.agent(v.token().clientId()).map(Future::succeededFuture)
+            return policy.agent(v.token().clientId())
+                    .map(a -> Future.succeededFuture(new AgentCall(a, v.token().onBehalfOf())))
                     .orElseGet(() -> Future.failedFuture(new BadRequest(401, "invalid_token", "unknown client")));
         }
         if (bearer != null || ctx.request().getCookie(COOKIE) != null) {

@@ -37,7 +37,10 @@ final class DiscoveryHandlers {
         m.put("revocation_endpoint", issuer + "/oauth2/revoke");
         // No authorization endpoint: agents use client_credentials only, so no response type is supported.
         m.put("response_types_supported", List.of());
-        m.put("grant_types_supported", List.of("client_credentials", GrantGuidance.CIBA_GRANT_TYPE));
+        // RFC 8693 delegation is advertised whether or not identity.yaml trusts an issuer yet: the grant type exists,
+        // and a subject token of an untrusted issuer gets invalid_grant saying so.
+        m.put("grant_types_supported", List.of("client_credentials", GrantGuidance.CIBA_GRANT_TYPE,
+                dev.airlock.core.oauth.TokenExchange.GRANT_TYPE));
         // OpenID CIBA: agents file a grant request at /v1/grants and poll the token endpoint with its auth_req_id.
         m.put("backchannel_token_delivery_modes_supported", List.of("poll"));
         m.put("airlock_grants_endpoint", issuer + GrantGuidance.GRANTS_PATH);

@@ -54,7 +54,8 @@ final class GrantHandlers {
                 body.strings("scopes", GrantRequests.MAX_SCOPES, BodyLimits.ACTION),
                 body.strings("resources", GrantRequests.MAX_RESOURCES, BodyLimits.RESOURCE),
                 body.string("reason", MAX_TEXT), body.string("command", MAX_TEXT), Http.address(ctx));
-        callers.agent(ctx).compose(agent -> Http.onContext(ctx, grants.requests.request(agent, req)))
+        callers.agentCall(ctx).compose(call -> Http.onContext(ctx,
+                        grants.requests.request(call.agent(), req, call.onBehalfOf())))
                 .onSuccess(o -> {
                     if (!o.ok()) {
                         refusal(ctx, o);

@@ -28,6 +28,15 @@ final class GrantJson {
         m.put("id", g.id());
         m.put("status", g.statusAt(now).label());
         m.put("agent", g.agentId());
+        if (g.onBehalfOf() != null) {
+            // Whom the agent acts for (RFC 8693 delegation): approvers judge the request knowing who is behind it.
+            Map<String, Object> u = new LinkedHashMap<>();
+            u.put("issuer", g.onBehalfOf().issuerId());
+            u.put("iss", g.onBehalfOf().issuer());
+            u.put("sub", g.onBehalfOf().subject());
+            if (g.onBehalfOf().name() != null) u.put("name", g.onBehalfOf().name());
+            m.put("on_behalf_of", u);
+        }
         m.put("environment", g.environment());
         m.put("scopes", g.scopes());
         m.put("scope_risks", risks(terms));

@@ -63,7 +63,8 @@ public final class Routes {
         BodyReader form = new BodyReader(BodyLimits.FORM);
         BodyReader json = new BodyReader(BodyLimits.JSON);
 
-        router.post("/oauth2/token").handler(form).handler(new TokenHandler(auth, d.clientCredentials, d.grants.redemption));
+        router.post("/oauth2/token").handler(form)
+                .handler(new TokenHandler(auth, d.clientCredentials, d.grants.redemption, d.exchange));
         router.post("/oauth2/introspect").handler(form).handler(new IntrospectionHandler(auth, d.introspection));
         router.post("/oauth2/revoke").handler(form).handler(new RevocationHandler(auth, d.admin, d.tokens));
         router.post("/v1/check").handler(json).handler(new CheckHandler(d.check));

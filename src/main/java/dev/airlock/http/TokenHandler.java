@@ -4,6 +4,7 @@ import dev.airlock.core.oauth.ClientCredentialsGrant;
 import dev.airlock.core.grant.GrantRedemption;
 import dev.airlock.core.oauth.GrantGuidance;
 import dev.airlock.core.oauth.OAuthError;
+import dev.airlock.core.oauth.TokenExchange;
 import dev.airlock.core.token.TokenMinter;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -19,11 +20,14 @@ final class TokenHandler implements Handler<RoutingContext> {
     private final ClientAuthStep auth;
     private final ClientCredentialsGrant clientCredentials;
     private final GrantRedemption redemption;
+    private final TokenExchange exchange;
 
-    TokenHandler(ClientAuthStep auth, ClientCredentialsGrant clientCredentials, GrantRedemption redemption) {
+    TokenHandler(ClientAuthStep auth, ClientCredentialsGrant clientCredentials, GrantRedemption redemption,
+                 TokenExchange exchange) {
         this.auth = auth;
         this.clientCredentials = clientCredentials;
         this.redemption = redemption;
+        this.exchange = exchange;
     }
 
     @Override
@@ -34,10 +38,15 @@ final class TokenHandler implements Handler<RoutingContext> {
             redeem(ctx, form);
             return;
         }
+        if (TokenExchange.GRANT_TYPE.equals(grantType)) {
+            exchange(ctx, form);
+            return;
+        }
         if (!"client_credentials".equals(grantType)) {
             Responses.oauthError(ctx, OAuthError.of("unsupported_grant_type",
                     "grant_type must be client_credentials, or " + GrantGuidance.CIBA_GRANT_TYPE
-                            + " to collect an approved human grant"));
+                            + " to collect an approved human grant, or " + TokenExchange.GRANT_TYPE
+                            + " to act on behalf of a user"));
             return;
         }
         var request = new ClientCredentialsGrant.Request(form.get("environment"), form.all("resource"),
@@ -45,6 +54,23 @@ final class TokenHandler implements Handler<RoutingContext> {
         auth.authenticate(ctx, form)
                 .compose(agent -> agent == null ? Future.<ClientCredentialsGrant.Outcome>succeededFuture()
                         : Http.onContext(ctx, clientCredentials.issue(agent, request)))
+                .onSuccess(outcome -> {
+                    if (outcome == null) return;
+                    if (outcome.error() != null) Responses.oauthError(ctx, outcome.error());
+                    else success(ctx, outcome.minted());
+                })
+                .onFailure(ctx::fail);
+    }
+
+    /** RFC 8693 §2.1: the client authenticates as for client_credentials; it is the actor. */
+    private void exchange(RoutingContext ctx, FormBody form) {
+        var request = new TokenExchange.Request(form.get("environment"), form.all("resource"), form.get("scope"),
+                form.get("audience"), form.get("subject_token"), form.get("subject_token_type"),
+                form.get("actor_token"), form.get("actor_token_type"), form.get("requested_token_type"),
+                Http.address(ctx));
+        auth.authenticate(ctx, form)
+                .compose(agent -> agent == null ? Future.<TokenExchange.Outcome>succeededFuture()
+                        : Http.onContext(ctx, exchange.exchange(agent, request)))
                 .onSuccess(outcome -> {
                     if (outcome == null) return;
                     if (outcome.error() != null) Responses.oauthError(ctx, outcome.error());
@@ -76,6 +102,8 @@ final class TokenHandler implements Handler<RoutingContext> {
         body.put("scope", String.join(" ", new TreeSet<>(m.token().scopes())));
         body.put("environment", m.token().environment());
         if (m.token().grant() != null) body.put("grant", m.token().grant());
+        // RFC 8693 §2.2.1: required in an exchange's response; harmless and true for the other grant types too.
+        if (m.token().isDelegated()) body.put("issued_token_type", TokenExchange.ACCESS_TOKEN);
         ctx.response().putHeader("Pragma", "no-cache");
         Responses.json(ctx, 200, body);
     }

@@ -58,7 +58,9 @@ final class SlackMessage {
         ArrayNode blocks = root.putArray("blocks");
         section(blocks, "*" + headline + "*\n<" + link + "|Open grant " + id + " in Airlock ops>");
         ArrayNode fields = blocks.addObject().put("type", "section").putArray("fields");
-        field(fields, "Agent", agent);
+        String obo = g.onBehalfOf() == null ? null : SlackText.line(g.onBehalfOf().canonicalSubject()
+                + (g.onBehalfOf().name() == null ? "" : " (" + g.onBehalfOf().name() + ")"), 2 * MAX_NAME);
+        field(fields, "Agent", agent + (obo == null ? "" : ", on behalf of " + obo));
         field(fields, "Environment", env);
         field(fields, "Scopes", code(String.join(" ", scopes)));
         field(fields, "Resources", resources.isEmpty() ? "_none named_" : joined(resources, MAX_RESOURCES_SHOWN));
@@ -75,6 +77,11 @@ final class SlackMessage {
         a.put("event", type);
         a.put("grant_id", id);
         a.put("agent", agent);
+        if (g.onBehalfOf() != null) {
+            a.putObject("on_behalf_of").put("issuer", SlackText.line(g.onBehalfOf().issuerId(), MAX_NAME))
+                    .put("sub", SlackText.line(g.onBehalfOf().subject(), 2 * MAX_NAME))
+                    .put("name", g.onBehalfOf().name() == null ? null : SlackText.line(g.onBehalfOf().name(), MAX_NAME));
+        }
         a.put("environment", env);
         scopes.forEach(a.putArray("scopes")::add);
         resources.forEach(a.putArray("resources")::add);

@@ -59,8 +59,8 @@ class DiscoveryTest {
         assertEquals(airlock.base + "/.well-known/jwks.json", m.path("jwks_uri").asText());
         assertEquals(airlock.base + "/oauth2/introspect", m.path("introspection_endpoint").asText());
         assertEquals(airlock.base + "/oauth2/revoke", m.path("revocation_endpoint").asText());
-        assertEquals(List.of("client_credentials", "urn:openid:params:grant-type:ciba"),
-                strings(m.path("grant_types_supported")));
+        assertEquals(List.of("client_credentials", "urn:openid:params:grant-type:ciba",
+                        "urn:ietf:params:oauth:grant-type:token-exchange"), strings(m.path("grant_types_supported")));
         assertEquals(List.of("client_secret_basic", "private_key_jwt"), strings(m.path("token_endpoint_auth_methods_supported")));
         assertTrue(m.path("response_types_supported").isArray());
         assertTrue(strings(m.path("scopes_supported")).contains("volume:delete"));

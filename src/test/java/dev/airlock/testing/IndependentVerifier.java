@@ -81,6 +81,21 @@ public final class IndependentVerifier {
         return JWKSet.parse(r.body());
     }
 
+    /**
+     * {@link #verify}, then what a resource server checks of a delegated token (RFC 8693 §4.1): {@code sub} is the
+     * user, {@code act} names exactly the agent, which is also {@code client_id}.
+     */
+    public JWTClaimsSet verifyDelegated(String token, String user, String actor) throws Exception {
+        JWTClaimsSet set = verify(token);
+        if (!user.equals(set.getSubject())) throw new JOSEException("sub is " + set.getSubject() + ", not " + user);
+        java.util.Map<String, Object> act = set.getJSONObjectClaim("act");
+        if (act == null || act.size() != 1 || !actor.equals(act.get("sub"))) {
+            throw new JOSEException("act is " + act + ", not {sub: " + actor + "}");
+        }
+        if (!actor.equals(set.getStringClaim("client_id"))) throw new JOSEException("client_id is not the actor");
+        return set;
+    }
+
     /** @throws Exception if the token does not verify: typ, kid, alg, signature, iss, aud, exp, nbf, a required claim */
     public JWTClaimsSet verify(String token) throws Exception {
         SignedJWT jwt = SignedJWT.parse(token);

@@ -20,10 +20,11 @@ import java.util.regex.Pattern;
 public interface IssuedTokens {
     /**
      * The audit event types that record a token's issuance, each with a {@code jti} field: the token endpoint's
-     * ({@code token.minted}) and a grant's redemption ({@code grant.redeemed}). A new way to issue tokens adds its event
+     * ({@code token.minted}), a token exchange ({@code token.exchanged}) and a grant's redemption
+     * ({@code grant.redeemed}). A new way to issue tokens adds its event
      * here, or its tokens cannot be revoked by jti.
      */
-    Set<String> ISSUANCE_EVENTS = Set.of("token.minted", "grant.redeemed");
+    Set<String> ISSUANCE_EVENTS = Set.of("token.minted", "token.exchanged", "grant.redeemed");
 
     /**
      * The shape of every jti Airlock issues (16 random bytes, unpadded base64url: {@code TokenMinter}). An id of any

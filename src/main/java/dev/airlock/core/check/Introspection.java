@@ -61,9 +61,20 @@ public final class Introspection {
             out.put("iat", t.issuedAt().getEpochSecond());
             out.put("nbf", t.notBefore().getEpochSecond());
             out.put("jti", t.jti());
+            if (t.isDelegated()) {
+                // RFC 8693 §4.1 and RFC 7662 §2.2: sub is the user, act the agent that holds the token.
+                out.put("act", Map.of("sub", t.actor()));
+                Map<String, Object> user = new LinkedHashMap<>();
+                user.put("issuer", t.onBehalfOf().issuerId());
+                user.put("iss", t.onBehalfOf().issuer());
+                user.put("sub", t.onBehalfOf().subject());
+                if (t.onBehalfOf().name() != null) user.put("name", t.onBehalfOf().name());
+                out.put("on_behalf_of", user);
+            }
         }
         AuditEvent e = AuditEvent.of("token.introspected").with("by", callerClientId)
-                .with("jti", v.verified() ? v.token().jti() : null).with("active", v.ok())
+                .with("jti", v.verified() ? v.token().jti() : null)
+                .with("sub", v.verified() && v.token().isDelegated() ? v.token().subject() : null).with("active", v.ok())
                 .with("reason", v.ok() ? null : v.refusal().code()).with("address", address).build();
         return audit.append(e).thenApply(x -> out);
     }

@@ -1,5 +1,6 @@
 package dev.airlock.core.grant;
 
+import dev.airlock.core.token.OnBehalfOf;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,11 +15,14 @@ import java.util.Objects;
  * @param tokenJti        the one-shot token's jti once redeemed
  * @param usesLeft        uses of the redeemed token still allowed (decremented atomically by checks)
  * @param tokenExpiresAt  when the one-shot token expires, once redeemed
+ * @param onBehalfOf      the user for whom the agent filed it (with a token from RFC 8693 token exchange), or null;
+ *                        that user can never approve it ({@link GrantDecisions})
  */
 public record Grant(String id, String agentId, String environment, List<String> scopes, List<String> resources,
                     String reason, String command, int requiredApprovals, List<Approval> approvals,
                     GrantStatus status, Instant createdAt, Instant expiresAt, String decidedBy, String denyReason,
-                    Instant decidedAt, String tokenJti, int usesLeft, Instant tokenExpiresAt, long version) {
+                    Instant decidedAt, String tokenJti, int usesLeft, Instant tokenExpiresAt, long version,
+                    OnBehalfOf onBehalfOf) {
     public Grant {
         Objects.requireNonNull(id);
         Objects.requireNonNull(agentId);
@@ -27,6 +31,15 @@ public record Grant(String id, String agentId, String environment, List<String> 
         scopes = List.copyOf(scopes);
         resources = List.copyOf(resources);
         approvals = List.copyOf(approvals);
+    }
+
+    /** A grant the agent filed for itself. */
+    public Grant(String id, String agentId, String environment, List<String> scopes, List<String> resources,
+                 String reason, String command, int requiredApprovals, List<Approval> approvals,
+                 GrantStatus status, Instant createdAt, Instant expiresAt, String decidedBy, String denyReason,
+                 Instant decidedAt, String tokenJti, int usesLeft, Instant tokenExpiresAt, long version) {
+        this(id, agentId, environment, scopes, resources, reason, command, requiredApprovals, approvals, status,
+                createdAt, expiresAt, decidedBy, denyReason, decidedAt, tokenJti, usesLeft, tokenExpiresAt, version, null);
     }
 
     public boolean approvedBy(String person) {
@@ -53,6 +66,6 @@ public record Grant(String id, String agentId, String environment, List<String> 
     Grant next(GrantStatus s, List<Approval> a, String decidedBy, String denyReason, Instant decidedAt, String jti,
                int uses, Instant tokenExp) {
         return new Grant(id, agentId, environment, scopes, resources, reason, command, requiredApprovals, a, s,
-                createdAt, expiresAt, decidedBy, denyReason, decidedAt, jti, uses, tokenExp, version + 1);
+                createdAt, expiresAt, decidedBy, denyReason, decidedAt, jti, uses, tokenExp, version + 1, onBehalfOf);
     }
 }

@@ -5,6 +5,8 @@ import dev.airlock.core.policy.Agent;
 import dev.airlock.core.policy.ApprovalFactor;
 import dev.airlock.core.policy.GrantRules;
 import dev.airlock.core.policy.Policy;
+import dev.airlock.core.policy.TrustedIssuer;
+import dev.airlock.core.token.OnBehalfOf;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -213,14 +215,32 @@ public final class GrantDecisions {
         return new Standing(true, true, null, null);
     }
 
-    /** {@link #refuse}, then one person counts once; or null. */
+    /** {@link #refuse}, then the user it was filed for never approves, then one person counts once; or null. */
     private GrantOutcome refuseApproval(Approver who, Grant g) {
         GrantOutcome refusal = refuse(who, g);
+        if (refusal == null) refusal = forTheUser(who, g);
         if (refusal == null && g.approvedBy(who.name())) {
             refusal = GrantOutcome.refused(409, "already_approved_by_you",
                     "you already approved this grant; one person counts once");
         }
         return refusal;
+    }
+
+    /**
+     * A grant filed on a user's behalf (RFC 8693 delegation) is that user's request as much as the agent's: the user
+     * approving it would be requester = approver (DESIGN flow 2). The user's ops account is the one identity.yaml
+     * links to their subject, or the one named by their issuer's {@code name_claim}; if the issuer has left the policy
+     * since, the name alone still counts (fail closed). Denying stays open to them: stopping one's own agent is safe.
+     */
+    private GrantOutcome forTheUser(Approver who, Grant g) {
+        OnBehalfOf u = g.onBehalfOf();
+        if (u == null) return null;
+        TrustedIssuer t = policy.trustedIssuer(u.issuerId()).orElse(null);
+        boolean same = t != null ? t.isOpsAccountOf(who.name(), u.subject(), u.name()) : who.name().equals(u.name());
+        if (!same) return null;
+        return GrantOutcome.refused(403, "on_behalf_of_cannot_approve", who.name() + " is the user on whose behalf "
+                + g.agentId() + " filed this grant (" + u.canonicalSubject() + ") and cannot approve it; another"
+                + " person must");
     }
 
     /** The state-free rules every decision passes, or null. */

@@ -111,7 +111,9 @@ final class GrantLedger {
         }
         AuditEvent.Builder fields = AuditEvent.of(move.auditType());
         step.fields().forEach(fields::with);
+        // Both identities on every grant event: the agent that acts and, for a delegated request, the user it acts for.
         AuditEvent event = fields.with("grant_id", next.id()).with("agent", next.agentId())
+                .with("on_behalf_of", next.onBehalfOf() == null ? null : next.onBehalfOf().canonicalSubject())
                 .with("env", next.environment()).with("status", next.status().label()).with("by", actor).build();
         CompletableFuture<Result> out = new CompletableFuture<>();
         writes.apply(event, new StateChange.SaveGrant(next)).whenComplete((saved, failure) -> {

@@ -14,6 +14,7 @@ import dev.airlock.core.policy.Policy;
 import dev.airlock.core.policy.ResourcePattern;
 import dev.airlock.core.policy.Scope;
 import dev.airlock.core.store.StateStore;
+import dev.airlock.core.token.OnBehalfOf;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -52,9 +53,18 @@ public final class GrantRequests {
     }
 
     public CompletableFuture<GrantOutcome> request(Agent agent, Request req) {
+        return request(agent, req, null);
+    }
+
+    /**
+     * @param onBehalfOf the user the agent's token acts for (RFC 8693 token exchange), or null: recorded in the grant,
+     *                   shown to approvers, and never an approver of it
+     */
+    public CompletableFuture<GrantOutcome> request(Agent agent, Request req, OnBehalfOf onBehalfOf) {
         GrantOutcome refusal = validate(agent, req);
         if (refusal != null) {
             return ledger.auditOnly(AuditEvent.of("grant.request_refused").with("agent", agent.id())
+                    .with("on_behalf_of", onBehalfOf == null ? null : onBehalfOf.canonicalSubject())
                     .with("env", req.environment()).with("scopes", String.join(" ", req.scopes()))
                     .with("resources", String.join(" ", req.resources())).with("code", refusal.code())
                     .with("reason", refusal.message()).with("address", req.address()).build())
@@ -71,10 +81,12 @@ public final class GrantRequests {
                 List.copyOf(new LinkedHashSet<>(req.scopes())), resources,
                 req.reason().strip(), blankToNull(req.command()),
                 destructive ? rules.destructiveApprovals() : rules.otherApprovals(), List.of(), GrantStatus.PENDING,
-                now, now.plus(rules.pendingLifetime()), null, null, null, null, 0, null, 1);
+                now, now.plus(rules.pendingLifetime()), null, null, null, null, 0, null, 1, onBehalfOf);
         return ledger.apply(GrantTransition.REQUEST, g.id(), agent.id(), none -> Optional.of(GrantLedger.Step.to(g)
                         .with("scopes", String.join(" ", g.scopes())).with("resources", String.join(" ", g.resources()))
-                        .with("approvals_required", g.requiredApprovals()).with("address", req.address())))
+                        .with("approvals_required", g.requiredApprovals())
+                        .with("on_behalf_of_name", onBehalfOf == null ? null : onBehalfOf.name())
+                        .with("address", req.address())))
                 .thenApply(r -> switch (r.kind()) {
                     case APPLIED -> GrantOutcome.ok(r.grant());
                     case REFUSED, CONTENDED -> GrantOutcome.refused(409, "conflict", "grant id collision; retry");

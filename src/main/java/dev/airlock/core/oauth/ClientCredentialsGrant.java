@@ -58,7 +58,22 @@ public final class ClientCredentialsGrant {
         this.audit = audit;
     }
 
-    public CompletableFuture<Outcome> issue(Agent agent, Request req) {
+    /**
+     * What {@code agent} would get for {@code req}: one environment, the audience (the environment's, or one MCP
+     * gateway's), and only scopes it may have automatically there, or the refusal. The one rule for every way an agent
+     * obtains an ordinary access token (this grant, and token exchange, which must never yield more than this).
+     *
+     * @param env     the environment, once it is known (also on some refusals, for the audit record)
+     * @param scopes  the scopes to mint, when {@code error} is null
+     * @param gateway the MCP gateway URL the token is bound to (RFC 8707 {@code resource}), or null
+     */
+    public record Decision(Environment env, Set<String> scopes, String gateway, OAuthError error) {
+        static Decision refused(Environment env, OAuthError error) {
+            return new Decision(env, null, null, error);
+        }
+    }
+
+    public Decision decide(Agent agent, Request req) {
         String gateway = null;
         for (String r : req.resources()) {
             String canonical = ResourceIndicator.canonical(r);
@@ -67,29 +82,29 @@ public final class ClientCredentialsGrant {
         }
         if (gateway != null && req.resources().size() > 1) {
             // RFC 8707 §2: a server may refuse several resources; a token bound to a gateway is bound to it alone.
-            return refuse(agent, req, null, target("a token for an MCP gateway is for that gateway only; this request"
+            return Decision.refused(null, target("a token for an MCP gateway is for that gateway only; this request"
                     + " names " + req.resources().size() + " resources"));
         }
-        if (gateway != null) return issueFor(agent, req, gateway);
+        if (gateway != null) return decideFor(agent, req, gateway);
         Set<String> envs = new LinkedHashSet<>();
         if (req.environment() != null) {
             Environment e = policy.environment(req.environment()).orElse(null);
-            if (e == null) return refuse(agent, req, null, target("unknown environment '" + req.environment() + "'"));
+            if (e == null) return Decision.refused(null, target("unknown environment '" + req.environment() + "'"));
             envs.add(e.name());
         }
         for (String r : req.resources()) {
             Environment e = policy.environmentByAudience(r).orElse(null);
-            if (e == null) return refuse(agent, req, null, target("unknown resource (environment audience) '" + r + "'"));
+            if (e == null) return Decision.refused(null, target("unknown resource (environment audience) '" + r + "'"));
             envs.add(e.name());
         }
         if (envs.isEmpty()) {
-            return refuse(agent, req, null, target("name one environment: environment=<name> or resource=<audience>"));
+            return Decision.refused(null, target("name one environment: environment=<name> or resource=<audience>"));
         }
         if (envs.size() > 1) {
-            return refuse(agent, req, null, target("a token is for exactly one environment; this request names "
+            return Decision.refused(null, target("a token is for exactly one environment; this request names "
                     + String.join(", ", envs)));
         }
-        return mint(agent, req, policy.environment(envs.iterator().next()).orElseThrow(), null);
+        return decideIn(agent, req, policy.environment(envs.iterator().next()).orElseThrow(), null);
     }
 
     /**
@@ -98,50 +113,56 @@ public final class ClientCredentialsGrant {
      * must say which (refused as {@code invalid_target}, naming them): guessing could hand a production token to a
      * client that meant staging.
      */
-    private CompletableFuture<Outcome> issueFor(Agent agent, Request req, String gateway) {
+    private Decision decideFor(Agent agent, Request req, String gateway) {
         Environment env;
         if (req.environment() != null) {
             env = policy.environment(req.environment()).orElse(null);
-            if (env == null) return refuse(agent, req, null, target("unknown environment '" + req.environment() + "'"));
+            if (env == null) return Decision.refused(null, target("unknown environment '" + req.environment() + "'"));
         } else {
             Set<String> mine = new TreeSet<>(agent.environments().keySet());
             if (mine.size() != 1) {
-                return refuse(agent, req, null, target(mine.isEmpty() ? agent.id() + " may not request tokens for any"
+                return Decision.refused(null, target(mine.isEmpty() ? agent.id() + " may not request tokens for any"
                         + " environment" : gateway + " is served in every environment; " + agent.id() + " has "
                         + String.join(", ", mine) + ": name one with environment=<name>"));
             }
             env = policy.environment(mine.iterator().next()).orElseThrow();
         }
-        return mint(agent, req, env, gateway);
+        return decideIn(agent, req, env, gateway);
     }
 
-    private CompletableFuture<Outcome> mint(Agent agent, Request req, Environment env, String gateway) {
+    private Decision decideIn(Agent agent, Request req, Environment env, String gateway) {
         AgentGrants grants = agent.in(env.name()).orElse(null);
         if (grants == null) {
-            return refuse(agent, req, env, target(agent.id() + " may not request tokens for " + env.name()));
+            return Decision.refused(env, target(agent.id() + " may not request tokens for " + env.name()));
         }
         if (store.isFrozen(env.name())) {
-            return refuse(agent, req, env, target("environment " + env.name()
+            return Decision.refused(env, target("environment " + env.name()
                     + " is frozen by ops: no tokens are issued for it until it is unfrozen"));
         }
         Set<String> scopes;
         try {
             scopes = ScopeParser.parse(req.scope());
         } catch (IllegalArgumentException e) {
-            return refuse(agent, req, env, OAuthError.of("invalid_scope", e.getMessage()));
+            return Decision.refused(env, OAuthError.of("invalid_scope", e.getMessage()));
         }
         if (scopes.isEmpty()) {
             if (grants.defaultScopes().isEmpty()) {
-                return refuse(agent, req, env, OAuthError.of("invalid_scope", agent.id() + " has no default scopes in "
+                return Decision.refused(env, OAuthError.of("invalid_scope", agent.id() + " has no default scopes in "
                         + env.name() + "; name them with scope=. Allowed: " + sorted(grants.scopes())));
             }
             scopes = grants.defaultScopes();
         }
         OAuthError scopeError = checkScopes(agent, env, grants, scopes);
-        if (scopeError != null) return refuse(agent, req, env, scopeError);
+        return scopeError != null ? Decision.refused(env, scopeError) : new Decision(env, scopes, gateway, null);
+    }
 
+    public CompletableFuture<Outcome> issue(Agent agent, Request req) {
+        Decision d = decide(agent, req);
+        if (d.error() != null) return refuse(agent, req, d.env(), d.error());
+        Environment env = d.env();
+        Set<String> scopes = d.scopes();
         // The minter clamps the lifetime and refuses any scope that is not automatic: a second line behind checkScopes.
-        TokenMinter.Minted minted = minter.mint(agent.id(), env.name(), scopes, env.tokenLifetime(), null, gateway);
+        TokenMinter.Minted minted = minter.mint(agent.id(), env.name(), scopes, env.tokenLifetime(), null, d.gateway());
         AuditEvent event = AuditEvent.of("token.minted").with("client_id", agent.id()).with("env", env.name())
                 .with("scope", String.join(" ", new TreeSet<>(scopes))).with("jti", minted.token().jti())
                 .with("exp", minted.token().expiresAt().getEpochSecond()).with("address", req.address())

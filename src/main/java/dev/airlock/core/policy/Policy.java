@@ -30,6 +30,9 @@ public final class Policy {
     private final List<Webhook> webhooks;
     private final Set<String> adminGroups;
     private final List<Precondition> preconditions;
+    /** identity.yaml: trusted identity providers by id, and by exact {@code iss}. */
+    private final Map<String, TrustedIssuer> issuers = new LinkedHashMap<>();
+    private final Map<String, TrustedIssuer> issuersByUrl = new HashMap<>();
     /**
      * For {@link #ownerOf}: exact resource ids in {@link CanonicalId canonical form}, each to the first environment
      * (in order) that lists it. Keys are canonical so that every spelling of an id finds the same owner.
@@ -135,6 +138,34 @@ public final class Policy {
                 throw new IllegalArgumentException("precondition on " + p.scope() + ", which is not a destructive scope");
             }
         }
+    }
+
+    /**
+     * This policy with the trusted identity providers of identity.yaml (none unless set). A copy, so that the
+     * constructors every test and store uses stay as they are.
+     */
+    public Policy withIssuers(List<TrustedIssuer> trusted) {
+        Policy p = new Policy(environments.values(), scopes.values(), agents.values(), grantRules, webhooks, grantLimits,
+                adminGroups);
+        for (TrustedIssuer t : trusted) {
+            if (p.issuers.putIfAbsent(t.id(), t) != null || p.issuersByUrl.putIfAbsent(t.issuer(), t) != null) {
+                throw new IllegalArgumentException("duplicate trusted issuer " + t.id() + " / " + t.issuer());
+            }
+        }
+        return p;
+    }
+
+    public Collection<TrustedIssuer> trustedIssuers() {
+        return Collections.unmodifiableCollection(issuers.values());
+    }
+
+    public Optional<TrustedIssuer> trustedIssuer(String id) {
+        return Optional.ofNullable(issuers.get(id));
+    }
+
+    /** The trusted issuer whose {@code iss} is exactly {@code url} (no normalisation: RFC 7519 §4.1.1 compares as strings). */
+    public Optional<TrustedIssuer> trustedIssuerByUrl(String url) {
+        return Optional.ofNullable(issuersByUrl.get(url));
     }
 
     public Optional<Environment> environment(String name) {

@@ -26,9 +26,9 @@ import java.util.TreeSet;
 public final class PolicyLoader {
     /** The policy files, in the order they are read and their problems reported. */
     public static final List<String> FILES = List.of(ScopesSection.FILE, EnvironmentsSection.FILE, AgentsSection.FILE,
-            GrantsSection.FILE);
+            GrantsSection.FILE, IdentitySection.FILE);
     /** The files of {@link #FILES} a policy may leave out; the others are required. */
-    public static final Set<String> OPTIONAL_FILES = Set.of(GrantsSection.FILE);
+    public static final Set<String> OPTIONAL_FILES = Set.of(GrantsSection.FILE, IdentitySection.FILE);
     /** Hand-written policy is kilobytes; refusing megabytes bounds memory and parse time. */
     static final long MAX_FILE_BYTES = 1 << 20;
 
@@ -76,11 +76,15 @@ public final class PolicyLoader {
                 roots.get(AgentsSection.FILE), new StrictReader(AgentsSection.FILE, invalid), environments, catalog, where);
         GrantsSection.Grants grants = GrantsSection.read(
                 roots.get(GrantsSection.FILE), new StrictReader(GrantsSection.FILE, invalid), environments, scopes, where);
+        Set<String> agentIds = new HashSet<>();
+        for (Agent a : agents) agentIds.add(a.id());
+        List<TrustedIssuer> issuers = IdentitySection.read(roots.get(IdentitySection.FILE),
+                new StrictReader(IdentitySection.FILE, invalid), agentIds);
         if (!invalid.isEmpty()) throw new PolicyException(PolicyException.Kind.INVALID, sorted(invalid));
         // A missing environments list is always reported above; this only guards that invariant.
         if (environments == null) throw new IllegalStateException("environments.yaml unread but no problem reported");
         return new Loaded(new Policy(environments.values(), scopes.values(), agents, grants.rules(), grants.webhooks(),
-                grants.limits(), grants.adminGroups(), grants.preconditions()), where);
+                grants.limits(), grants.adminGroups(), grants.preconditions()).withIssuers(issuers), where);
     }
 
     /** Problems grouped by file in reading order, then by line, so the report reads top to bottom. */

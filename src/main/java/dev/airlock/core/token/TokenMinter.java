@@ -123,6 +123,27 @@ public final class TokenMinter {
      */
     public Minted mint(String clientId, String environment, Set<String> scopes, Duration wanted, GrantClaim grant,
                        String gateway) {
+        return build(clientId, environment, scopes, wanted, grant, null, gateway);
+    }
+
+    /**
+     * A delegated access token (RFC 8693 token exchange): {@code sub} is the user, {@code act} the agent (§4.1), with
+     * the agent's automatic rights only. Never with a grant: a grant is the agent's own request, approved by people,
+     * and its token is the agent's (the grant records on whose behalf it was filed).
+     *
+     * @param gateway as for {@link #mint(String, String, Set, Duration, GrantClaim, String)}: null for the
+     *                environment's audience
+     * @throws Refused as {@link #mint}; also for any scope that is not automatic
+     */
+    public Minted mintOnBehalfOf(String clientId, String environment, Set<String> scopes, Duration wanted,
+                                 OnBehalfOf user, String gateway) {
+        if (user == null) throw new Refused("a delegated token needs the user it acts for");
+        if (user.canonicalSubject().equals(clientId)) throw new Refused("a delegated token's user cannot be its agent");
+        return build(clientId, environment, scopes, wanted, null, user, gateway);
+    }
+
+    private Minted build(String clientId, String environment, Set<String> scopes, Duration wanted, GrantClaim grant,
+                         OnBehalfOf user, String gateway) {
         if (gateway != null && (grant != null || !gateway.startsWith(gatewayPrefix())
                 || gateway.length() == gatewayPrefix().length() || gateway.indexOf('/', gatewayPrefix().length()) >= 0)) {
             throw new Refused("a token is bound to one of this Airlock's MCP gateways, " + gatewayPrefix() + "<server>,"
@@ -149,7 +170,7 @@ public final class TokenMinter {
         String audience = grant != null ? grantAudience(grant.id()) : gateway != null ? gateway : env.audience();
         JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
                 .issuer(issuer)
-                .subject(clientId)
+                .subject(user == null ? clientId : user.canonicalSubject())
                 .audience(audience)
                 .claim("client_id", clientId)
                 .claim("env", env.name())
@@ -160,6 +181,12 @@ public final class TokenMinter {
                 .jwtID(jti);
         Map<String, Object> grantClaim = grant == null ? null : claimOf(grant);
         if (grantClaim != null) claims.claim("grant", grantClaim);
+        if (user != null) {
+            // RFC 8693 §4.1: act names the current actor; the user's details ride in our own claim so that a grant
+            // filed with this token can say on whose behalf, without a second look-up at the identity provider.
+            claims.claim("act", Map.of("sub", clientId));
+            claims.claim(ON_BEHALF_OF, onBehalfOfClaim(user));
+        }
         // One read of the active key for both the header's kid and the signature: a rotation between two reads
         // would otherwise name one key and sign with another.
         SigningKey key = keys.active();
@@ -172,7 +199,8 @@ public final class TokenMinter {
             throw new IllegalStateException("signing failed", e);
         }
         return new Minted(jwt.serialize(),
-                new AccessToken(jti, clientId, clientId, audience, env.name(), scopes, now, now, exp, grantClaim));
+                new AccessToken(jti, user == null ? clientId : user.canonicalSubject(), clientId, audience, env.name(),
+                        scopes, now, now, exp, grantClaim, user));
     }
 
     /** A grant's approval covers its own agent, environment and scopes, and nothing else. */
@@ -190,6 +218,18 @@ public final class TokenMinter {
         if (g.resources().isEmpty()) throw new Refused("grant " + g.id() + " names no resource");
         if (g.approvers().isEmpty()) throw new Refused("grant " + g.id() + " has no approver");
         if (g.uses() < 1) throw new Refused("grant " + g.id() + " has no use");
+    }
+
+    /** The claim naming the user of a delegated token: {@code {"issuer": id, "iss": url, "sub": raw, "name": ...}}. */
+    public static final String ON_BEHALF_OF = "on_behalf_of";
+
+    static Map<String, Object> onBehalfOfClaim(OnBehalfOf u) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("issuer", u.issuerId());
+        c.put("iss", u.issuer());
+        c.put("sub", u.subject());
+        if (u.name() != null) c.put("name", u.name());
+        return c;
     }
 
     private static Map<String, Object> claimOf(GrantClaim g) {

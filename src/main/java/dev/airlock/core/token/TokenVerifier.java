@@ -191,9 +191,39 @@ public final class TokenVerifier {
             return Verified.no("wrong_type", "an at+jwt access token must not carry a grant claim; grant tokens are "
                     + TokenMinter.GRANT_TYPE);
         }
+        Map<String, Object> act = c.getJSONObjectClaim("act");
+        Map<String, Object> obo = c.getJSONObjectClaim(TokenMinter.ON_BEHALF_OF);
+        OnBehalfOf user = null;
+        if (act != null || obo != null) {
+            // A delegated token (RFC 8693 §4.1): act names exactly the client (we mint no nested act), the user claim
+            // is whole, and sub is the user's canonical form. Anything else would let a token name one party and be
+            // used by another.
+            user = delegated(act, obo, c.getSubject(), clientId);
+            if (user == null) return Verified.no("malformed", "act, on_behalf_of and sub of a delegated token disagree");
+            if (grantToken) return Verified.no("wrong_type", "a grant token is never delegated");
+        } else if (!c.getSubject().equals(clientId)) {
+            return Verified.no("malformed", "sub differs from client_id in a token without act");
+        }
         AccessToken token = new AccessToken(jti, c.getSubject(), clientId, aud.get(0), env, scopes, iat.toInstant(),
-                nbf == null ? iat.toInstant() : nbf.toInstant(), exp.toInstant(), grant);
+                nbf == null ? iat.toInstant() : nbf.toInstant(), exp.toInstant(), grant, user);
         return new Verified(timely(token, nbf != null, now), nbf != null);
+    }
+
+    private static OnBehalfOf delegated(Map<String, Object> act, Map<String, Object> obo, String sub, String clientId) {
+        if (act == null || obo == null || act.size() != 1 || !clientId.equals(act.get("sub"))) return null;
+        if (!(obo.get("issuer") instanceof String id) || !(obo.get("iss") instanceof String iss)
+                || !(obo.get("sub") instanceof String raw)) {
+            return null;
+        }
+        Object name = obo.get("name");
+        if (name != null && !(name instanceof String)) return null;
+        OnBehalfOf user;
+        try {
+            user = new OnBehalfOf(id, iss, raw, (String) name);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        return user.canonicalSubject().equals(sub) && !sub.equals(clientId) ? user : null;
     }
 
     /**

@@ -11,6 +11,7 @@ import dev.airlock.core.grant.GrantStatus;
 import dev.airlock.core.ops.OpsAccount;
 import dev.airlock.core.ops.Passkey;
 import dev.airlock.core.ops.PasskeyChallenge;
+import dev.airlock.core.token.OnBehalfOf;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -114,6 +115,11 @@ public sealed interface StateOp {
                 .put("denyReason", g.denyReason()).put("decidedAt", millis(g.decidedAt()))
                 .put("tokenJti", g.tokenJti()).put("usesLeft", g.usesLeft())
                 .put("tokenExpires", millis(g.tokenExpiresAt())).put("version", g.version());
+        if (g.onBehalfOf() != null) {
+            OnBehalfOf u = g.onBehalfOf();
+            o.putObject("onBehalfOf").put("issuer", u.issuerId()).put("iss", u.issuer()).put("sub", u.subject())
+                    .put("name", u.name());
+        }
         return o;
     }
 
@@ -131,7 +137,15 @@ public sealed interface StateOp {
                 approvals, status, Instant.ofEpochMilli(number(o, "created")), Instant.ofEpochMilli(number(o, "expires")),
                 nullableText(o, "decidedBy"), nullableText(o, "denyReason"), instant(o, "decidedAt"),
                 nullableText(o, "tokenJti"), (int) number(o, "usesLeft"), instant(o, "tokenExpires"),
-                number(o, "version"));
+                number(o, "version"), onBehalfOf(o));
+    }
+
+    /** Absent (not delegated, or written before delegation existed) reads as null; present, it must be whole. */
+    private static OnBehalfOf onBehalfOf(JsonNode o) {
+        JsonNode u = o.get("onBehalfOf");
+        if (u == null || u.isNull()) return null;
+        JsonNode obj = object(o, "onBehalfOf");
+        return new OnBehalfOf(text(obj, "issuer"), text(obj, "iss"), text(obj, "sub"), nullableText(obj, "name"));
     }
 
     private static ObjectNode opsJson(OpsAccount a) {

@@ -14,6 +14,7 @@ import dev.airlock.core.grant.GrantStatus;
 import dev.airlock.core.ops.OpsAccount;
 import dev.airlock.core.ops.Passkey;
 import dev.airlock.core.ops.PasskeyChallenge;
+import dev.airlock.core.token.OnBehalfOf;
 import dev.airlock.testing.MutableClock;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -292,13 +293,14 @@ public abstract class StateStoreContract {
         return successor(g, g.status(), approvals, null, null, null, null, 0, null);
     }
 
-    /** Every optional field set, and characters a line-based journal must escape. */
+    /** Every optional field set (on behalf of a user, issue 15, too), and characters a line-based journal must escape. */
     private Grant everyFieldSet(String id, GrantStatus status) {
         return new Grant(id, "ci-bot", "prod", List.of("db:read", "db:migrate"), List.of("db:orders"),
                 "INC-42: \"quoted\", ünïcode", "psql -c 'select 1'\n\\q", 2,
                 List.of(new Approval("alice", t0.plusSeconds(60)), new Approval("bob", t0.plusSeconds(61))), status,
                 t0, t0.plus(Duration.ofMinutes(15)), "bob", "not during the\nfreeze", t0.plusSeconds(61),
-                "jti-" + id, 3, t0.plus(Duration.ofMinutes(5)), 1);
+                "jti-" + id, 3, t0.plus(Duration.ofMinutes(5)), 1,
+                new OnBehalfOf("corp", "https://login.corp.test/", "00u1:\"érin\"", "Erin Example"));
     }
 
     protected OpsAccount opsAccount(String name, long version, int failures, Instant lockedUntil, boolean disabled) {
