@@ -113,10 +113,8 @@ public final class ScanCommand implements Callable<Integer> {
      */
     static List<ProviderSignature> providers(Path policy) throws CliFailure {
         Path folder = policy == null ? Path.of("scopes") : policy;
-        if (!Files.isDirectory(folder.resolve("providers"))) {
-            if (policy != null) throw new CliFailure(CANNOT_SCAN, policy + ": no providers folder");
-            return List.of();
-        }
+        if (policy != null && !Files.isDirectory(policy)) throw new CliFailure(CANNOT_SCAN, policy + ": not a folder");
+        if (!Files.isDirectory(folder.resolve("providers"))) return List.of();
         try {
             return ProviderSignature.of(ProviderLoader.load(folder.resolve("providers"), PolicyLoader.load(folder)));
         } catch (PolicyException e) {

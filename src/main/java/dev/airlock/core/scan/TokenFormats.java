@@ -41,10 +41,24 @@ final class TokenFormats {
 
     private static final String B = "(?<![A-Za-z0-9_-])";
     private static final String E = "(?![A-Za-z0-9_-])";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Made on the first JWT-shaped text: most scans meet none, and {@code airlock env} starts faster without it. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
 
-    /** @param prefix the length of the vendor's fixed prefix, after which a sample token shows ({@link Placeholders}) */
-    private record Format(CredentialKind kind, int prefix, Pattern pattern, Check check) {}
+    /**
+     * @param prefix  the length of the vendor's fixed prefix, after which a sample token shows ({@link Placeholders})
+     * @param anchors literal text every match contains: a line without any is not given to the expression, which
+     *                keeps a scan of ordinary text at a few {@code indexOf} calls a line ({@code airlock env} runs one)
+     */
+    private record Format(CredentialKind kind, int prefix, Pattern pattern, Check check, String... anchors) {
+        boolean mayMatch(String line) {
+            for (String a : anchors) {
+                if (line.contains(a)) return true;
+            }
+            return false;
+        }
+    }
 
     private interface Check {
         boolean ok(String token);
@@ -52,22 +66,26 @@ final class TokenFormats {
 
     private static final List<Format> SINGLE_LINE = List.of(
             new Format(CredentialKind.GITHUB_TOKEN, 4, Pattern.compile(B + "gh[pousr]_[0-9A-Za-z]{36}" + E),
-                    t -> Base62Crc.valid(t, 4)),
+                    t -> Base62Crc.valid(t, 4), "ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
             new Format(CredentialKind.GITHUB_TOKEN, 11, Pattern.compile(B + "github_pat_[0-9A-Za-z]{22}_[0-9A-Za-z]{59}" + E),
-                    t -> true),
+                    t -> true, "github_pat_"),
             new Format(CredentialKind.NPM_TOKEN, 4, Pattern.compile(B + "npm_[0-9A-Za-z]{36}" + E),
-                    t -> Base62Crc.valid(t, 4)),
+                    t -> Base62Crc.valid(t, 4), "npm_"),
             new Format(CredentialKind.SLACK_TOKEN, 5, Pattern.compile(B + "xox[abpr]-[0-9]{6,}-[0-9A-Za-z-]{8,}" + E),
-                    t -> true),
-            new Format(CredentialKind.STRIPE_KEY, 8, Pattern.compile(B + "[sr]k_live_[0-9A-Za-z]{24,}" + E), t -> true),
-            new Format(CredentialKind.GITLAB_TOKEN, 6, Pattern.compile(B + "glpat-[0-9A-Za-z_-]{20,}" + E), t -> true),
-            new Format(CredentialKind.PYPI_TOKEN, 9, Pattern.compile(B + "pypi-AgEI[0-9A-Za-z_-]{50,}" + E), t -> true),
-            new Format(CredentialKind.GOOGLE_API_KEY, 4, Pattern.compile(B + "AIza[0-9A-Za-z_-]{35}" + E), t -> true),
+                    t -> true, "xox"),
+            new Format(CredentialKind.STRIPE_KEY, 8, Pattern.compile(B + "[sr]k_live_[0-9A-Za-z]{24,}" + E), t -> true,
+                    "k_live_"),
+            new Format(CredentialKind.GITLAB_TOKEN, 6, Pattern.compile(B + "glpat-[0-9A-Za-z_-]{20,}" + E), t -> true,
+                    "glpat-"),
+            new Format(CredentialKind.PYPI_TOKEN, 9, Pattern.compile(B + "pypi-AgEI[0-9A-Za-z_-]{50,}" + E), t -> true,
+                    "pypi-AgEI"),
+            new Format(CredentialKind.GOOGLE_API_KEY, 4, Pattern.compile(B + "AIza[0-9A-Za-z_-]{35}" + E), t -> true,
+                    "AIza"),
             new Format(CredentialKind.AIRLOCK_AGENT_SECRET, SecretShapes.CLIENT_SECRET_PREFIX.length(),
                     Pattern.compile(Pattern.quote(SecretShapes.CLIENT_SECRET_PREFIX) + "[A-Za-z0-9_-]{32,}" + E),
-                    t -> true),
+                    t -> true, SecretShapes.CLIENT_SECRET_PREFIX),
             new Format(CredentialKind.JWT, 0, Pattern.compile(B + "eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{16,}"
-                    + E), TokenFormats::isJwt));
+                    + E), TokenFormats::isJwt, "eyJ"));
 
     private static final Pattern AWS_KEY_ID = Pattern.compile("(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z2-7]{16}(?![A-Z0-9])");
     private static final Pattern AWS_SECRET = Pattern.compile("(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])");
@@ -81,6 +99,7 @@ final class TokenFormats {
     static void scan(List<String> lines, int i, List<Hit> out) {
         String line = lines.get(i);
         for (Format f : SINGLE_LINE) {
+            if (!f.mayMatch(line)) continue;
             Matcher m = f.pattern().matcher(line);
             while (m.find()) {
                 String token = m.group();
@@ -94,7 +113,9 @@ final class TokenFormats {
     }
 
     private static void awsKey(List<String> lines, int i, List<Hit> out) {
-        Matcher m = AWS_KEY_ID.matcher(lines.get(i));
+        String line = lines.get(i);
+        if (!line.contains("AKIA") && !line.contains("ASIA")) return;
+        Matcher m = AWS_KEY_ID.matcher(line);
         while (m.find()) {
             String id = m.group();
             if (Placeholders.isSampleToken(id, 4) || !secretNear(lines, i)) continue;
@@ -123,6 +144,7 @@ final class TokenFormats {
      */
     private static void privateKey(List<String> lines, int i, List<Hit> out) {
         String line = lines.get(i);
+        if (!line.contains("PRIVATE KEY-----")) return;
         Matcher m = PEM_BEGIN.matcher(line);
         if (!m.find()) return;
         StringBuilder body = new StringBuilder();
@@ -156,8 +178,8 @@ final class TokenFormats {
         if (parts.length != 3) return false;
         try {
             Base64.Decoder d = Base64.getUrlDecoder();
-            JsonNode header = JSON.readTree(d.decode(parts[0]));
-            JsonNode payload = JSON.readTree(d.decode(parts[1]));
+            JsonNode header = Json.MAPPER.readTree(d.decode(parts[0]));
+            JsonNode payload = Json.MAPPER.readTree(d.decode(parts[1]));
             if (header == null || !header.isObject() || payload == null || !payload.isObject()) return false;
             JsonNode alg = header.get("alg");
             return alg != null && alg.isTextual() && !alg.asText().isEmpty() && !alg.asText().equalsIgnoreCase("none");

@@ -13,8 +13,8 @@ import java.util.Random;
  * flicker on it.
  */
 public final class PlantedCredentials {
-    static final String BASE62 = Base62Crc.ALPHABET;
-    static final String BASE64URL = BASE62 + "-_";
+    public static final String BASE62 = Base62Crc.ALPHABET;
+    public static final String BASE64URL = BASE62 + "-_";
     static final String BASE32_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
     private final Random random;
