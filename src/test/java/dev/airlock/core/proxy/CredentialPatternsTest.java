@@ -107,5 +107,8 @@ class CredentialPatternsTest {
         CredentialPatterns.Found found = p.find("a".repeat(64));
         assertTrue(found.exhausted());
         assertEquals(List.of(), found.values());
+        CredentialPatterns.Found one = CredentialPatterns.of(List.of("RAIL(WAY_[0-9]{4})")).find("RAILWAY_1234");
+        assertEquals(List.of("WAY_1234"), one.values());
+        assertFalse(one.toString().contains("WAY_1234"), "a Found never prints what it found: " + one);
     }
 }

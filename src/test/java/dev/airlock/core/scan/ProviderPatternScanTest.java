@@ -67,4 +67,23 @@ class ProviderPatternScanTest {
         ScanResult r = scan(root, List.of(new ProviderSignature("github", CredentialPatterns.NONE, null)));
         assertEquals("github", r.findings().get(0).provider());
     }
+
+    @Test
+    void scanWhenAProviderPatternFindsAPlaceholderThenItIsNotReported() throws Exception {
+        write(root, "run.sh", "DEMO_TOKEN=${DEMO_TOKEN} ./run\nDEMO_TOKEN=" + PLANT.chars(PlantedCredentials.BASE62, 30) + "\n");
+        ScanResult r = scan(root, List.of(new ProviderSignature("demo",
+                CredentialPatterns.of(List.of("DEMO_TOKEN=(\\S+)")), null)));
+        assertEquals(List.of("run.sh:2 provider:demo"), located(r));
+    }
+
+    @Test
+    void scanWhenAProviderPatternBacktracksOnALineThenTheScanGoesOnAndANoteSaysSo() throws Exception {
+        write(root, "data.txt", "a".repeat(64) + "\n");
+        write(root, "z.txt", "DEMO=" + PLANT.github("ghp_") + "\n");
+        ScanResult r = scan(root, List.of(new ProviderSignature("demo", CredentialPatterns.of(List.of("(a|a)+\\1b")),
+                null)));
+        assertEquals(List.of("z.txt:1 github-token"), located(r));
+        assertEquals(List.of(new ScanNote("data.txt", "a provider's credential pattern took too long on a line and was"
+                + " stopped there")), r.notes());
+    }
 }

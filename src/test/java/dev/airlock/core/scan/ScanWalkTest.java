@@ -139,4 +139,34 @@ class ScanWalkTest {
                 "~/.config/gcloud/legacy_credentials/dev@example.org/adc.json:1 gcloud-credentials"), located(r),
                 "the well-known places only, not the whole home directory");
     }
+
+    @Test
+    void scanWhenTheTotalByteBudgetIsReachedThenItStopsAndSaysSo() throws Exception {
+        write(root, "a.txt", "x".repeat(600) + "\n");
+        write(root, "b.txt", "y".repeat(600) + "\n");
+        ScanResult r = new CredentialScanner(new ScanLimits(8, 100, 1024, 1000, false), List.of()).scan(root);
+        assertTrue(r.truncated());
+        assertEquals(2, r.filesScanned(), "the second file is counted as looked at, not read");
+        assertTrue(r.notes().get(0).reason().startsWith("not read: the scan stopped after reading 601 bytes"),
+                r.notes().toString());
+    }
+
+    @Test
+    void scanListsAtMostMaxNotesAndCountsTheRest() throws Exception {
+        for (int i = 0; i < CredentialScanner.MAX_NOTES + 5; i++) {
+            Files.createSymbolicLink(root.resolve("link" + i), outside);
+        }
+        ScanResult r = scan(root);
+        assertEquals(CredentialScanner.MAX_NOTES + 1, r.notes().size());
+        assertEquals(new ScanNote("", "5 more notes not listed"), r.notes().get(CredentialScanner.MAX_NOTES));
+    }
+
+    @Test
+    void scanWhenAnIgnoreLineIsInvalidOrTooLongThenItIsANoteAndIgnoresNothing() throws Exception {
+        write(root, ScanIgnore.FILE, "docs/{a,b\n" + "x".repeat(ScanIgnore.MAX_LINE_LENGTH + 1) + "\n");
+        write(root, "docs/a", token() + "\n");
+        ScanResult r = scan(root);
+        assertEquals(List.of("docs/a:1 github-token"), located(r));
+        assertEquals(List.of(ScanIgnore.FILE + ":1", ScanIgnore.FILE + ":2"), r.notes().stream().map(ScanNote::path).toList());
+    }
 }

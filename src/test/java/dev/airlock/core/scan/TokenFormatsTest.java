@@ -75,10 +75,30 @@ class TokenFormatsTest {
     }
 
     @Test
-    void scanWhenAwsDocumentsItsExampleKeysThenTheyAreNotReported() throws Exception {
-        write(root, "docs/aws.md", "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
-                + "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n");
+    void scanWhenAnAwsKeyIdIsAwsDocumentedExampleThenItIsNotReportedEvenBesideARealLookingSecret() throws Exception {
+        write(root, "docs/aws.md", "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = "
+                + PLANT.awsSecret() + "\n");
         assertEquals(List.of(), located(scan(root)));
+    }
+
+    @Test
+    void scanWhenTheSecretNearAKeyIdIsAwsDocumentedExampleThenItIsNotReported() throws Exception {
+        write(root, "docs/aws.md", "aws_access_key_id = " + PLANT.awsKeyId()
+                + "\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n");
+        assertEquals(List.of(), located(scan(root)));
+    }
+
+    @Test
+    void scanWhenAnAwsKeyIdIsNextToACommitHashThenItIsNotReported() throws Exception {
+        write(root, "CHANGELOG.md", "rotated " + PLANT.awsKeyId() + " in\n" + PLANT.chars("0123456789abcdef", 40) + "\n");
+        assertEquals(List.of(), located(scan(root)), "40 lower-case hex characters are a hash, not a secret key");
+    }
+
+    @Test
+    void aHitNeverPrintsItsValue() {
+        String token = PLANT.github("ghp_");
+        Hit h = new Hit(1, CredentialKind.GITHUB_TOKEN, Hit.Source.FORMAT, token, null);
+        assertFalse(h.toString().contains(token), h.toString());
     }
 
     @Test
