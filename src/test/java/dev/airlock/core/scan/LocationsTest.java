@@ -82,7 +82,7 @@ class LocationsTest {
     void scanWhenTheSameFilesHoldOnlyPlaceholdersAndReferencesThenNothingIsReported() throws Exception {
         write(root, ".env", String.join("\n", "API_KEY=changeme", "API_TOKEN=${API_TOKEN}", "GH_TOKEN=$GH_TOKEN",
                 "X_TOKEN=$(pass show x)", "Y_SECRET=<your-token>", "Z_KEY=", "SSH_KEY=~/.ssh/id_ed25519",
-                "DB_PASSWORD=\"\"", "SIGNING_KEY=xxxxxxxxxxxxxxxx", "GPG_KEY_FILE=/run/secrets/gpg",
+                "DB_PASSWORD=\"\"", "SIGNING_KEY=xxxxxxxxxxxxxxxx", "API_SECRET=abababababababab", "DB_PASSWD=hunter2", "GPG_KEY_FILE=/run/secrets/gpg",
                 "APP_SECRET=replace-me-with-a-real-secret", "LOG_LEVEL=debugging-everything", "DEBUG=true", ""));
         write(root, ".npmrc", "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n");
         write(root, ".kube/config", "users:\n- name: a\n  user:\n    token: <token>\n");
