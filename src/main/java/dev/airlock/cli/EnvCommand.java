@@ -51,6 +51,14 @@ public final class EnvCommand implements Callable<Integer> {
             description = "output syntax: sh (POSIX: also bash, zsh, ksh), fish, or json (default: ${DEFAULT-VALUE})")
     String shell;
 
+    @Option(names = "--scan-dir", paramLabel = "DIR", defaultValue = ".", description = "working tree checked for"
+            + " standing credentials an agent could use instead of Airlock; a warning on standard error names the"
+            + " first (default: the current directory)")
+    java.nio.file.Path scanDir;
+
+    @Option(names = "--no-scan", description = "skip that check")
+    boolean noScan;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -69,6 +77,7 @@ public final class EnvCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        if (!noScan) ScanWarning.warn(scanDir, spec.commandLine().getErr());
         return GrantCommand.run(spec, () -> {
             Map<String, String> vars = AgentEnvironment.fetch(auth, environment, scope, Clock.systemUTC());
             String text;

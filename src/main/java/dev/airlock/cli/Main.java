@@ -57,6 +57,7 @@ public final class Main implements Runnable {
         m.put("check", CheckCommand::new);
         m.put("revoke", RevokeCommand::new);
         m.put("env", EnvCommand::new);
+        m.put("scan", ScanCommand::new);
         m.put("agent", AgentCommand::new);
         m.put("audit", AuditCommand::new);
         m.put("ops", OpsCommand::new);

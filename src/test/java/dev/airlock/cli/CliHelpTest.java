@@ -25,6 +25,7 @@ class CliHelpTest {
     private static final Map<String, List<String>> COMMANDS = new TreeMap<>(Map.of(
             "serve", List.of("--port", "--data", "--policy"),
             "lint", List.of("--policy"),
+            "scan", List.of("DIR", "--json", "--include-home", "--max-files", "Exit codes"),
             "token", List.of("--url", "--client-id", "--env", "--scope"),
             "check", List.of("--url", "--env", "--action", "--resource"),
             "revoke", List.of("--jti", "--token", "--data"),
@@ -92,7 +93,7 @@ class CliHelpTest {
     @Test
     void commandGroupsAndTheRootAnswerHelpListingTheirSubcommands() {
         Map<String, List<String>> groups = Map.of(
-                "", List.of("serve", "lint", "token", "check", "revoke", "env", "agent", "audit", "grant", "grants", "ops"),
+                "", List.of("serve", "lint", "token", "check", "revoke", "env", "scan", "agent", "audit", "grant", "grants", "ops"),
                 "grant", List.of("request", "wait", "status", "cancel"),
                 "grants", List.of("login", "logout", "list", "show", "approve", "deny"),
                 "ops", List.of("add", "reset", "disable", "list"),

@@ -411,4 +411,40 @@ class EnvCommandTest {
             }
         }
     }
+
+    // --- the standing-credential warning (issue 16) ---
+
+    /** A working tree whose .env holds a password-like value of no known format, so only the location rule finds it. */
+    static Path treeWithACredential(String value) throws IOException {
+        Path tree = dir("tree");
+        Files.writeString(tree.resolve(".env"), "PORT=8080\nDATABASE_PASSWORD=" + value + "\n");
+        return tree;
+    }
+
+    @Test
+    void envWhenTheWorkingTreeHoldsACredentialThenOneWarningLineOnStderrAndTheExportsAreUnchanged() throws Exception {
+        String value = "q7Lr2VxN9kPz4HcW8mTb3JdY";
+        Run r = env(airlock, "staging", "--scan-dir", treeWithACredential(value).toString());
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("warning: 1 standing credential readable in this working tree (.env:2 dotenv-secret); run airlock"
+                + " scan for details", r.err().strip());
+        assertFalse(r.err().contains(value) || r.out().contains(value), "the value is never printed");
+        Map<String, String> vars = airlockVariables(ShellRun.evaluate("sh", r.out(), dir("sh-warned")));
+        assertEquals("staging", vars.get("AIRLOCK_ENV"), "standard output carries the exports and nothing else");
+    }
+
+    @Test
+    void envWithNoScanDoesNotLook() throws Exception {
+        Run r = env(airlock, "staging", "--no-scan", "--scan-dir", treeWithACredential("q7Lr2VxN9kPz4HcW8mTb3JdY").toString());
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("", r.err());
+    }
+
+    @Test
+    void envWhenTheWorkingTreeCannotBeScannedThenItSaysNothingAndStillSucceeds() throws Exception {
+        Run r = env(airlock, "staging", "--scan-dir", tmp.resolve("no-such-tree").toString());
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("", r.err());
+        assertTrue(r.out().contains("AIRLOCK_TOKEN="), r.out());
+    }
 }

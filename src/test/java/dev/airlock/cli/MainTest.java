@@ -33,7 +33,7 @@ class MainTest {
             CommandLine.Command annotation = instance.getClass().getAnnotation(CommandLine.Command.class);
             assertEquals(name, annotation.name(), instance.getClass().getName());
         });
-        assertEquals(List.of("serve", "lint", "token", "check", "revoke", "env", "agent", "audit", "ops", "grant",
+        assertEquals(List.of("serve", "lint", "token", "check", "revoke", "env", "scan", "agent", "audit", "ops", "grant",
                 "grants", "keys", "policy", "help"), new ArrayList<>(Main.SUBCOMMANDS.keySet()));
     }
 

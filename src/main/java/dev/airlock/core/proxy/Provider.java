@@ -15,9 +15,10 @@ import java.util.regex.Pattern;
  * @param credential where the real credential is read from
  * @param injection  how it is put on the forwarded request
  * @param mapper     a {@link RestMapper}, {@link GraphQlMapper} or {@link McpMapper}, as {@code kind} says
+ * @param credentialPatterns what its credentials look like, for {@code airlock scan} only; {@link CredentialPatterns#NONE}
  */
 public record Provider(String name, Kind kind, URI upstream, CredentialSource credential, Injection injection,
-                       RequestMapper mapper) {
+                       RequestMapper mapper, CredentialPatterns credentialPatterns) {
     public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
 
     public enum Kind {
@@ -36,10 +37,17 @@ public record Provider(String name, Kind kind, URI upstream, CredentialSource cr
         Objects.requireNonNull(credential, "credential");
         Objects.requireNonNull(injection, "injection");
         Objects.requireNonNull(mapper, "mapper");
+        Objects.requireNonNull(credentialPatterns, "credentialPatterns");
         if (kind == Kind.REST != mapper instanceof RestMapper || kind == Kind.GRAPHQL != mapper instanceof GraphQlMapper
                 || kind == Kind.MCP != mapper instanceof McpMapper) {
             throw new IllegalArgumentException("a " + kind.keyword() + " provider needs the matching mapper");
         }
+    }
+
+    /** A provider without {@code credential_patterns}. */
+    public Provider(String name, Kind kind, URI upstream, CredentialSource credential, Injection injection,
+                    RequestMapper mapper) {
+        this(name, kind, upstream, credential, injection, mapper, CredentialPatterns.NONE);
     }
 
     /** Maps one request; see {@link RequestMapper}. */

@@ -28,10 +28,11 @@ import java.util.regex.Pattern;
  */
 public final class ProviderLoader {
     static final List<String> REQUIRED = List.of("kind", "upstream", "credential", "inject", "rules");
-    static final List<String> OPTIONAL = List.of("description", "endpoint", "introspection_scope", "ids");
+    static final List<String> OPTIONAL = List.of("description", "endpoint", "introspection_scope", "ids",
+            "credential_patterns");
     /** A {@code kind: mcp} file: tools instead of rules, no GraphQL keys. */
     static final List<String> MCP_REQUIRED = List.of("kind", "upstream", "credential", "inject", "tools");
-    static final List<String> MCP_OPTIONAL = List.of("description", "ids");
+    static final List<String> MCP_OPTIONAL = List.of("description", "ids", "credential_patterns");
     /** Keys someone might use to paste the credential itself into the file. */
     static final Pattern SECRET_KEY = Pattern.compile("(?i).*(value|literal|token|secret|pass|key|bearer|auth|cred).*");
     static final int MAX_RULES = 500;
@@ -140,6 +141,8 @@ public final class ProviderLoader {
         CredentialSource credential = top.get("credential") == null ? null : credential(top.get("credential"));
         Injection injection = top.get("inject") == null ? null : injection(top.get("inject"));
         IdSyntax ids = top.get("ids") == null ? IdSyntax.DEFAULT : ids(top.get("ids"), policy);
+        CredentialPatterns patterns = top.get("credential_patterns") == null ? CredentialPatterns.NONE
+                : CredentialPatternsSection.read(top.get("credential_patterns"));
         RequestMapper mapper = null;
         if (kind == Provider.Kind.REST) {
             for (String key : List.of("endpoint", "introspection_scope")) {
@@ -162,8 +165,9 @@ public final class ProviderLoader {
             if (tools != null && ids != null) mapper = new McpMapper(name, tools, ids,
                     scope -> policy.scope(scope).map(dev.airlock.core.policy.Scope::destructive).orElse(false));
         }
-        if (kind == null || upstream == null || credential == null || injection == null || mapper == null) return null;
-        return new Provider(name, kind, upstream, credential, injection, mapper);
+        if (kind == null || upstream == null || credential == null || injection == null || mapper == null
+                || patterns == null) return null;
+        return new Provider(name, kind, upstream, credential, injection, mapper, patterns);
     }
 
     /**

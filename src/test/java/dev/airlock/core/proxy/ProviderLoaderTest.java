@@ -101,7 +101,7 @@ class ProviderLoaderTest {
         List<String> problems = invalid("unknown-key");
         assertEquals(List.of(
                 "unknown-key/demo.yaml:3: upstreem: unknown key 'upstreem' (allowed: kind, upstream, credential, inject,"
-                        + " rules, description, endpoint, introspection_scope, ids)",
+                        + " rules, description, endpoint, introspection_scope, ids, credential_patterns)",
                 "unknown-key/demo.yaml:10: rules[0]: missing required key 'scope'",
                 "unknown-key/demo.yaml:12: rules[0].scopes: unknown key 'scopes' (allowed: method, path, scope,"
                         + " resources, reason, description)"), problems);
