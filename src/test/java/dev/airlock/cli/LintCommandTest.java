@@ -34,7 +34,7 @@ class LintCommandTest {
         assertEquals(0, run("--policy", "scopes"));
         assertEquals("", err.toString());
         String[] lines = out.toString().strip().split("\\R");
-        assertEquals(11, lines.length, out.toString());
+        assertEquals(12, lines.length, out.toString());
         assertEquals("coding-agent in production: automatic: db:read; only through a human grant: db:drop, service:delete, volume:delete",
                 lines[2]);
         assertEquals("policy OK: 3 environments, 14 scopes (5 destructive, 5 of them by a built-in destructive word in the"

@@ -136,6 +136,12 @@ final class HarmlessnessProbe {
                     if (!rule.method().equals("DELETE")) out.add(rest(base, "DELETE", rule, id));
                 }
             }
+        } else if (provider.mapper() instanceof dev.airlock.core.proxy.McpMapper) {
+            // An MCP provider is reached at /mcp/<name> with a token bound to that gateway, and its calls need an MCP
+            // upstream that lists its tools (the gateway fails closed without the list), which this probe's REST
+            // recorder is not. The suite mutates REST and GraphQL files only; the gateway's refusal of destructive
+            // tools to automatic tokens is proven against a real MCP upstream by McpRefusalTest and McpIncidentTest.
+            return out;
         } else {
             GraphQlMapper graphql = (GraphQlMapper) provider.mapper();
             for (GraphQlRule rule : graphql.rules()) {

@@ -34,6 +34,7 @@ public final class PolicyGenerator {
         if (upstream != null) {
             Files.createDirectories(dir.resolve("providers"));
             Files.writeString(dir.resolve("providers").resolve("bench.yaml"), provider(upstream));
+            Files.writeString(dir.resolve("providers").resolve("bench-mcp.yaml"), mcpProvider(upstream));
         }
     }
 
@@ -146,6 +147,24 @@ public final class PolicyGenerator {
                     resources:
                       - from: path
                         name: id
+                """.formatted(upstream);
+    }
+
+    /** The same upstream's MCP server (POST /mcp, {@code Upstream}) behind the gateway at /mcp/bench-mcp. */
+    static String mcpProvider(String upstream) {
+        return """
+                kind: mcp
+                upstream: %s/mcp
+                credential:
+                  env: BENCH_UPSTREAM_TOKEN
+                inject:
+                  header: Authorization
+                  template: "Bearer {credential}"
+                tools:
+                  - tool: get_volume
+                    scope: volume:read
+                    resources:
+                      - argument: /volumeId
                 """.formatted(upstream);
     }
 }

@@ -146,7 +146,7 @@ public final class Policy {
      */
     public Policy withIssuers(List<TrustedIssuer> trusted) {
         Policy p = new Policy(environments.values(), scopes.values(), agents.values(), grantRules, webhooks, grantLimits,
-                adminGroups);
+                adminGroups, preconditions);
         for (TrustedIssuer t : trusted) {
             if (p.issuers.putIfAbsent(t.id(), t) != null || p.issuersByUrl.putIfAbsent(t.issuer(), t) != null) {
                 throw new IllegalArgumentException("duplicate trusted issuer " + t.id() + " / " + t.issuer());

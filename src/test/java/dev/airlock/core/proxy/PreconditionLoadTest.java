@@ -81,7 +81,7 @@ class PreconditionLoadTest {
         assertEquals("grants.yaml", p.file());
         assertEquals("preconditions[0].provider", p.path());
         assertTrue(p.line() > 0);
-        assertTrue(p.message().contains("unknown provider 'nowhere' (known: generic-rest, railway)"), p.message());
+        assertTrue(p.message().contains("unknown provider 'nowhere' (known: generic-rest, railway, volumes-mcp)"), p.message());
     }
 
     @Test
