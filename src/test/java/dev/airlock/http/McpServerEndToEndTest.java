@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Issue 15, must-show 3: an agent that knows only Airlock's MCP server, driven by the official MCP Java SDK client,
  * asks, is refused, asks people, and after two approvals deletes a production volume once through Airlock's proxy.
- * (The MCP gateway leg, /mcp/&lt;server&gt;, is added where the gateway is merged; the grant token is the same kind.)
+ * The same flow with the MCP gateway, /mcp/&lt;server&gt;, as the last leg: {@link McpServerThroughGatewayTest}.
  */
 class McpServerEndToEndTest {
     static final String DELETE_7F3A = gql("mutation { volumeDelete(volumeId: \"vol-7f3a\") }");
@@ -207,8 +207,13 @@ class McpServerEndToEndTest {
     }
 
     private void approve(String id, OpsUser who) throws Exception {
-        Reply r = fx.airlock.opsPost("/v1/grants/" + id + "/approve", fx.airlock.opsSignIn(who),
-                Map.of("code", fx.airlock.freshCode(who)));
+        approve(fx.airlock, id, who);
+    }
+
+    /** {@code who} signs in with passphrase and TOTP and approves grant {@code id} with a fresh second factor. */
+    static void approve(TestAirlock airlock, String id, OpsUser who) throws Exception {
+        Reply r = airlock.opsPost("/v1/grants/" + id + "/approve", airlock.opsSignIn(who),
+                Map.of("code", airlock.freshCode(who)));
         assertEquals(200, r.status(), r.body());
     }
 }

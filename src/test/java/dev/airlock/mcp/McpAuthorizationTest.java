@@ -1,5 +1,6 @@
 package dev.airlock.mcp;
 
+import static dev.airlock.testing.McpFixture.CREDENTIAL;
 import static dev.airlock.testing.McpFixture.GATEWAY;
 import static dev.airlock.testing.McpFixture.call;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -130,6 +131,79 @@ class McpAuthorizationTest {
         assertEquals(200, mine.status(), mine.body());
         assertNotNull(mine.json().get("result"), mine.body());
         assertEquals(1, fx.upstream.calls().size());
+    }
+
+    /**
+     * A gateway-bound token (RFC 8707 resource=&lt;issuer&gt;/mcp/volumes-mcp) at the REST enforcement proxy: refused
+     * for its audience before anything is forwarded, where the same agent's environment token for the same request is
+     * forwarded (so the route, the mapping and the environment are not what refuses it).
+     */
+    @Test
+    void aGatewayTokenIsRefusedAtTheRestProxyForItsAudienceAndNothingIsForwarded() throws Exception {
+        String path = "/proxy/generic-rest/v1/volumes/vol-7f3a-stg";
+        Reply refused = proxyGet(path, fx.token("staging", "volume:read"));
+        assertEquals(403, refused.status(), refused.body());
+        assertEquals("wrong_environment", refused.json().get("code").asText(), refused.body());
+        assertTrue(refused.body().contains("is not staging's"), refused.body());
+        assertTrue(fx.upstream.received().isEmpty(), "the refused request reached the upstream");
+
+        Reply control = proxyGet(path, environmentToken("staging"));
+        assertEquals(1, fx.upstream.received().size(), control.status() + " " + control.body());
+        assertEquals(List.of("Bearer " + CREDENTIAL), fx.upstream.received().get(0).header("Authorization"));
+    }
+
+    /**
+     * RFC 7662 §4: the authorization server judges whether the token can be used at the protected resource asking; a
+     * gateway-bound token can be used only at its gateway, so to the resource server api-gateway (which introspects
+     * staging) it is inactive, while that client's answer for the same agent's staging environment token is active.
+     */
+    @Test
+    void aGatewayTokenIsInactiveToAnAuthorisedIntrospectingClient() throws Exception {
+        String apiGateway = TestAirlock.basic("api-gateway", fx.airlock.issueSecret("api-gateway"));
+        Reply control = fx.airlock.postForm("/oauth2/introspect", apiGateway,
+                Map.of("token", environmentToken("staging")));
+        assertEquals(200, control.status(), control.body());
+        assertTrue(control.json().get("active").asBoolean(), control.body());
+
+        String token = fx.token("staging", null);
+        Reply r = fx.airlock.postForm("/oauth2/introspect", apiGateway, Map.of("token", token));
+        assertEquals(200, r.status(), r.body());
+        assertEquals("{\"active\":false}", r.json().toString());
+        String jti = SignedJWT.parse(token).getJWTClaimsSet().getJWTID();
+        JsonNode event = fx.airlock.auditLines().stream().map(McpAuthorizationTest::tree)
+                .filter(e -> "token.introspected".equals(e.path("type").asText()) && jti.equals(e.path("jti").asText()))
+                .findFirst().orElseThrow(() -> new AssertionError("no token.introspected event for " + jti));
+        assertEquals("wrong_environment", event.get("reason").asText(), event.toString());
+    }
+
+    /** A gateway-bound token is not an agent credential on /v1/grants (RFC 6750 Bearer); its environment token is. */
+    @Test
+    void aGatewayTokenIsRefusedAsAnAgentCredentialAtGrants() throws Exception {
+        Reply control = fx.airlock.agentGet("/v1/grants", "Bearer " + environmentToken("staging"));
+        assertEquals(200, control.status(), control.body());
+
+        Reply r = fx.airlock.agentGet("/v1/grants", "Bearer " + fx.token("staging", null));
+        assertEquals(401, r.status(), r.body());
+        assertEquals("invalid_token", r.json().get("code").asText(), r.body());
+        assertTrue(r.json().get("detail").asText().contains("is not staging's"), r.body());
+    }
+
+    private String environmentToken(String environment) throws Exception {
+        Reply t = fx.airlock.token("coding-agent", fx.secret, environment, null);
+        assertEquals(200, t.status(), t.body());
+        return t.json().get("access_token").asText();
+    }
+
+    private Reply proxyGet(String path, String token) throws Exception {
+        return fx.airlock.send(fx.airlock.request(path).header("Authorization", "Bearer " + token).GET().build());
+    }
+
+    private static JsonNode tree(String line) {
+        try {
+            return TestAirlock.JSON.readTree(line);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(line, e);
+        }
     }
 
     @Test

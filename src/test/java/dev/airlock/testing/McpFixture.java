@@ -25,6 +25,8 @@ import java.util.Map;
  * <ul>
  *   <li>{@code other-mcp}: the same provider under another name, so another gateway (another audience);</li>
  *   <li>{@code down-mcp}: an MCP provider whose upstream nobody listens on;</li>
+ *   <li>{@code generic-rest}: the shipped REST provider, upstream the recorder's server, so that the enforcement proxy
+ *       {@code /proxy/generic-rest/...} is there to refuse gateway-bound tokens;</li>
  *   <li>the agent {@code volumes-agent}, with staging only, so that a token requested with {@code resource} alone has
  *       one environment to be for.</li>
  * </ul>
@@ -74,6 +76,10 @@ public final class McpFixture implements AutoCloseable {
             Files.writeString(providers.resolve("other-mcp.yaml"), mcp);
             Files.writeString(providers.resolve("down-mcp.yaml"), replaced(mcp, "upstream: " + upstream.url(),
                     "upstream: http://127.0.0.1:" + TestAirlock.freePort() + "/mcp"));
+            Files.writeString(providers.resolve("generic-rest.yaml"), replaced(
+                    Files.readString(shipped.resolve("providers/generic-rest.yaml")),
+                    "upstream: https://api.example.com", "upstream: " + upstream.base(),
+                    "  env: EXAMPLE_API_TOKEN", fromFile));
             TestAirlock airlock = TestAirlock.start(policy, Files.createTempDirectory("airlock-mcp-data"), JWSAlgorithm.EdDSA);
             return new McpFixture(upstream, airlock);
         } catch (Exception e) {

@@ -79,7 +79,12 @@ public final class McpRecorder implements AutoCloseable {
 
     /** The MCP endpoint URL. */
     public String url() {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/mcp";
+        return base() + "/mcp";
+    }
+
+    /** The server's origin, for a REST provider pointed at this recorder (every request is recorded, any path). */
+    public String base() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
     /** The volumes server's tools: the four the shipped provider maps, and one it does not. */
