@@ -118,7 +118,7 @@ class McpAuthorizationTest {
     }
 
     @Test
-    void aGatewayTokenIsRefusedAtAnotherGatewayAtCheckAndAtTheProxy() throws Exception {
+    void aGatewayTokenIsRefusedAtAnotherGatewayAndAtCheck() throws Exception {
         String token = fx.token("staging", null);
         Reply other = fx.post("/mcp/other-mcp", token, call("get_volume", "{\"volumeId\":\"vol-7f3a-stg\"}"));
         assertEquals(401, other.status(), other.body());
