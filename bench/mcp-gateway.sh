@@ -94,6 +94,14 @@ probe() { # url bearer -> the answer's body
     -H 'Accept: application/json, text/event-stream' -H 'MCP-Protocol-Version: 2025-11-25' -d "$CALL" "$1"
 }
 TOKEN=$(gateway_token); [[ -n $TOKEN ]] || die "could not mint a gateway token"
+# The peer measured in the same run: the REST proxy, whose path (token, decision, durable audit line, call with the
+# provider's credential) the gateway shares; a token for staging's own audience.
+PROXY_URL=$BASE/proxy/bench/v1/volumes/$RESOURCE
+proxy_token() {
+  curl -sS --max-time 5 -u "bench-secret:$SECRET" -d grant_type=client_credentials -d environment=staging \
+    -d scope=volume:read "$BASE/oauth2/token" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p'
+}
+PTOKEN=$(proxy_token); [[ -n $PTOKEN ]] || die "could not mint a proxy token"
 probe "$GATEWAY" "$TOKEN" > "$WORK/probe-gateway.txt" || true
 grep -q size_gb "$WORK/probe-gateway.txt" || die "the gateway did not answer the tool call: $(head -c 400 "$WORK/probe-gateway.txt")"
 probe "$UPSTREAM/mcp" "$UPSTREAM_TOKEN" > "$WORK/probe-direct.txt" || true
@@ -103,14 +111,14 @@ TICK_MS=$(( 1000 / $(getconf CLK_TCK) ))
 cpu_ms() { local f; read -r -a f < "/proc/$1/stat" || { echo 0; return; }; echo $(( (f[13] + f[14]) * TICK_MS )); }
 ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
 declare -A R
-# run NAME URL BEARER CONNECTIONS THREADS SECONDS RATE   (RATE 0: as fast as it goes)
+# run NAME URL BEARER CONNECTIONS THREADS SECONDS RATE [SCRIPT]   (RATE 0: as fast as it goes; SCRIPT: mcp.lua)
 run() {
-  local name=$1 url=$2 bearer=$3 conns=$4 threads=$5 secs=$6 rate=$7 kv line
+  local name=$1 url=$2 bearer=$3 conns=$4 threads=$5 secs=$6 rate=$7 script=${8:-mcp.lua} kv line
   local a0 u0 a1 u1
   a0=$(cpu_ms "$AIRLOCK"); u0=$(cpu_ms "$UPSTREAM_PID")
   BENCH_BEARER="$bearer" BENCH_RESOURCE="$RESOURCE" BENCH_RATE="$rate" BENCH_THREADS="$threads" \
     BENCH_WRK_DIR="$BENCH/wrk" timeout $(( secs + 30 )) wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 2s \
-    --latency -s "$BENCH/wrk/mcp.lua" "$url" > "$WORK/wrk-$name.txt" 2>&1 || true
+    --latency -s "$BENCH/wrk/$script" "$url" > "$WORK/wrk-$name.txt" 2>&1 || true
   a1=$(cpu_ms "$AIRLOCK"); u1=$(cpu_ms "$UPSTREAM_PID")
   for kv in requests rps p50_us p99_us p999_us non2xx badbody connect read write timeout; do R[$name.$kv]=0; done
   line=$(grep '^RESULT' "$WORK/wrk-$name.txt" || true)
@@ -128,12 +136,16 @@ ONE_SECONDS=$(( DURATION / 2 + 1 ))
 log "warm-up: ${WARMUP}s through the gateway, ${WARMUP}s direct"
 run gateway.warmup "$GATEWAY" "$TOKEN" "$CONNECTIONS" "$THREADS" "$WARMUP" 0
 run direct.warmup "$UPSTREAM/mcp" "$UPSTREAM_TOKEN" "$CONNECTIONS" "$THREADS" "$WARMUP" 0
+run proxy.warmup "$PROXY_URL" "$PTOKEN" "$CONNECTIONS" "$THREADS" $(( WARMUP / 2 + 1 )) 0 proxy.lua
 TOKEN=$(gateway_token); [[ -n $TOKEN ]] || die "could not mint a gateway token"
 # One connection first (the latency the gateway adds with no queueing), alternating sides.
 run gateway.one "$GATEWAY" "$TOKEN" 1 1 "$ONE_SECONDS" 0
 run direct.one "$UPSTREAM/mcp" "$UPSTREAM_TOKEN" 1 1 "$ONE_SECONDS" 0
+PTOKEN=$(proxy_token); [[ -n $PTOKEN ]] || die "could not mint a proxy token"
+run proxy.one "$PROXY_URL" "$PTOKEN" 1 1 "$ONE_SECONDS" 0 proxy.lua
 run gateway.max "$GATEWAY" "$TOKEN" "$CONNECTIONS" "$THREADS" "$DURATION" 0
 run direct.max "$UPSTREAM/mcp" "$UPSTREAM_TOKEN" "$CONNECTIONS" "$THREADS" "$DURATION" 0
+run proxy.max "$PROXY_URL" "$PTOKEN" "$CONNECTIONS" "$THREADS" "$DURATION" 0 proxy.lua
 TOKEN=$(gateway_token); [[ -n $TOKEN ]] || die "could not mint a gateway token"
 TARGET=$(half "${R[gateway.max.rps]}")
 run gateway.paced "$GATEWAY" "$TOKEN" "$CONNECTIONS" "$THREADS" "$DURATION" "$TARGET"
@@ -177,13 +189,17 @@ added() { ms $(( ${R[gateway.$1.$2]} - ${R[direct.$1.$2]} )); }
   row "direct, $CONNECTIONS connections, unpaced" direct.max
   row "gateway, paced at $TARGET/s" gateway.paced
   row "direct, paced at $TARGET/s" direct.paced
+  row "peer: REST proxy GET /proxy/bench/…, 1 connection" proxy.one
+  row "peer: REST proxy, $CONNECTIONS connections, unpaced" proxy.max
   echo
   echo "**Added by the gateway**: p50 +$(added one p50_us) ms and p99 +$(added one p99_us) ms on one connection;" \
        "p50 +$(added paced p50_us) ms and p99 +$(added paced p99_us) ms at the same paced rate ($TARGET/s);" \
        "**${R[gateway.max.airlock_us]} µs of Airlock's CPU per tools/call** under load" \
        "(${R[gateway.one.airlock_us]} µs on one connection); throughput" \
        "$(awk -v a="${R[gateway.max.rps]}" -v b="${R[direct.max.rps]}" 'BEGIN { printf "%.0f %%", (b > 0) ? 100 * a / b : 0 }')" \
-       "of direct on these shared cores."
+       "of direct on these shared cores. The REST proxy in the same run, the same decision and durable audit line" \
+       "in front of the same upstream: p50 $(ms "${R[proxy.one.p50_us]}") ms on one connection," \
+       "${R[proxy.max.airlock_us]} µs of Airlock's CPU per call under load."
   echo
   echo "The figure to beat from the issue is a loopback MCP proxy that adds about 50 µs at p50 and decides nothing." \
        "This gateway does three things that proxy does not, each on the path of every call: it verifies an Ed25519" \
