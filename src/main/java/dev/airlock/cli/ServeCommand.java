@@ -223,8 +223,10 @@ public final class ServeCommand implements Callable<Integer> {
             try {
                 p.credential().resolve(environment);
             } catch (dev.airlock.core.proxy.CredentialSource.Unavailable e) {
+                String path = p.kind() == dev.airlock.core.proxy.Provider.Kind.MCP ? "tool calls through /mcp/" + p.name()
+                        : "requests through /proxy/" + p.name() + "/";
                 err.println("warning: provider " + p.name() + ": its credential is unavailable (" + e.getMessage()
-                        + "); requests through /proxy/" + p.name() + "/ fail until it is set");
+                        + "); " + path + " fail until it is set");
             }
         }
         err.flush();

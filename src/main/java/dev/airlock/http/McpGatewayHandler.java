@@ -23,6 +23,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -179,7 +180,20 @@ final class McpGatewayHandler implements Handler<RoutingContext> {
             return;
         }
         String tool = name.textValue();
-        // The upstream's annotations first: a tool it calls destructive is decided as destructive (fail closed).
+        // What is refused whatever the upstream announces is refused now, without asking the upstream anything.
+        CompletableFuture<ProxyVerdict> refused;
+        try {
+            refused = gate.refusedWhateverTheUpstreamSays(token, provider, gateway, tool, arguments, call.address());
+        } catch (RuntimeException e) {
+            ctx.fail(e);
+            return;
+        }
+        if (refused != null) {
+            Http.onContext(ctx, refused).onSuccess(v -> decided(ctx, provider, r, tool, arguments, v))
+                    .onFailure(ctx::fail);
+            return;
+        }
+        // Then the upstream's annotations: a tool it calls destructive is decided as destructive (fail closed).
         tools(provider).onSuccess(announced -> {
             boolean hint = ToolHints.announcedDestructive(announced.get(tool));
             Http.onContext(ctx, gate.admitTool(token, provider, gateway, tool, arguments, hint, call.address()))

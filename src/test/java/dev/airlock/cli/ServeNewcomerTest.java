@@ -48,15 +48,31 @@ class ServeNewcomerTest {
         List<dev.airlock.core.proxy.Provider> providers = List.of(
                 provider("railway", new dev.airlock.core.proxy.CredentialSource.FromEnv("RAILWAY_TOKEN")),
                 provider("files", new dev.airlock.core.proxy.CredentialSource.FromFile(missing)),
-                provider("fine", new dev.airlock.core.proxy.CredentialSource.FromEnv("FINE_TOKEN")));
+                provider("fine", new dev.airlock.core.proxy.CredentialSource.FromEnv("FINE_TOKEN")),
+                shipped("volumes-mcp"));
         ServeCommand.warnUnresolvedCredentials(new PrintWriter(err, true), providers,
                 java.util.Map.of("FINE_TOKEN", "s3cr3t-value"));
         assertEquals(List.of(
                 "warning: provider railway: its credential is unavailable (environment variable RAILWAY_TOKEN is not"
                         + " set); requests through /proxy/railway/ fail until it is set",
                 "warning: provider files: its credential is unavailable (file " + missing + " does not exist);"
-                        + " requests through /proxy/files/ fail until it is set"), err.toString().lines().toList());
+                        + " requests through /proxy/files/ fail until it is set",
+                "warning: provider volumes-mcp: its credential is unavailable (environment variable VOLUMES_MCP_TOKEN is"
+                        + " not set); tool calls through /mcp/volumes-mcp fail until it is set"),
+                err.toString().lines().toList());
         assertFalse(err.toString().contains("s3cr3t"));
+    }
+
+    /** A provider of the shipped policy as it is (an MCP provider is reached at /mcp/, not /proxy/). */
+    private static dev.airlock.core.proxy.Provider shipped(String name) {
+        try {
+            Path policy = PolicyCopy.ofShipped(Files.createTempDirectory("airlock-provider")).dir;
+            var loaded = dev.airlock.core.policy.PolicyLoader.load(policy);
+            return dev.airlock.core.proxy.ProviderLoader.load(policy.resolve("providers"), loaded)
+                    .all().stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
+        } catch (Exception e) {
+            throw new RuntimeException(e);
+        }
     }
 
     private static dev.airlock.core.proxy.Provider provider(String name, dev.airlock.core.proxy.CredentialSource c)

@@ -196,6 +196,25 @@ class McpProtocolTest {
     }
 
     @Test
+    void aCallRefusedWhateverTheUpstreamSaysIsRefusedEvenWhileItsToolsCannotBeRead() throws Exception {
+        // The upstream's destructiveHint can only make a call stricter: production's volume with a staging token is
+        // refused as such, at once, and not turned into "try again later" by an upstream that is down.
+        String token = fx.token("/mcp/down-mcp", "staging", null);
+        Reply r = fx.post("/mcp/down-mcp", token, call("get_volume", "{\"volumeId\":\"vol-7f3a\"}"));
+        assertEquals(200, r.status(), r.body());
+        assertEquals(JsonRpc.FORBIDDEN, r.json().get("error").get("code").asInt(), r.body());
+        assertTrue(r.json().get("error").get("message").asText().contains("production"), r.body());
+        assertEquals(7, r.json().get("id").asInt());
+    }
+
+    @Test
+    void aRefusedCallIsDecidedWithoutAskingTheUpstreamAnything() throws Exception {
+        Reply r = fx.post(GATEWAY, fx.token("staging", null), call("get_volume", "{\"volumeId\":\"vol-7f3a\"}"));
+        assertEquals(JsonRpc.FORBIDDEN, r.json().get("error").get("code").asInt(), r.body());
+        assertTrue(fx.upstream.received().isEmpty(), "the upstream heard of a refused call: " + fx.upstream.received());
+    }
+
+    @Test
     void anUpstreamListingOneToolTwiceIsNotGuessedAt() throws Exception {
         List<com.fasterxml.jackson.databind.node.ObjectNode> tools = new java.util.ArrayList<>(
                 dev.airlock.testing.McpRecorder.defaultTools());

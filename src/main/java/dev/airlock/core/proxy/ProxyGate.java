@@ -72,6 +72,33 @@ public final class ProxyGate {
         return decide(call, Objects.requireNonNull(gateway, "gateway"), token, provider, mcp.mapCall(tool, arguments, hint));
     }
 
+    /**
+     * The audited refusal of a tool call that is refused whatever its upstream announces, decided without asking the
+     * upstream anything; null when the call could be allowed, so that the upstream's annotations must be read and the
+     * call decided by {@link #admitTool}. Sound because an upstream's {@code destructiveHint} can only make a call
+     * stricter: a call refused without it is refused with it. So a call on another environment's resource is refused
+     * at once even while the upstream (or its credential) is unavailable, and the upstream hears nothing of it.
+     */
+    public CompletableFuture<ProxyVerdict> refusedWhateverTheUpstreamSays(String token, Provider provider,
+                                                                         String gateway, String tool,
+                                                                         com.fasterxml.jackson.databind.JsonNode arguments,
+                                                                         String address) {
+        if (!(provider.mapper() instanceof McpMapper mcp)) throw new IllegalArgumentException("not an MCP provider");
+        MappingResult mapping = mcp.mapCall(tool, arguments, false);
+        if (mapping instanceof MappingResult.Mapped m) {
+            List<CheckService.Item> items = new ArrayList<>();
+            for (ProxyAction a : m.actions()) {
+                if (a.resources().isEmpty()) items.add(new CheckService.Item(a.scope(), null));
+                for (String resource : a.resources()) items.add(new CheckService.Item(a.scope(), resource));
+            }
+            if (check.decideAll(token, Objects.requireNonNull(gateway, "gateway"), items).decision().allowed()) {
+                return null;
+            }
+        }
+        Call call = new Call(provider.name(), "tools/call", "/mcp/" + provider.name(), address);
+        return decide(call, gateway, token, provider, mapping);
+    }
+
     /** @param gateway the MCP gateway's URL, whose audience tokens must carry; null for the proxy */
     private CompletableFuture<ProxyVerdict> decide(Call call, String gateway, String token, Provider provider,
                                                    MappingResult mapping) {
