@@ -97,11 +97,54 @@ public final class ReplicaSet implements AutoCloseable {
                 .setPGStartupWait(Duration.ofSeconds(60)).start();
     }
 
-    /** Stops PostgreSQL (pg_ctl stop, fast mode: open connections are cut), keeping its data directory. */
+    /**
+     * Stops PostgreSQL (pg_ctl stop, fast mode: open connections are cut), keeping its data directory, and returns only
+     * once the postmaster is gone. pg_ctl waits 5 s (zonky's setting) and then only reports "failed": on a loaded
+     * machine the shutdown can outlast that while the server still answers, and a fault test would then wait for an
+     * outage that never began (seen once on a fresh clone: "a replica's /readyz never said 503"). So wait for the
+     * process itself, and if it is still there after {@link #STOP_WAIT}, stop it as a crash would (SIGQUIT: immediate
+     * shutdown, recovery at the next start; then SIGKILL).
+     */
     public synchronized void stopPostgres() throws IOException {
         if (pg == null) return;
+        java.util.Optional<ProcessHandle> postmaster = postmaster();
         pg.close();
         pg = null;
+        if (postmaster.isEmpty()) return;
+        ProcessHandle h = postmaster.get();
+        if (awaitExit(h, STOP_WAIT)) return;
+        System.err.println("PostgreSQL (pid " + h.pid() + ") still runs " + STOP_WAIT.toSeconds() + " s after pg_ctl"
+                + " stop: immediate shutdown (SIGQUIT)");
+        new ProcessBuilder("kill", "-QUIT", Long.toString(h.pid())).inheritIO().start();
+        if (awaitExit(h, STOP_WAIT)) return;
+        h.destroyForcibly();
+        if (!awaitExit(h, STOP_WAIT)) throw new IOException("PostgreSQL (pid " + h.pid() + ") does not stop");
+    }
+
+    static final Duration STOP_WAIT = Duration.ofSeconds(20);
+
+    /** The postmaster of this set's PostgreSQL, from the first line of its data directory's postmaster.pid. */
+    private java.util.Optional<ProcessHandle> postmaster() {
+        try {
+            List<String> lines = Files.readAllLines(pgData.resolve("postmaster.pid"));
+            return lines.isEmpty() ? java.util.Optional.empty() : ProcessHandle.of(Long.parseLong(lines.get(0).trim()));
+        } catch (IOException | NumberFormatException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    private static boolean awaitExit(ProcessHandle h, Duration wait) {
+        try {
+            h.onExit().get(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            return !h.isAlive();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return !h.isAlive();
+        } catch (java.util.concurrent.ExecutionException e) {
+            return !h.isAlive();
+        }
     }
 
     /** Runs a query as the superuser and returns the first column of every row (for the test's own checks). */
