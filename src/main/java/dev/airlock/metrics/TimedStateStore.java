@@ -6,15 +6,11 @@ import dev.airlock.core.audit.AuditEvent;
 import dev.airlock.core.audit.AuditSink;
 import dev.airlock.core.store.AuditedWrites;
 import dev.airlock.core.store.StateChange;
+import dev.airlock.core.store.ForwardingStateStore;
 import dev.airlock.core.store.StateStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.Collection;
-import java.util.List;
-import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -24,13 +20,12 @@ import java.util.function.Supplier;
  * operation and outcome). Reads are in memory and not timed. A decorator, so every store implementation (the file
  * store today, a database tomorrow) is measured the same way.
  */
-final class TimedStateStore implements StateStore {
-    private final StateStore real;
+final class TimedStateStore extends ForwardingStateStore {
     private final MeterRegistry registry;
     private final Supplier<DecisionCounter> counter;
 
     TimedStateStore(StateStore real, MeterRegistry registry, Supplier<DecisionCounter> counter) {
-        this.real = real;
+        super(real);
         this.registry = registry;
         this.counter = counter;
     }
@@ -82,23 +77,8 @@ final class TimedStateStore implements StateStore {
     }
 
     @Override
-    public boolean isRevoked(String jti) {
-        return real.isRevoked(jti);
-    }
-
-    @Override
     public CompletableFuture<Void> setFrozen(String environment, boolean frozen) {
         return timed("freeze", () -> real.setFrozen(environment, frozen));
-    }
-
-    @Override
-    public boolean isFrozen(String environment) {
-        return real.isFrozen(environment);
-    }
-
-    @Override
-    public Set<String> frozenEnvironments() {
-        return real.frozenEnvironments();
     }
 
     @Override
@@ -107,18 +87,8 @@ final class TimedStateStore implements StateStore {
     }
 
     @Override
-    public Optional<String> agentSecretHash(String agentId) {
-        return real.agentSecretHash(agentId);
-    }
-
-    @Override
     public CompletableFuture<Void> setAgentDisabled(String agentId, boolean disabled) {
         return timed("agent_disabled", () -> real.setAgentDisabled(agentId, disabled));
-    }
-
-    @Override
-    public boolean isAgentDisabled(String agentId) {
-        return real.isAgentDisabled(agentId);
     }
 
     @Override
@@ -127,23 +97,8 @@ final class TimedStateStore implements StateStore {
     }
 
     @Override
-    public Optional<Instant> agentTokensVoidUntil(String agentId) {
-        return real.agentTokensVoidUntil(agentId);
-    }
-
-    @Override
     public CompletableFuture<Boolean> recordAssertion(String clientId, String jti, Instant assertionExpiresAt) {
         return timed("assertion", () -> real.recordAssertion(clientId, jti, assertionExpiresAt));
-    }
-
-    @Override
-    public Optional<Grant> grant(String id) {
-        return real.grant(id);
-    }
-
-    @Override
-    public List<Grant> grants() {
-        return real.grants();
     }
 
     @Override
@@ -152,37 +107,8 @@ final class TimedStateStore implements StateStore {
     }
 
     @Override
-    public void forgetGrants(Collection<String> ids) {
-        real.forgetGrants(ids);
-    }
-
-    @Override
-    public Optional<OpsAccount> opsAccount(String name) {
-        return real.opsAccount(name);
-    }
-
-    @Override
-    public List<OpsAccount> opsAccounts() {
-        return real.opsAccounts();
-    }
-
-    @Override
     public CompletableFuture<Boolean> saveOpsAccount(OpsAccount next) {
         return timed("ops_account", () -> real.saveOpsAccount(next));
     }
 
-    @Override
-    public void refresh() {
-        real.refresh();
-    }
-
-    @Override
-    public Duration propagationLag() {
-        return real.propagationLag();
-    }
-
-    @Override
-    public void close() {
-        real.close();
-    }
 }

@@ -5,7 +5,7 @@ import dev.airlock.core.audit.AuditSink;
 import dev.airlock.core.grant.Grant;
 import dev.airlock.core.ops.OpsAccount;
 import dev.airlock.core.store.StateStore;
-import dev.airlock.testing.ForwardingStateStore;
+import dev.airlock.core.store.ForwardingStateStore;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.airlock.core.policy.Agent;
 import dev.airlock.core.store.StateStore;
 import dev.airlock.core.token.AccessToken;
-import dev.airlock.testing.ForwardingStateStore;
+import dev.airlock.core.store.ForwardingStateStore;
 import dev.airlock.testing.TestCore;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,8 +1,7 @@
-package dev.airlock.testing;
+package dev.airlock.core.store;
 
 import dev.airlock.core.grant.Grant;
 import dev.airlock.core.ops.OpsAccount;
-import dev.airlock.core.store.StateStore;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -12,9 +11,14 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A real {@link StateStore} behind a decorator that a test overrides where it injects a fault or a pause (a failing
- * write, another writer between two reads). Everything it does not override goes to the real store: this is fault
- * injection around our store, not a mock of it.
+ * A {@link StateStore} that passes every call to another: the base of a decorator that changes a few of them (the
+ * metrics' timed writes; in tests, a failing write or a pause between two reads: fault injection around our store,
+ * not a mock of it). One place lists the store's methods, so a method added to the store cannot be forgotten by one
+ * decorator and forwarded by another.
+ *
+ * <p>{@link #audited} is not forwarded: by default the audited path runs over this decorator (event, then this
+ * decorator's raw write), so an overridden write is what the audited path calls. A decorator that must keep the real
+ * store's own audited path (PostgreSQL's one transaction) overrides it and asks {@link #real}.
  */
 public class ForwardingStateStore implements StateStore {
     protected final StateStore real;
