@@ -90,6 +90,21 @@ public final class Policy {
     public Policy(Collection<Environment> environments, Collection<Scope> scopes, Collection<Agent> agents,
                   Map<String, GrantRules> grantRules, List<Webhook> webhooks, GrantLimits grantLimits,
                   Set<String> adminGroups, List<Precondition> preconditions) {
+        this(environments, scopes, agents, grantRules, webhooks, grantLimits, adminGroups, preconditions, List.of());
+    }
+
+    /**
+     * @param trusted the identity providers of identity.yaml whose users' tokens agents may exchange (RFC 8693); empty:
+     *                none. Ids and issuer URLs are each unique.
+     */
+    public Policy(Collection<Environment> environments, Collection<Scope> scopes, Collection<Agent> agents,
+                  Map<String, GrantRules> grantRules, List<Webhook> webhooks, GrantLimits grantLimits,
+                  Set<String> adminGroups, List<Precondition> preconditions, List<TrustedIssuer> trusted) {
+        for (TrustedIssuer t : trusted) {
+            if (issuers.putIfAbsent(t.id(), t) != null || issuersByUrl.putIfAbsent(t.issuer(), t) != null) {
+                throw new IllegalArgumentException("duplicate trusted issuer " + t.id() + " / " + t.issuer());
+            }
+        }
         this.adminGroups = Set.copyOf(adminGroups);
         this.preconditions = List.copyOf(preconditions);
         this.grantLimits = Objects.requireNonNull(grantLimits, "grantLimits");
@@ -138,21 +153,6 @@ public final class Policy {
                 throw new IllegalArgumentException("precondition on " + p.scope() + ", which is not a destructive scope");
             }
         }
-    }
-
-    /**
-     * This policy with the trusted identity providers of identity.yaml (none unless set). A copy, so that the
-     * constructors every test and store uses stay as they are.
-     */
-    public Policy withIssuers(List<TrustedIssuer> trusted) {
-        Policy p = new Policy(environments.values(), scopes.values(), agents.values(), grantRules, webhooks, grantLimits,
-                adminGroups, preconditions);
-        for (TrustedIssuer t : trusted) {
-            if (p.issuers.putIfAbsent(t.id(), t) != null || p.issuersByUrl.putIfAbsent(t.issuer(), t) != null) {
-                throw new IllegalArgumentException("duplicate trusted issuer " + t.id() + " / " + t.issuer());
-            }
-        }
-        return p;
     }
 
     public Collection<TrustedIssuer> trustedIssuers() {

@@ -84,7 +84,7 @@ public final class PolicyLoader {
         // A missing environments list is always reported above; this only guards that invariant.
         if (environments == null) throw new IllegalStateException("environments.yaml unread but no problem reported");
         return new Loaded(new Policy(environments.values(), scopes.values(), agents, grants.rules(), grants.webhooks(),
-                grants.limits(), grants.adminGroups(), grants.preconditions()).withIssuers(issuers), where);
+                grants.limits(), grants.adminGroups(), grants.preconditions(), issuers), where);
     }
 
     /** Problems grouped by file in reading order, then by line, so the report reads top to bottom. */
