@@ -87,10 +87,7 @@ public final class ProxyGate {
         MappingResult mapping = mcp.mapCall(tool, arguments, false);
         if (mapping instanceof MappingResult.Mapped m) {
             List<CheckService.Item> items = new ArrayList<>();
-            for (ProxyAction a : m.actions()) {
-                if (a.resources().isEmpty()) items.add(new CheckService.Item(a.scope(), null));
-                for (String resource : a.resources()) items.add(new CheckService.Item(a.scope(), resource));
-            }
+            itemsOf(m.actions(), items, new ArrayList<>());
             if (check.decideAll(token, Objects.requireNonNull(gateway, "gateway"), items).decision().allowed()) {
                 return null;
             }
@@ -115,16 +112,7 @@ public final class ProxyGate {
         List<ProxyAction> actions = ((MappingResult.Mapped) mapping).actions();
         List<CheckService.Item> items = new ArrayList<>();
         List<ProxyAction> itemAction = new ArrayList<>();
-        for (ProxyAction a : actions) {
-            if (a.resources().isEmpty()) {
-                items.add(new CheckService.Item(a.scope(), null));
-                itemAction.add(a);
-            }
-            for (String resource : a.resources()) {
-                items.add(new CheckService.Item(a.scope(), resource));
-                itemAction.add(a);
-            }
-        }
+        itemsOf(actions, items, itemAction);
         CheckService.Outcome outcome = check.decideAll(token, gateway, items);
         if (!outcome.decision().allowed()) {
             ProxyAction on = outcome.refused() < 0 ? null : itemAction.get(outcome.refused());
@@ -141,6 +129,23 @@ public final class ProxyGate {
                 ? new ProxyVerdict(ProxyVerdict.Kind.FORWARD, d.code(), d.reason(), null, actions, null, d.token(),
                 credential)
                 : refusal(d, actions, actions.size() == 1 ? actions.get(0) : null)));
+    }
+
+    /**
+     * What {@code /v1/check} decides for these actions: one item per scope and resource (one without a resource for an
+     * action that names none), and beside each, in {@code itemAction}, the action it came from.
+     */
+    private static void itemsOf(List<ProxyAction> actions, List<CheckService.Item> items, List<ProxyAction> itemAction) {
+        for (ProxyAction a : actions) {
+            if (a.resources().isEmpty()) {
+                items.add(new CheckService.Item(a.scope(), null));
+                itemAction.add(a);
+            }
+            for (String resource : a.resources()) {
+                items.add(new CheckService.Item(a.scope(), resource));
+                itemAction.add(a);
+            }
+        }
     }
 
     /**
